@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { CONFIG_KEYS, parseBridgeConfig } from './config.js';
+import { CxoneEventBridgeStack } from './stack.js';
+
+/** The CDK app: the only place that reads context. */
+const app = new App();
+const input = Object.fromEntries(CONFIG_KEYS.map((key) => [key, app.node.tryGetContext(key)]).filter(([, value]) => value !== undefined));
+const config = parseBridgeConfig(input);
+
+new CxoneEventBridgeStack(app, `CxoneEventBridge-${config.tenant}`, {
+  config,
+  description: `cxone-eventbridge: NICE CXone agent events to EventBridge for tenant ${config.tenant}`,
+  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+});
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
+
+/**
+ * Deployment configuration, validated in app.ts (the only place that reads context). Every key can
+ * be set in cdk.json's `context` or on the command line: `npx cdk deploy -c tenant=acme`.
+ */
+export const BridgeConfigSchema = z
+  .object({
+    /** Short tenant label used in resource names, execution names and event metadata. */
+    tenant: z.string().regex(/^[a-z0-9][a-z0-9-]{0,23}$/, 'tenant must be 1–24 lowercase letters, digits or dashes'),
+    /** CXone OIDC issuer. @default https://cxone.niceincontact.com */
+    cxoneIssuerUrl: z
+      .url()
+      .default('https://cxone.niceincontact.com')
+      .refine((value) => {
+        const url = new URL(value);
+        return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.test(url.hostname));
+      }, 'cxoneIssuerUrl must use https (http only for loopback)'),
+    /** Secrets Manager secret holding clientId, clientSecret, accessKeyId, accessKeySecret. @default cxone-eventbridge/<tenant> */
+    cxoneSecretName: z.string().min(1).optional(),
+    /** CXone long-poll hold time in seconds (0–60). @default 60 */
+    pollTimeoutSeconds: z.coerce.number().int().min(0).max(60).default(60),
+    /** `source` of every published event. @default cxone.agent-events */
+    eventSource: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,256}$/, 'eventSource must be 1–256 letters, digits, dots, dashes or underscores')
+      .refine((value) => !value.startsWith('aws.'), 'eventSource must not start with "aws." (reserved by AWS)')
+      .default('cxone.agent-events'),
+    /** Name of the custom event bus. @default cxone-agent-events-<tenant> */
+    eventBusName: z.string().regex(/^[A-Za-z0-9._-]{1,256}$/).optional(),
+    /** Days to keep function and state-machine logs. @default 30 */
+    logRetentionDays: z.coerce.number().int().positive().default(30),
+    /** Poller memory; the poll is I/O bound. @default 128 */
+    pollerMemoryMb: z.coerce.number().int().min(128).max(10240).default(128),
+  })
+  .transform((config) => ({
+    ...config,
+    cxoneSecretName: config.cxoneSecretName ?? `cxone-eventbridge/${config.tenant}`,
+    eventBusName: config.eventBusName ?? `cxone-agent-events-${config.tenant}`,
+  }));
+
+export type BridgeConfigInput = z.input<typeof BridgeConfigSchema>;
+export type BridgeConfig = z.output<typeof BridgeConfigSchema>;
+
+/** The keys app.ts reads from context. */
+export const CONFIG_KEYS = Object.keys(BridgeConfigSchema.in.shape) as (keyof BridgeConfigInput)[];
+
+/** Parses configuration, throwing an error that names each bad field. */
+export function parseBridgeConfig(input: unknown): BridgeConfig {
+  const parsed = BridgeConfigSchema.safeParse(input);
+  if (!parsed.success) throw new Error(`Invalid cxone-eventbridge configuration:\n${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}

@@ -1,0 +1,39 @@
+import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { buildSessionLoopDefinition } from '../session-loop-definition.js';
+
+export interface SessionStateMachineProps {
+  poller: lambda.IFunction;
+  pollerTimeout: Duration;
+  logRetention: logs.RetentionDays;
+}
+
+/** One Standard execution per agent session, looping the poller until the session ends. */
+export class SessionStateMachine extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+
+  constructor(scope: Construct, id: string, props: SessionStateMachineProps) {
+    super(scope, id);
+    const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      // Standard, not Express: a session lasts hours and Express stops at 5 minutes.
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      queryLanguage: sfn.QueryLanguage.JSON_PATH,
+      definitionBody: sfn.DefinitionBody.fromChainable(
+        buildSessionLoopDefinition(this, { poller: props.poller, pollerTimeout: props.pollerTimeout }),
+      ),
+      comment: 'Long-polls one CXone agent session and publishes its events to EventBridge',
+      tracingEnabled: true,
+      logs: {
+        destination: logGroup,
+        // ERROR, not ALL: ALL would write two entries per poll for every agent around the clock.
+        level: sfn.LogLevel.ERROR,
+        // Execution data holds customer event payloads; keep it out of logs.
+        includeExecutionData: false,
+      },
+    });
+  }
+}

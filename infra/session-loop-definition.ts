@@ -1,0 +1,83 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
+import { POLL_STATUS_PATH, PollStatus } from '../lambdas/poll-session/poll-state.js';
+import { RETRYABLE_ERROR_NAMES } from '../lambdas/shared/errors.js';
+
+/** State names: stable contracts (history, alarms, the local twin's task overrides). */
+export const StateName = {
+  Poll: 'PollCxone',
+  RouteOnStatus: 'RouteOnPollStatus',
+  WaitBeforePublishRetry: 'WaitBeforePublishRetry',
+  SessionEnded: 'SessionEnded',
+  PollingFailed: 'PollingFailed',
+} as const;
+
+/** Lambda service faults that are safe to retry: the invocation never ran or never answered. */
+export const LAMBDA_SERVICE_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+  'Sandbox.Timedout',
+  'States.Timeout',
+];
+
+export interface SessionLoopDefinitionProps {
+  poller: lambda.IFunction;
+  /** The poller's own timeout; the task timeout sits above it. */
+  pollerTimeout: Duration;
+}
+
+/**
+ * The per-session loop: Poll → Choice → Poll … Two billed transitions per poll, no Wait on the
+ * happy path (CXone's long poll is the wait). Publishing trouble backs off through a Wait state;
+ * an unrecoverable error ends the execution in a Fail state carrying the error name and cause.
+ */
+export function buildSessionLoopDefinition(scope: Construct, props: SessionLoopDefinitionProps): sfn.IChainable {
+  const poll = new tasks.LambdaInvoke(scope, StateName.Poll, {
+    lambdaFunction: props.poller,
+    // The function's result becomes the state as is: no Payload wrapper, no extra Pass state.
+    payloadResponseOnly: true,
+    retryOnServiceExceptions: false,
+    taskTimeout: sfn.Timeout.duration(props.pollerTimeout.plus(Duration.seconds(30))),
+    comment: 'One CXone get-next-event poll; publishes the events to EventBridge',
+  });
+  poll.addRetry({
+    errors: [...RETRYABLE_ERROR_NAMES],
+    interval: Duration.seconds(1),
+    backoffRate: 2,
+    maxDelay: Duration.seconds(60),
+    maxAttempts: 10,
+    jitterStrategy: sfn.JitterType.FULL,
+  });
+  poll.addRetry({
+    errors: LAMBDA_SERVICE_ERRORS,
+    interval: Duration.seconds(2),
+    backoffRate: 2,
+    maxDelay: Duration.seconds(30),
+    maxAttempts: 6,
+    jitterStrategy: sfn.JitterType.FULL,
+  });
+
+  const failed = new sfn.Fail(scope, StateName.PollingFailed, {
+    comment: 'Polling stopped on an error it cannot recover from',
+    errorPath: '$.error.Error',
+    causePath: '$.error.Cause',
+  });
+  poll.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
+
+  const waitBeforePublishRetry = new sfn.Wait(scope, StateName.WaitBeforePublishRetry, {
+    time: sfn.WaitTime.duration(Duration.seconds(5)),
+    comment: 'EventBridge refused some events; they ride in the state until published',
+  });
+
+  const route = new sfn.Choice(scope, StateName.RouteOnStatus)
+    .when(sfn.Condition.stringEquals(POLL_STATUS_PATH, PollStatus.Ended), new sfn.Succeed(scope, StateName.SessionEnded))
+    .when(sfn.Condition.stringEquals(POLL_STATUS_PATH, PollStatus.PublishPending), waitBeforePublishRetry.next(poll))
+    .otherwise(poll);
+
+  return poll.next(route);
+}

@@ -1,0 +1,160 @@
+import { z } from 'zod';
+import {
+  CxoneAuthFailedError,
+  CxoneContractViolationError,
+  CxoneRequestRejectedError,
+  CxoneSessionNotFoundError,
+  CxoneUnavailableError,
+} from '../shared/errors.js';
+import type { CxoneAuth } from './auth.js';
+import { type GetNextEventResponse, GetNextEventResponseSchema } from './events.js';
+import { fetchWithDeadline, parseRetryAfter } from './http.js';
+
+/** Outcome of one get-next-event poll (fact sheet §4). */
+export type NextEventOutcome =
+  | { kind: 'events'; response: GetNextEventResponse }
+  | { kind: 'no-events' }
+  | { kind: 'session-ended' };
+
+/** One agent as the Real-Time Data API reports it (fact sheet §3, rows 8–9). */
+export const AgentStateRecordSchema = z.looseObject({
+  agentId: z.coerce.string(),
+  agentStateName: z.string().optional(),
+  sessionStartTime: z.string().nullish(),
+  isActive: z.boolean().optional(),
+});
+export type AgentStateRecord = z.infer<typeof AgentStateRecordSchema>;
+
+const SessionResponseSchema = z.object({ sessionId: z.string().min(1) });
+const AgentStatesResponseSchema = z.object({ agentStates: z.array(AgentStateRecordSchema) });
+
+/** Station for a new session: one of the two is required by CXone. */
+export type Station = { stationId: string } | { stationPhoneNumber: string };
+
+export interface CxoneAgentApiOptions {
+  /** API version segment for session calls; the fact sheet shows v23.0 for sessions. */
+  apiVersion?: string;
+  /** Deadline for non-polling calls. @default 15000 */
+  requestTimeoutMs?: number;
+}
+
+/**
+ * The Agent API calls an event-polling integration makes. Maps CXone status codes to the error
+ * contract; retries once after a 401 with a fresh token.
+ */
+export class CxoneAgentApi {
+  private readonly apiVersion: string;
+  private readonly requestTimeoutMs: number;
+
+  constructor(
+    private readonly auth: CxoneAuth,
+    options: CxoneAgentApiOptions = {},
+  ) {
+    this.apiVersion = options.apiVersion ?? 'v23.0';
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
+  }
+
+  /**
+   * One long poll. `timeoutSeconds` is CXone's hold time (0–60); `deadlineMs` bounds the whole
+   * HTTP exchange and must exceed it.
+   */
+  async getNextEvent(sessionId: string, timeoutSeconds: number, deadlineMs: number): Promise<NextEventOutcome> {
+    const path = `agent-sessions/${encodeURIComponent(sessionId)}/get-next-event?timeout=${timeoutSeconds}`;
+    const response = await this.call('GET', path, undefined, deadlineMs, 'get-next-event');
+    if (response.status === 304) return { kind: 'no-events' };
+    if (response.status === 409) return { kind: 'session-ended' };
+    if (response.status !== 200) await throwForStatus(response, 'get-next-event');
+    const parsed = GetNextEventResponseSchema.safeParse(await readJsonBody(response, 'get-next-event'));
+    if (!parsed.success) {
+      throw new CxoneContractViolationError(`get-next-event answered 200 with an unexpected body: ${z.prettifyError(parsed.error)}`);
+    }
+    return { kind: 'events', response: parsed.data };
+  }
+
+  /** Joins the agent's existing session; returns a fresh API sessionId (a cursor). */
+  async joinSession(agentId: string): Promise<string> {
+    const response = await this.call('POST', 'agent-sessions/join', { asAgentId: Number(agentId) }, this.requestTimeoutMs, 'join session');
+    if (response.status === 404 || response.status === 409) {
+      throw new CxoneSessionNotFoundError(`agent ${agentId} has no session to join (HTTP ${response.status})`);
+    }
+    return this.sessionIdFrom(response, 'join session');
+  }
+
+  /** Starts a session for the agent on a station; throws CxoneRequestRejectedError(409) if one exists. */
+  async startSession(agentId: string, station: Station): Promise<string> {
+    const response = await this.call('POST', 'agent-sessions', { ...station, asAgentId: Number(agentId) }, this.requestTimeoutMs, 'start session');
+    return this.sessionIdFrom(response, 'start session');
+  }
+
+  /** Ends the session; CXone then emits AgentSessionEnd and answers later polls with 409. */
+  async endSession(sessionId: string): Promise<void> {
+    const response = await this.call(
+      'DELETE',
+      `agent-sessions/${encodeURIComponent(sessionId)}`,
+      { forceLogoff: true, endContacts: false, ignorePersonalQueue: false },
+      this.requestTimeoutMs,
+      'end session',
+    );
+    if (!response.ok) await throwForStatus(response, 'end session');
+  }
+
+  /** The agent's current state from the Real-Time Data API, or undefined if unknown. */
+  async getAgentState(agentId: string): Promise<AgentStateRecord | undefined> {
+    const response = await this.call('GET', `agents/${encodeURIComponent(agentId)}/states`, undefined, this.requestTimeoutMs, 'agent state');
+    if (response.status === 404) return undefined;
+    if (!response.ok) await throwForStatus(response, 'agent state');
+    const parsed = AgentStatesResponseSchema.safeParse(await readJsonBody(response, 'agent state'));
+    if (!parsed.success) throw new CxoneContractViolationError('agent state response has an unexpected shape');
+    return parsed.data.agentStates.find((state) => state.agentId === agentId) ?? parsed.data.agentStates[0];
+  }
+
+  private async sessionIdFrom(response: Response, what: string): Promise<string> {
+    if (!response.ok) await throwForStatus(response, what);
+    const parsed = SessionResponseSchema.safeParse(await readJsonBody(response, what));
+    if (!parsed.success) throw new CxoneContractViolationError(`${what} answered without a sessionId`);
+    return parsed.data.sessionId;
+  }
+
+  private async call(method: string, path: string, body: unknown, deadlineMs: number, what: string): Promise<Response> {
+    const started = Date.now();
+    for (let attempt = 1; ; attempt++) {
+      const access = await this.auth.access();
+      const url = new URL(`${access.apiEndpoint}/incontactapi/services/${this.apiVersion}/${path}`);
+      const headers: Record<string, string> = { authorization: `Bearer ${access.accessToken}`, accept: 'application/json' };
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      const remaining = deadlineMs - (Date.now() - started);
+      const response = await fetchWithDeadline(
+        url,
+        { method, headers, body: body === undefined ? undefined : JSON.stringify(body) },
+        remaining,
+        `CXone ${what}`,
+      );
+      if (response.status !== 401) return response;
+      await response.body?.cancel();
+      this.auth.invalidate();
+      if (attempt >= 2) throw new CxoneAuthFailedError(`CXone ${what} answered 401 even with a fresh token`);
+    }
+  }
+}
+
+async function readJsonBody(response: Response, what: string): Promise<unknown> {
+  const text = await response.text();
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new CxoneContractViolationError(`CXone ${what} answered ${response.status} with a body that is not JSON (${text.length} chars)`, {
+      cause,
+    });
+  }
+}
+
+/** Maps a non-success status to the error contract (fact sheet §4 status matrix). */
+async function throwForStatus(response: Response, what: string): Promise<never> {
+  await response.body?.cancel();
+  const { status } = response;
+  if (status === 429 || status >= 500) {
+    throw new CxoneUnavailableError(`CXone ${what} answered HTTP ${status}`, parseRetryAfter(response.headers.get('retry-after')));
+  }
+  if (status === 404) throw new CxoneSessionNotFoundError(`CXone ${what}: session not found (HTTP 404)`);
+  throw new CxoneRequestRejectedError(`CXone ${what} rejected the request (HTTP ${status})`, status);
+}

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { SequencedEventSchema } from '../publishing/envelope.js';
+
+/**
+ * What one poll reports to the state machine. The Choice state after the poll task branches on it,
+ * so the infra imports these values.
+ */
+export const PollStatus = {
+  /** CXone answered 200; the events are on the bus. Poll again at once. */
+  Events: 'EVENTS',
+  /** CXone answered 304 (timeout with nothing new). Poll again at once. */
+  NoEvents: 'NO_EVENTS',
+  /** Some events are not on the bus yet; they ride in `pending`. Back off, then publish them first. */
+  PublishPending: 'PUBLISH_PENDING',
+  /** The agent session is over (409 or AgentSessionEnd) and nothing is left to publish. */
+  Ended: 'ENDED',
+} as const;
+export type PollStatus = (typeof PollStatus)[keyof typeof PollStatus];
+
+/** JSONPath of the status in the state, for the Choice state. */
+export const POLL_STATUS_PATH = '$.status';
+
+/**
+ * The loop's state: the execution input, each poll's input and each poll's output. Kept small:
+ * Step Functions caps state at 256 KB and every byte is in the execution history.
+ */
+export const PollStateSchema = z.object({
+  /** CXone agent id (numeric string). */
+  agentId: z.string().regex(/^\d+$/, 'agentId must be a numeric CXone agent id'),
+  /** The API sessionId cursor for the next poll; CXone rotates it on every 200. */
+  sessionId: z.string().min(1),
+  /** Platform SessionId from AgentSessionStart, once seen. */
+  platformSessionId: z.string().nullable().default(null),
+  /** Sequence number of the last event given a place in this session (0 = none yet). */
+  sequence: z.number().int().nonnegative().default(0),
+  /** Events received but not yet on the bus, oldest first. */
+  pending: z.array(SequencedEventSchema).default([]),
+  /** Consecutive invocations that ended with events still pending. */
+  publishAttempts: z.number().int().nonnegative().default(0),
+  /** CXone said the session ended; finish once `pending` is empty. */
+  sessionEnded: z.boolean().default(false),
+  status: z.enum([PollStatus.Events, PollStatus.NoEvents, PollStatus.PublishPending, PollStatus.Ended]).optional(),
+});
+export type PollStateInput = z.input<typeof PollStateSchema>;
+export type PollState = z.infer<typeof PollStateSchema>;

@@ -1,0 +1,111 @@
+import { PUT_EVENTS_MAX_ENTRIES, PUT_EVENTS_MAX_ENTRY_BYTES, PUT_EVENTS_MAX_REQUEST_BYTES, putEventsEntrySize } from './limits.js';
+import type { EnvelopeEntry } from './envelope.js';
+
+/** Per-entry answer of one PutEvents call, in request order. */
+export interface PutEventsEntryResult {
+  errorCode?: string;
+  errorMessage?: string;
+}
+
+/**
+ * Sends one PutEvents request (≤ 10 entries) and returns one result per entry. Throws when the
+ * whole call fails. The adapter over the AWS SDK lives in eventbridge-port.ts.
+ */
+export type PutEventsPort = (entries: EnvelopeEntry[]) => Promise<PutEventsEntryResult[]>;
+
+/** Why an entry was not published. */
+export interface PublishFailure {
+  index: number;
+  reason: string;
+  /** False when sending it again cannot help (too large for EventBridge). */
+  retryable: boolean;
+}
+
+export interface PublishOptions {
+  /** Wall-clock time (ms since epoch) after which no new attempt starts. */
+  deadline: number;
+  /** Attempts per entry inside this invocation. @default 3 */
+  maxAttempts?: number;
+  /** First backoff; doubles per attempt with full jitter. @default 100 */
+  baseDelayMs?: number;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+/**
+ * Publishes entries in order, in requests of at most 10 entries and 256 KB, retrying only the
+ * entries that failed (whole-call errors and `FailedEntryCount`) with backoff inside the time
+ * budget. Never throws for a failed publish: it reports which entries are still unpublished so the
+ * caller can keep them.
+ */
+export async function publishInOrder(entries: EnvelopeEntry[], putEvents: PutEventsPort, options: PublishOptions): Promise<PublishFailure[]> {
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const random = options.random ?? Math.random;
+  const maxAttempts = options.maxAttempts ?? 3;
+  const baseDelayMs = options.baseDelayMs ?? 100;
+
+  const failures: PublishFailure[] = [];
+  let pending: number[] = [];
+  entries.forEach((entry, index) => {
+    if (putEventsEntrySize(entry) >= PUT_EVENTS_MAX_ENTRY_BYTES) {
+      failures.push({ index, reason: `entry is ${putEventsEntrySize(entry)} bytes, over the EventBridge limit of 256 KB`, retryable: false });
+    } else {
+      pending.push(index);
+    }
+  });
+
+  const lastReason = new Map<number, string>();
+  for (let attempt = 1; pending.length > 0 && attempt <= maxAttempts; attempt++) {
+    if (attempt > 1) {
+      const delay = Math.floor(random() * baseDelayMs * 2 ** (attempt - 1));
+      if (now() + delay >= options.deadline) break;
+      await sleep(delay);
+    }
+    const stillFailing: number[] = [];
+    for (const batch of toRequests(pending, entries)) {
+      if (now() >= options.deadline) {
+        stillFailing.push(...batch);
+        continue;
+      }
+      try {
+        const results = await putEvents(batch.map((index) => entries[index] as EnvelopeEntry));
+        batch.forEach((index, position) => {
+          const result = results[position];
+          if (result?.errorCode) {
+            stillFailing.push(index);
+            lastReason.set(index, `${result.errorCode}: ${result.errorMessage ?? 'no message'}`);
+          }
+        });
+      } catch (error) {
+        stillFailing.push(...batch);
+        for (const index of batch) lastReason.set(index, `PutEvents call failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+      }
+    }
+    pending = stillFailing;
+  }
+  for (const index of pending) {
+    failures.push({ index, reason: lastReason.get(index) ?? 'time budget exhausted before publishing', retryable: true });
+  }
+  return failures.sort((a, b) => a.index - b.index);
+}
+
+/** Splits entry indexes into PutEvents requests by count and total size, keeping order. */
+function toRequests(indexes: number[], entries: EnvelopeEntry[]): number[][] {
+  const requests: number[][] = [];
+  let current: number[] = [];
+  let currentBytes = 0;
+  for (const index of indexes) {
+    const size = putEventsEntrySize(entries[index] as EnvelopeEntry);
+    if (current.length === PUT_EVENTS_MAX_ENTRIES || (current.length > 0 && currentBytes + size >= PUT_EVENTS_MAX_REQUEST_BYTES)) {
+      requests.push(current);
+      current = [];
+      currentBytes = 0;
+    }
+    current.push(index);
+    currentBytes += size;
+  }
+  if (current.length > 0) requests.push(current);
+  return requests;
+}
