@@ -1,0 +1,86 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** An AWS API error as the JSON protocols carry it: `__type` names the exception. */
+export class AwsApiError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly statusCode = 400,
+  ) {
+    super(message);
+    this.name = type;
+  }
+}
+
+/** Handles one AWS JSON-protocol operation: parsed request body in, response body out. */
+export type AwsOperation = (request: Record<string, unknown>) => Promise<unknown> | unknown;
+
+export interface LocalAwsServer {
+  /** Value for AWS_ENDPOINT_URL, e.g. http://127.0.0.1:4010 */
+  endpoint: string;
+  /** Calls per `X-Amz-Target`, for figures such as PutEvents calls per event. */
+  calls: Map<string, number>;
+  close(): Promise<void>;
+}
+
+/**
+ * A loopback HTTP endpoint speaking the AWS JSON 1.0/1.1 protocols for the few operations the
+ * bridge calls, so the unchanged AWS SDK clients reach local implementations over real HTTP.
+ * Operations are keyed by the `X-Amz-Target` header, e.g. `AWSEvents.PutEvents`.
+ */
+export async function startLocalAwsServer(operations: Record<string, AwsOperation>, port = 0): Promise<LocalAwsServer> {
+  const calls = new Map<string, number>();
+  const server = createServer((request, response) => {
+    void handle(request, response);
+  });
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const target = String(request.headers['x-amz-target'] ?? '');
+    const contentType = String(request.headers['content-type'] ?? 'application/x-amz-json-1.1');
+    calls.set(target, (calls.get(target) ?? 0) + 1);
+    try {
+      const operation = operations[target];
+      if (!operation) throw new AwsApiError('UnknownOperationException', `the local AWS endpoint does not implement ${target || 'this request'}`);
+      const raw = await readBody(request);
+      const body = raw === '' ? {} : (JSON.parse(raw) as Record<string, unknown>);
+      const result = await operation(body);
+      send(response, 200, contentType, result ?? {});
+    } catch (error) {
+      const apiError =
+        error instanceof AwsApiError
+          ? error
+          : error instanceof SyntaxError
+            ? new AwsApiError('SerializationException', 'request body is not JSON')
+            : new AwsApiError('InternalFailure', error instanceof Error ? error.message : String(error), 500);
+      response.setHeader('x-amzn-errortype', apiError.type);
+      send(response, apiError.statusCode, contentType, { __type: apiError.type, message: apiError.message });
+    }
+  }
+
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  // Keep-alive sockets must not hold the process open after close().
+  server.keepAliveTimeout = 1_000;
+  const { port: actualPort } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${actualPort}`,
+    calls,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function send(response: ServerResponse, status: number, contentType: string, body: unknown): void {
+  const payload = JSON.stringify(body);
+  response.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(payload), 'x-amzn-requestid': crypto.randomUUID() });
+  response.end(payload);
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,160 @@
+import { App } from 'aws-cdk-lib';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { StateMachineDefinition } from 'aws-local-stepfunctions';
+import type { BridgeConfig } from '../../infra/config.js';
+import { CxoneEventBridgeStack } from '../../infra/stack.js';
+
+/** The local account and region every twin resource lives in. */
+export const LOCAL_ACCOUNT = '000000000000';
+export const LOCAL_REGION = 'us-east-1';
+
+type Template = { Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }> };
+
+export interface SynthesizedFunction {
+  logicalId: string;
+  arn: string;
+  /** The construct path, e.g. CxoneEventBridge-local/SessionPoller/Function/Resource. */
+  path: string;
+  timeoutSeconds: number;
+  memorySize: number;
+  environment: Record<string, string>;
+}
+
+export interface SynthesizedRule {
+  name: string;
+  eventBusName: string;
+  eventPattern: unknown;
+  enabled: boolean;
+  targetIds: string[];
+}
+
+/** What the twin takes from the real template: nothing about these is re-declared locally. */
+export interface SynthesizedStack {
+  template: Template;
+  stateMachine: { logicalId: string; arn: string; definition: StateMachineDefinition };
+  functions: SynthesizedFunction[];
+  eventBusNames: string[];
+  rules: SynthesizedRule[];
+}
+
+/**
+ * Synthesizes the production stack (bundling skipped) and resolves the CloudFormation intrinsics
+ * in what the twin needs: the state-machine definition, each function's timeout and environment,
+ * the buses and the rules.
+ */
+export function synthesizeStack(config: BridgeConfig): SynthesizedStack {
+  const outdir = mkdtempSync(join(tmpdir(), 'cxone-twin-'));
+  try {
+    const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new CxoneEventBridgeStack(app, `CxoneEventBridge-${config.tenant}`, { config, env: { account: LOCAL_ACCOUNT, region: LOCAL_REGION } });
+    const template = app.synth().getStackByName(stack.stackName).template as Template;
+    return readTemplate(template);
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/** Reads a synthesized template into the twin's terms. */
+export function readTemplate(template: Template): SynthesizedStack {
+  const resolve = intrinsicResolver(template);
+  const entries = Object.entries(template.Resources);
+  const ofType = (type: string) => entries.filter(([, resource]) => resource.Type === type);
+
+  const machines = ofType('AWS::StepFunctions::StateMachine');
+  if (machines.length !== 1) throw new Error(`expected one state machine in the template, found ${machines.length}`);
+  const [machineId, machine] = machines[0] as [string, Template['Resources'][string]];
+  const definition = JSON.parse(resolve(machine.Properties?.DefinitionString) as string) as StateMachineDefinition;
+
+  const functions = ofType('AWS::Lambda::Function').map(([logicalId, resource]) => {
+    const props = resource.Properties ?? {};
+    const variables = ((props.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}) as Record<string, unknown>;
+    return {
+      logicalId,
+      arn: resolve({ 'Fn::GetAtt': [logicalId, 'Arn'] }) as string,
+      path: String(resource.Metadata?.['aws:cdk:path'] ?? logicalId),
+      timeoutSeconds: Number(props.Timeout ?? 3),
+      memorySize: Number(props.MemorySize ?? 128),
+      environment: Object.fromEntries(Object.entries(variables).map(([key, value]) => [key, String(resolve(value))])),
+    };
+  });
+
+  const rules = ofType('AWS::Events::Rule').map(([logicalId, resource]) => {
+    const props = resource.Properties ?? {};
+    return {
+      name: String(props.Name ?? logicalId),
+      eventBusName: String(resolve(props.EventBusName ?? 'default')),
+      eventPattern: resolve(props.EventPattern),
+      enabled: props.State !== 'DISABLED',
+      targetIds: ((props.Targets as { Id: string }[] | undefined) ?? []).map((target) => target.Id),
+    };
+  });
+
+  return {
+    template,
+    stateMachine: { logicalId: machineId, arn: resolve({ Ref: machineId }) as string, definition },
+    functions,
+    eventBusNames: ofType('AWS::Events::EventBus').map(([, resource]) => String(resource.Properties?.Name)),
+    rules,
+  };
+}
+
+/** Resolves Ref, Fn::GetAtt (Arn), Fn::Join and Fn::Sub to the names and ARNs the twin uses. */
+function intrinsicResolver(template: Template): (value: unknown) => unknown {
+  const pseudo: Record<string, string> = {
+    'AWS::Partition': 'aws',
+    'AWS::Region': LOCAL_REGION,
+    'AWS::AccountId': LOCAL_ACCOUNT,
+    'AWS::URLSuffix': 'amazonaws.com',
+    'AWS::StackName': 'local',
+  };
+  const refOf = (logicalId: string): string => {
+    if (logicalId in pseudo) return pseudo[logicalId] as string;
+    const resource = template.Resources[logicalId];
+    if (!resource) throw new Error(`template references unknown resource ${logicalId}`);
+    switch (resource.Type) {
+      case 'AWS::Events::EventBus':
+        return String(resource.Properties?.Name);
+      case 'AWS::StepFunctions::StateMachine':
+        return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${logicalId}`;
+      default:
+        return logicalId;
+    }
+  };
+  const arnOf = (logicalId: string): string => {
+    const resource = template.Resources[logicalId];
+    switch (resource?.Type) {
+      case 'AWS::Lambda::Function':
+        return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${logicalId}`;
+      case 'AWS::Events::EventBus':
+        return `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:event-bus/${refOf(logicalId)}`;
+      case 'AWS::StepFunctions::StateMachine':
+        return refOf(logicalId);
+      default:
+        return `arn:aws:local:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${logicalId}`;
+    }
+  };
+  const resolve = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(resolve);
+    if (value === null || typeof value !== 'object') return value;
+    const object = value as Record<string, unknown>;
+    if ('Ref' in object) return refOf(String(object.Ref));
+    if ('Fn::GetAtt' in object) {
+      const [logicalId, attribute] = object['Fn::GetAtt'] as [string, string];
+      if (attribute === 'Arn') return arnOf(logicalId);
+      if (attribute === 'Name') return refOf(logicalId);
+      throw new Error(`the twin cannot resolve Fn::GetAtt ${logicalId}.${attribute}`);
+    }
+    if ('Fn::Join' in object) {
+      const [separator, parts] = object['Fn::Join'] as [string, unknown[]];
+      return parts.map((part) => String(resolve(part))).join(separator);
+    }
+    if ('Fn::Sub' in object) {
+      const text = Array.isArray(object['Fn::Sub']) ? String(object['Fn::Sub'][0]) : String(object['Fn::Sub']);
+      return text.replace(/\$\{([^}]+)\}/g, (_, name: string) => (name.endsWith('.Arn') ? arnOf(name.slice(0, -4)) : refOf(name)));
+    }
+    return Object.fromEntries(Object.entries(object).map(([key, inner]) => [key, resolve(inner)]));
+  };
+  return resolve;
+}

@@ -1,0 +1,181 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { parseBridgeConfig } from '../../infra/config.js';
+import { StateName } from '../../infra/session-loop-definition.js';
+import { PollStatus } from '../../lambdas/poll-session/poll-state.js';
+import { RETRYABLE_ERROR_NAMES } from '../../lambdas/shared/errors.js';
+import { readTemplate } from '../../local/twin/synthesized-stack.js';
+import { synthesizeForTest, TEST_CONFIG } from './stack-fixture.js';
+
+const { template, report } = synthesizeForTest();
+const resolved = readTemplate(template.toJSON() as never);
+const definition = resolved.stateMachine.definition as unknown as { StartAt: string; States: Record<string, Record<string, unknown>> };
+const pollState = definition.States[StateName.Poll] as {
+  TimeoutSeconds: number;
+  Retry: { ErrorEquals: string[]; JitterStrategy?: string; MaxAttempts: number; BackoffRate: number; MaxDelaySeconds?: number }[];
+  Catch: { ErrorEquals: string[]; Next: string; ResultPath: string }[];
+  Resource: string;
+  Next: string;
+};
+const pollerTimeout = resolved.functions[0]?.timeoutSeconds ?? 0;
+
+describe('poller function', () => {
+  it('runs Node.js 24 on arm64 with a timeout above a full 60 s hold plus publishing', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      MemorySize: 128,
+      Timeout: Match.anyValue(),
+    });
+    expect(pollerTimeout).toBeGreaterThanOrEqual(60 + 30);
+  });
+
+  it('is configured by environment with no secret in it', () => {
+    const environment = resolved.functions[0]?.environment ?? {};
+    expect(environment).toMatchObject({
+      TENANT: 'acme',
+      CXONE_ISSUER_URL: 'https://cxone.niceincontact.com',
+      EVENT_SOURCE: 'cxone.agent-events',
+      POLL_TIMEOUT_SECONDS: '60',
+      EVENT_BUS_NAME: 'cxone-agent-events-acme',
+    });
+    expect(environment.CXONE_SECRET_ID).toMatch(/:secret:cxone-eventbridge\/acme$/);
+    expect(Object.keys(environment).some((key) => /PASSWORD|ACCESS_KEY|CLIENT_SECRET|TOKEN/.test(key))).toBe(false);
+  });
+
+  it('may put events only on our bus, read only our secret and write only its own log group', () => {
+    const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('SessionPollerRole') }] } });
+    const statements = Object.values(policies).flatMap((policy) => (policy as { Properties: { PolicyDocument: { Statement: unknown[] } } }).Properties.PolicyDocument.Statement);
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        { Action: 'events:PutEvents', Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^AgentEventsBus/), 'Arn'] } },
+        {
+          Action: expect.toSatisfy((actions: string[]) => [...actions].sort().join() === 'secretsmanager:DescribeSecret,secretsmanager:GetSecretValue'),
+          Effect: 'Allow',
+          Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:eu-west-1:123456789012:secret:cxone-eventbridge/acme-??????']] },
+        },
+        { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^SessionPollerLogs/), 'Arn'] } },
+      ]),
+    );
+    expect(statements).toHaveLength(3);
+    template.resourcePropertiesCountIs('AWS::IAM::Role', { ManagedPolicyArns: Match.anyValue() }, 0);
+  });
+});
+
+describe('session state machine', () => {
+  it('is a Standard workflow in JSONPath with logs and tracing', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: Match.objectLike({ IncludeExecutionData: false, Level: 'ERROR' }),
+    });
+    expect(definition).not.toHaveProperty('QueryLanguage', 'JSONata');
+  });
+
+  it('loops Poll → Choice → Poll with no Wait on the 200 and 304 paths', () => {
+    expect(definition.StartAt).toBe(StateName.Poll);
+    expect(pollState.Next).toBe(StateName.RouteOnStatus);
+    const route = definition.States[StateName.RouteOnStatus] as { Type: string; Default: string; Choices: { Variable: string; StringEquals: string; Next: string }[] };
+    expect(route.Type).toBe('Choice');
+    expect(route.Default).toBe(StateName.Poll);
+    expect(route.Choices).toEqual([
+      { Variable: '$.status', StringEquals: PollStatus.Ended, Next: StateName.SessionEnded },
+      { Variable: '$.status', StringEquals: PollStatus.PublishPending, Next: StateName.WaitBeforePublishRetry },
+    ]);
+    expect(definition.States[StateName.SessionEnded]).toMatchObject({ Type: 'Succeed' });
+  });
+
+  it('gives the poll task a timeout above the function timeout', () => {
+    expect(pollState.TimeoutSeconds).toBeGreaterThan(pollerTimeout);
+    expect(pollState.Resource).toBe(resolved.functions[0]?.arn);
+  });
+
+  it('retries the poller\'s retryable errors with backoff and full jitter, bounded', () => {
+    const retrier = pollState.Retry.find((candidate) => candidate.ErrorEquals.includes(RETRYABLE_ERROR_NAMES[0] as string));
+    expect(retrier?.ErrorEquals).toEqual([...RETRYABLE_ERROR_NAMES]);
+    expect(retrier).toMatchObject({ JitterStrategy: 'FULL', BackoffRate: 2 });
+    expect(retrier?.MaxAttempts).toBeGreaterThan(1);
+    expect(retrier?.MaxDelaySeconds).toBeLessThanOrEqual(60);
+    expect(pollState.Retry.flatMap((candidate) => candidate.ErrorEquals)).not.toContain('States.ALL');
+  });
+
+  it('ends in a Fail state that carries the error name and cause', () => {
+    expect(pollState.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: StateName.PollingFailed }]);
+    expect(definition.States[StateName.PollingFailed]).toMatchObject({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
+  });
+
+  it('may invoke only the poller function', () => {
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('SessionsStateMachineRole') }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'lambda:InvokeFunction',
+            Resource: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('SessionPollerFunction'), 'Arn'] }, Match.anyValue()],
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('is a valid Amazon States Language definition', async () => {
+    const { default: aslValidator } = (await import('asl-validator')) as unknown as {
+      default: (definition: unknown) => { isValid: boolean; errorsText: (separator?: string) => string };
+    };
+    const result = aslValidator(definition);
+    expect(result.errorsText('\n')).toBe('');
+    expect(result.isValid).toBe(true);
+  });
+});
+
+describe('bus, logs and outputs', () => {
+  it('creates a custom bus named after the tenant', () => {
+    template.hasResourceProperties('AWS::Events::EventBus', { Name: 'cxone-agent-events-acme' });
+  });
+
+  it('keeps every log group for the configured retention', () => {
+    const groups = Object.values(template.findResources('AWS::Logs::LogGroup')) as { Properties: { RetentionInDays?: number } }[];
+    expect(groups.length).toBe(2);
+    for (const group of groups) expect(group.Properties.RetentionInDays).toBe(30);
+  });
+
+  it('exports the state machine ARN for the session command', () => {
+    template.hasOutput('SessionStateMachineArn', { Value: { Ref: Match.stringLikeRegexp('SessionsStateMachine') } });
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  it('reports no unacknowledged finding', () => {
+    const awsSolutions = report.pluginReports.find((plugin) => plugin.pluginName === 'AwsSolutions');
+    expect(awsSolutions?.violations.map((violation) => violation.ruleName)).toEqual([]);
+    expect(awsSolutions?.conclusion).toBe('success');
+  });
+
+  it('acknowledges each finding narrowly, with a reason', () => {
+    const suppressed = report.pluginReports.flatMap((plugin) => plugin.suppressedViolations);
+    expect(suppressed.length).toBeLessThanOrEqual(3);
+    for (const finding of suppressed) {
+      expect(finding.reason.length).toBeGreaterThan(40);
+      expect(finding.violatingConstructs.every((construct) => construct.constructPath.includes('/Sessions/StateMachine'))).toBe(true);
+    }
+  });
+});
+
+describe('configuration', () => {
+  it.each([
+    [{ cxoneIssuerUrl: 'http://cxone.example.com' }, 'cxoneIssuerUrl'],
+    [{ pollTimeoutSeconds: 61 }, 'pollTimeoutSeconds'],
+    [{ tenant: 'Not A Tenant' }, 'tenant'],
+    [{ eventSource: 'aws.cxone' }, 'eventSource'],
+  ])('rejects %j naming the field', (override, field) => {
+    expect(() => parseBridgeConfig({ ...TEST_CONFIG, ...override })).toThrow(new RegExp(field));
+  });
+
+  it('allows plain http only for a loopback issuer', () => {
+    expect(parseBridgeConfig({ ...TEST_CONFIG, cxoneIssuerUrl: 'http://127.0.0.1:8080' }).cxoneIssuerUrl).toBe('http://127.0.0.1:8080');
+  });
+
+  it('derives secret and bus names from the tenant', () => {
+    expect(parseBridgeConfig(TEST_CONFIG)).toMatchObject({ cxoneSecretName: 'cxone-eventbridge/acme', eventBusName: 'cxone-agent-events-acme', pollTimeoutSeconds: 60 });
+  });
+});
