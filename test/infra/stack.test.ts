@@ -119,9 +119,7 @@ describe('session state machine', () => {
   });
 
   it('is a valid Amazon States Language definition', async () => {
-    const { default: aslValidator } = (await import('asl-validator')) as unknown as {
-      default: (definition: unknown) => { isValid: boolean; errorsText: (separator?: string) => string };
-    };
+    const { default: aslValidator } = await import('asl-validator');
     const result = aslValidator(definition);
     expect(result.errorsText('\n')).toBe('');
     expect(result.isValid).toBe(true);

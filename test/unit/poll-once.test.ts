@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import type { NextEventOutcome } from '../../lambdas/cxone/agent-api.js';
+import type { EnvelopeEntry } from '../../lambdas/publishing/envelope.js';
+import type { PutEventsEntryResult, PutEventsPort } from '../../lambdas/publishing/publisher.js';
+import { type PollDependencies, pollOnce } from '../../lambdas/poll-session/poll-once.js';
+import { type PollState, PollStateSchema, PollStatus } from '../../lambdas/poll-session/poll-state.js';
+
+const start = { Type: 'AgentSessionStart', SessionId: '698120331042', AgentId: '2103457', IISHost: 'H', VCHost: 'H' };
+const available = { Type: 'AgentState', CurrentState: 'Available', StartTimeUTC: '2025-03-12T14:01:35.000Z' };
+const end = { Type: 'AgentSessionEnd', Success: 'True', Message: '' };
+
+/** A CXone that answers from a script and records the polls it saw. */
+function scriptedCxone(...answers: NextEventOutcome[]) {
+  const polls: { sessionId: string; timeoutSeconds: number; deadlineMs: number }[] = [];
+  return {
+    polls,
+    getNextEvent: async (sessionId: string, timeoutSeconds: number, deadlineMs: number) => {
+      polls.push({ sessionId, timeoutSeconds, deadlineMs });
+      const answer = answers.shift();
+      if (!answer) throw new Error('no more scripted answers');
+      return answer;
+    },
+  };
+}
+
+/** A bus that records entries and fails the entries a rule picks. */
+function recordingBus(failWhen: (entry: EnvelopeEntry, call: number) => boolean = () => false) {
+  const published: EnvelopeEntry[] = [];
+  let calls = 0;
+  const putEvents: PutEventsPort = async (entries) => {
+    calls += 1;
+    return entries.map((entry): PutEventsEntryResult => {
+      if (failWhen(entry, calls)) return { errorCode: 'ThrottlingException', errorMessage: 'Rate exceeded' };
+      published.push(entry);
+      return {};
+    });
+  };
+  return { published, putEvents, calls: () => calls };
+}
+
+function deps(cxone: PollDependencies['cxone'], putEvents: PutEventsPort, overrides: Partial<PollDependencies> = {}): PollDependencies {
+  return {
+    cxone,
+    putEvents,
+    tenant: 'acme',
+    eventSource: 'cxone.agent-events',
+    pollTimeoutSeconds: 60,
+    remainingTimeMs: () => 100_000,
+    publishReserveMs: 20_000,
+    now: () => Date.parse('2025-03-12T14:05:10.000Z'),
+    ...overrides,
+  };
+}
+
+const initial = (overrides: Partial<PollState> = {}): PollState => PollStateSchema.parse({ agentId: '2103457', sessionId: 'cursor-1', ...overrides });
+const detailOf = (entry: EnvelopeEntry) => JSON.parse(entry.Detail) as { metadata: Record<string, unknown>; data: unknown };
+
+describe('pollOnce', () => {
+  it('publishes a 200 batch in order with increasing sequence and keeps the rotated sessionId', async () => {
+    // Prepare
+    const cxone = scriptedCxone({ kind: 'events', response: { sessionId: 'cursor-2', events: [start, available] } });
+    const bus = recordingBus();
+    // Act
+    const { state, received, published } = await pollOnce(initial(), deps(cxone, bus.putEvents));
+    // Assess
+    expect(cxone.polls[0]?.sessionId).toBe('cursor-1');
+    expect(state).toMatchObject({ sessionId: 'cursor-2', sequence: 2, platformSessionId: '698120331042', status: PollStatus.Events, pending: [] });
+    expect([received, published]).toEqual([2, 2]);
+    expect(bus.published.map((entry) => entry.DetailType)).toEqual(['AgentSessionStart', 'AgentState']);
+    expect(bus.published.map((entry) => detailOf(entry).metadata.sequence)).toEqual([1, 2]);
+    expect(detailOf(bus.published[1] as EnvelopeEntry)).toMatchObject({
+      metadata: { tenant: 'acme', agentId: '2103457', platformSessionId: '698120331042', schemaVersion: '1' },
+      data: available,
+    });
+    expect(bus.published[0]?.Source).toBe('cxone.agent-events');
+  });
+
+  it('continues the sequence across polls', async () => {
+    const cxone = scriptedCxone({ kind: 'events', response: { sessionId: 'cursor-9', events: [available] } });
+    const bus = recordingBus();
+    const { state } = await pollOnce(initial({ sequence: 41, platformSessionId: '698120331042' }), deps(cxone, bus.putEvents));
+    expect(state.sequence).toBe(42);
+    expect(detailOf(bus.published[0] as EnvelopeEntry).metadata).toMatchObject({ sequence: 42, platformSessionId: '698120331042' });
+  });
+
+  it('re-polls with the same sessionId after a 304', async () => {
+    const cxone = scriptedCxone({ kind: 'no-events' });
+    const { state } = await pollOnce(initial(), deps(cxone, recordingBus().putEvents));
+    expect(state).toMatchObject({ sessionId: 'cursor-1', sequence: 0, status: PollStatus.NoEvents });
+  });
+
+  it('ends on 409', async () => {
+    const { state } = await pollOnce(initial(), deps(scriptedCxone({ kind: 'session-ended' }), recordingBus().putEvents));
+    expect(state).toMatchObject({ status: PollStatus.Ended, sessionEnded: true });
+  });
+
+  it('ends after publishing a batch that holds AgentSessionEnd', async () => {
+    const bus = recordingBus();
+    const { state } = await pollOnce(initial(), deps(scriptedCxone({ kind: 'events', response: { sessionId: 'c2', events: [available, end] } }), bus.putEvents));
+    expect(state.status).toBe(PollStatus.Ended);
+    expect(bus.published.map((entry) => entry.DetailType)).toEqual(['AgentState', 'AgentSessionEnd']);
+  });
+
+  it('asks CXone to hold no longer than the invocation can wait for', async () => {
+    const cxone = scriptedCxone({ kind: 'no-events' });
+    await pollOnce(initial(), deps(cxone, recordingBus().putEvents, { remainingTimeMs: () => 45_000 }));
+    expect(cxone.polls[0]).toEqual({ sessionId: 'cursor-1', timeoutSeconds: 20, deadlineMs: 25_000 });
+  });
+
+  it('carries events EventBridge refused, keeps the rotated sessionId, and publishes them first on the next iteration', async () => {
+    // Prepare: the first call's entries all fail, every retry too.
+    const bus = recordingBus((_, call) => call <= 3);
+    const cxone = scriptedCxone({ kind: 'events', response: { sessionId: 'cursor-2', events: [start, available] } }, { kind: 'no-events' });
+    // Act
+    const first = await pollOnce(initial(), deps(cxone, bus.putEvents, { now: Date.now }));
+    // Assess
+    expect(first.state).toMatchObject({ sessionId: 'cursor-2', status: PollStatus.PublishPending, publishAttempts: 1, sequence: 2 });
+    expect(first.state.pending.map((event) => event.sequence)).toEqual([1, 2]);
+    const second = await pollOnce(first.state, deps(cxone, bus.putEvents, { now: Date.now }));
+    expect(cxone.polls.map((poll) => poll.sessionId)).toEqual(['cursor-1', 'cursor-2']);
+    expect(second.state).toMatchObject({ pending: [], publishAttempts: 0, status: PollStatus.NoEvents, sessionId: 'cursor-2' });
+    expect(second.published).toBe(2);
+    expect(bus.published.map((entry) => detailOf(entry).metadata.sequence)).toEqual([1, 2]);
+  });
+
+  it('gives a re-published event the same eventId', async () => {
+    const busA = recordingBus();
+    const busB = recordingBus();
+    await pollOnce(initial(), deps(scriptedCxone({ kind: 'events', response: { sessionId: 'a', events: [start, available] } }), busA.putEvents));
+    await pollOnce(initial({ sequence: 7 }), deps(scriptedCxone({ kind: 'events', response: { sessionId: 'b', events: [start, available] } }), busB.putEvents));
+    const ids = (bus: typeof busA) => bus.published.map((entry) => detailOf(entry).metadata.eventId);
+    expect(ids(busA)).toEqual(ids(busB));
+    expect(new Set(ids(busA)).size).toBe(2);
+  });
+
+  it('publishes an event of unknown type as it came', async () => {
+    const bus = recordingBus();
+    const novel = { Type: 'BrandNewThing', Foo: 'bar' };
+    const untyped = { Foo: 'no type at all' };
+    await pollOnce(initial(), deps(scriptedCxone({ kind: 'events', response: { sessionId: 'c', events: [novel, untyped] } }), bus.putEvents));
+    expect(bus.published.map((entry) => entry.DetailType)).toEqual(['BrandNewThing', 'UntypedCxoneEvent']);
+    expect(bus.published.map((entry) => detailOf(entry).data)).toEqual([novel, untyped]);
+  });
+
+  it('reports an event over the EventBridge size limit instead of failing the batch', async () => {
+    const bus = recordingBus();
+    const huge = { Type: 'CustomEvent', data: 'x'.repeat(300 * 1024) };
+    const outcome = await pollOnce(initial(), deps(scriptedCxone({ kind: 'events', response: { sessionId: 'c', events: [available, huge] } }), bus.putEvents));
+    expect(bus.published.map((entry) => entry.DetailType)).toEqual(['AgentState']);
+    expect(outcome.undeliverable).toEqual([expect.objectContaining({ sequence: 2, detailType: 'CustomEvent', reason: expect.stringMatching(/256 KB/) })]);
+  });
+});
