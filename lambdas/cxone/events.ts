@@ -35,3 +35,12 @@ export function platformSessionIdOf(event: unknown): string | undefined {
 
 /** Session-ending event types: after them CXone answers 409 to every poll. */
 export const SESSION_END_EVENT_TYPES: ReadonlySet<string> = new Set(['AgentSessionEnd']);
+
+/**
+ * Event types that restate state (the session, the agent's state, the agent leg, a contact) rather
+ * than signal something. A resync snapshot repeats them verbatim; their bodies carry ids and
+ * timestamps, so two identical bodies are the same fact.
+ */
+export function isStateEvent(type: string): boolean {
+  return type === 'AgentSessionStart' || type === 'AgentState' || type === 'AgentLeg' || type.endsWith('ContactEvent');
+}

@@ -149,4 +149,28 @@ describe('pollOnce', () => {
     expect(bus.published.map((entry) => entry.DetailType)).toEqual(['AgentState']);
     expect(outcome.undeliverable).toEqual([expect.objectContaining({ sequence: 2, detailType: 'CustomEvent', reason: expect.stringMatching(/256 KB/) })]);
   });
+
+  it('does not poll while earlier events are still unpublished', async () => {
+    const bus = recordingBus(() => true);
+    const cxone = scriptedCxone();
+    const pendingState = initial({ sequence: 1, pending: [{ sequence: 1, platformSessionId: null, receivedAt: '2025-03-12T14:05:10.000Z', data: available }], publishAttempts: 1 });
+    const { state } = await pollOnce(pendingState, deps(cxone, bus.putEvents, { now: Date.now }));
+    expect(cxone.polls).toHaveLength(0);
+    expect(state).toMatchObject({ status: PollStatus.PublishPending, publishAttempts: 2, sequence: 1 });
+  });
+
+  it('publishes a state event that a resync snapshot repeats in the same batch once, in its later place', async () => {
+    // Prepare: a join snapshot restates the session, then the queued events that built it follow.
+    const leg = { Type: 'AgentLeg', AgentLegId: '1', Status: 'Active', FinalState: 'False' };
+    const permissions = { Type: 'UpdatePermissions' };
+    const snapshotThenQueue = [start, leg, available, start, permissions, permissions, leg, available];
+    const bus = recordingBus();
+    // Act
+    const outcome = await pollOnce(initial(), deps(scriptedCxone({ kind: 'events', response: { sessionId: 'c', events: snapshotThenQueue } }), bus.putEvents));
+    // Assess
+    expect(bus.published.map((entry) => entry.DetailType)).toEqual(['AgentSessionStart', 'UpdatePermissions', 'UpdatePermissions', 'AgentLeg', 'AgentState']);
+    expect(outcome).toMatchObject({ received: 8, restatementsDropped: 3 });
+    expect(outcome.state.sequence).toBe(5);
+  });
 });
+
