@@ -22,6 +22,8 @@ export interface LocalLambdaStats {
   /** Summed billed duration, for GB-second figures. */
   billedMs: number;
   errors: Map<string, number>;
+  /** Successful results by their `status` field (the poller's PollStatus). */
+  results: Map<string, number>;
 }
 
 /**
@@ -45,6 +47,8 @@ export function localLambdaTask(fn: SynthesizedFunction, handler: LambdaHandler,
       if (Buffer.byteLength(payload) > STATE_PAYLOAD_LIMIT_BYTES) {
         throw new DataLimitExceededError(`The state/task returned a result with a size exceeding the maximum number of bytes service limit.`);
       }
+      const status = (result as { status?: unknown } | null)?.status;
+      if (typeof status === 'string') stats.results.set(status, (stats.results.get(status) ?? 0) + 1);
       return JSON.parse(payload);
     } catch (error) {
       const name = error instanceof Error ? error.name : 'Error';

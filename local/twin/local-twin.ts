@@ -65,7 +65,7 @@ export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTw
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
   });
 
-  const lambdaStats: LocalLambdaStats = { invocations: 0, billedMs: 0, errors: new Map() };
+  const lambdaStats: LocalLambdaStats = { invocations: 0, billedMs: 0, errors: new Map(), results: new Map() };
   const taskHandlers: Record<string, LocalTaskHandler> = {};
   for (const [stateName, state] of Object.entries(stack.stateMachine.definition.States)) {
     if (state.Type !== 'Task') continue;

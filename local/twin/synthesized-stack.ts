@@ -47,7 +47,8 @@ export interface SynthesizedStack {
 export function synthesizeStack(config: BridgeConfig): SynthesizedStack {
   const outdir = mkdtempSync(join(tmpdir(), 'cxone-twin-'));
   try {
-    const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+    // Path metadata lets the twin find each function's handler by construct path.
+    const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [], 'aws:cdk:enable-path-metadata': true } });
     const stack = new CxoneEventBridgeStack(app, `CxoneEventBridge-${config.tenant}`, { config, env: { account: LOCAL_ACCOUNT, region: LOCAL_REGION } });
     const template = app.synth().getStackByName(stack.stackName).template as Template;
     return readTemplate(template);

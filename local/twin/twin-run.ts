@@ -1,0 +1,209 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import type { CxoneCredentials } from '../../lambdas/cxone/auth.js';
+import { canonicalJson } from '../../lambdas/publishing/envelope.js';
+import { type CxoneSimulator, startCxoneSimulator } from '../cxone-simulator/index.js';
+import type { AcceptedEvent } from '../eventbridge/local-event-bus.js';
+import { type LocalTwin, startLocalTwin } from './local-twin.js';
+import { percentiles } from './percentiles.js';
+
+export interface TwinRunOptions {
+  /** Agents of the built-in simulator. @default 3 */
+  agents?: number;
+  /** Seconds to run before logging everyone out; undefined runs until `signal` aborts. */
+  durationSeconds?: number;
+  /** Simulator speed-up (simulated seconds per real second). @default 60 */
+  timeScale?: number;
+  seed?: number;
+  /** CXone hold time per poll. @default 60 */
+  pollTimeoutSeconds?: number;
+  /** NDJSON file receiving every event the local bus accepted. */
+  eventsOut?: string;
+  /** JSON file receiving the summary. */
+  summaryOut?: string;
+  /** Poll an external CXone instead of the built-in simulator. */
+  external?: { issuerUrl: string; agentIds: string[]; credentials: CxoneCredentials };
+  /** Receives a progress line every `progressIntervalMs`. */
+  progress?: (line: string) => void;
+  progressIntervalMs?: number;
+  /** Aborting ends the run early (Ctrl-C). */
+  signal?: AbortSignal;
+  /** Called once the twin is up, e.g. to inject faults in tests. */
+  onReady?: (context: { twin: LocalTwin; simulator?: CxoneSimulator }) => void | Promise<void>;
+}
+
+export interface TwinSummary {
+  mode: 'simulator' | 'external';
+  agents: number;
+  elapsedSeconds: number;
+  sessions: { started: number; succeeded: number; failed: number; aborted: number; running: number; failures: { name: string; error?: string; cause?: string }[] };
+  polls: { total: number; byOutcome: Record<string, number>; errors: Record<string, number> };
+  events: { emitted: number | null; onBus: number; lost: number | null; duplicates: number | null; perSecond: number };
+  latencyMs: Record<string, number | null>;
+  stateTransitions: number;
+  transitionsPerPoll: number | null;
+  putEventsCalls: number;
+  ruleDeliveries: Record<string, number>;
+}
+
+/**
+ * One run of the whole bridge on this machine: the CXone simulator (or an external CXone), the local
+ * twin, and an operator that starts an execution for every logged-in agent, as `npm run session`
+ * would. Reports progress, writes the accepted events and a summary.
+ */
+export async function runTwin(options: TwinRunOptions = {}): Promise<TwinSummary> {
+  const started = performance.now();
+  const simulator = options.external
+    ? undefined
+    : await startCxoneSimulator({ agents: options.agents ?? 3, timeScale: options.timeScale ?? 60, seed: options.seed ?? 1, scenario: { loginSpreadMinutes: 0.5 } });
+  const twin = await startLocalTwin({
+    cxoneIssuerUrl: options.external?.issuerUrl ?? (simulator as CxoneSimulator).issuerUrl,
+    credentials: options.external?.credentials ?? (simulator as CxoneSimulator).credentials,
+    config: { pollTimeoutSeconds: options.pollTimeoutSeconds ?? 60 },
+  });
+
+  const accepted: AcceptedEvent[] = [];
+  const latencies: number[] = [];
+  const emittedAt = new Map<string, number[]>();
+  const pollingSince = new Map<string, number>();
+  let indexedSeq = 0;
+  const out: WriteStream | undefined = options.eventsOut ? createWriteStream(options.eventsOut) : undefined;
+  twin.bus.onEvent((event) => {
+    accepted.push(event);
+    out?.write(`${JSON.stringify(event.event)}\n`);
+    if (simulator) {
+      const key = keyOf(event);
+      if (!emittedAt.has(key)) {
+        for (const emitted of simulator.emittedEvents({ sinceSeq: indexedSeq })) {
+          indexedSeq = Math.max(indexedSeq, emitted.seq);
+          const emittedKey = `${emitted.agentId}|${canonicalJson(emitted.event)}`;
+          emittedAt.set(emittedKey, [...(emittedAt.get(emittedKey) ?? []), emitted.emittedAtPerf]);
+        }
+      }
+      const at = emittedAt.get(key)?.shift();
+      const agentId = (event.event.detail as { metadata: { agentId: string } }).metadata.agentId;
+      // Events queued before the agent's poller started measure the start-up, not the bridge.
+      if (at !== undefined && at >= (pollingSince.get(agentId) ?? Number.POSITIVE_INFINITY)) latencies.push(event.acceptedAt - at);
+    }
+  });
+  await options.onReady?.({ twin, simulator });
+
+  const startedLogins = new Set<string>();
+  const startSessions = async (): Promise<void> => {
+    const candidates = simulator
+      ? simulator.agents().filter((agent) => agent.loggedIn && agent.sessionStartTime).map((agent) => ({ agentId: agent.agentId, login: `${agent.agentId}@${agent.sessionStartTime}` }))
+      : (options.external?.agentIds ?? []).map((agentId) => ({ agentId, login: agentId }));
+    for (const { agentId, login } of candidates) {
+      if (startedLogins.has(login)) continue;
+      startedLogins.add(login);
+      try {
+        await twin.startSession(agentId);
+        pollingSince.set(agentId, performance.now());
+      } catch (error) {
+        startedLogins.delete(login);
+        options.progress?.(`could not start polling agent ${agentId}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  };
+
+  const report = () => options.progress?.(progressLine(twin, accepted.length, latencies, performance.now() - started));
+  const ticker = setInterval(report, options.progressIntervalMs ?? 2_000);
+  simulator?.startScenario();
+  try {
+    const endAt = options.durationSeconds === undefined ? Number.POSITIVE_INFINITY : started + options.durationSeconds * 1000;
+    while (performance.now() < endAt && !options.signal?.aborted) {
+      await startSessions();
+      if (!simulator && [...twin.stepFunctions.executions.values()].every((execution) => execution.status !== 'RUNNING') && startedLogins.size > 0) break;
+      await sleep(250, options.signal);
+    }
+    if (simulator) {
+      // Log every agent out: each poller then sees AgentSessionEnd and its execution succeeds.
+      simulator.logoutAll();
+      const drainMs = ((options.pollTimeoutSeconds ?? 60) + 30) * 1000;
+      await Promise.race([twin.stepFunctions.settled(), sleep(drainMs)]);
+    }
+  } finally {
+    clearInterval(ticker);
+    report();
+    await twin.close();
+    await new Promise<void>((resolve) => (out ? out.end(resolve) : resolve()));
+  }
+
+  const summary = summarize(twin, simulator, accepted, latencies, performance.now() - started, options);
+  await simulator?.close();
+  if (options.summaryOut) await writeFile(options.summaryOut, `${JSON.stringify(summary, null, 2)}\n`);
+  return summary;
+}
+
+function keyOf(accepted: AcceptedEvent): string {
+  const detail = accepted.event.detail as { metadata: { agentId: string }; data: unknown };
+  return `${detail.metadata.agentId}|${canonicalJson(detail.data)}`;
+}
+
+function summarize(twin: LocalTwin, simulator: CxoneSimulator | undefined, accepted: AcceptedEvent[], latencies: number[], elapsedMs: number, options: TwinRunOptions): TwinSummary {
+  const executions = [...twin.stepFunctions.executions.values()];
+  const count = (status: string) => executions.filter((execution) => execution.status === status).length;
+  const polls = [...twin.lambdaStats.results.values(), ...twin.lambdaStats.errors.values()].reduce((a, b) => a + b, 0);
+  const transitions = executions.reduce((sum, execution) => sum + execution.transitions, 0);
+
+  let emitted: number | null = null;
+  let lost: number | null = null;
+  let duplicates: number | null = null;
+  if (simulator) {
+    const balance = new Map<string, number>();
+    const emittedEvents = simulator.emittedEvents();
+    for (const event of emittedEvents) {
+      const key = `${event.agentId}|${canonicalJson(event.event)}`;
+      balance.set(key, (balance.get(key) ?? 0) + 1);
+    }
+    for (const event of accepted) balance.set(keyOf(event), (balance.get(keyOf(event)) ?? 0) - 1);
+    emitted = emittedEvents.length;
+    lost = [...balance.values()].filter((value) => value > 0).reduce((a, b) => a + b, 0);
+    duplicates = -[...balance.values()].filter((value) => value < 0).reduce((a, b) => a + b, 0);
+  }
+  return {
+    mode: simulator ? 'simulator' : 'external',
+    agents: simulator ? simulator.agentIds.length : (options.external?.agentIds.length ?? 0),
+    elapsedSeconds: Math.round(elapsedMs / 100) / 10,
+    sessions: {
+      started: executions.length,
+      succeeded: count('SUCCEEDED'),
+      failed: count('FAILED'),
+      aborted: count('ABORTED'),
+      running: count('RUNNING'),
+      failures: executions.filter((execution) => execution.status === 'FAILED').map(({ name, error, cause }) => ({ name, error, cause })),
+    },
+    polls: { total: polls, byOutcome: Object.fromEntries(twin.lambdaStats.results), errors: Object.fromEntries(twin.lambdaStats.errors) },
+    events: { emitted, onBus: accepted.length, lost, duplicates, perSecond: Math.round((accepted.length / (elapsedMs / 1000)) * 10) / 10 },
+    latencyMs: percentiles(latencies),
+    stateTransitions: transitions,
+    transitionsPerPoll: polls ? Math.round((transitions / polls) * 100) / 100 : null,
+    putEventsCalls: twin.aws.calls.get('AWSEvents.PutEvents') ?? 0,
+    ruleDeliveries: Object.fromEntries(twin.bus.deliveries),
+  };
+}
+
+function progressLine(twin: LocalTwin, onBus: number, latencies: number[], elapsedMs: number): string {
+  const executions = [...twin.stepFunctions.executions.values()];
+  const running = executions.filter((execution) => execution.status === 'RUNNING').length;
+  const outcomes = [...twin.lambdaStats.results.entries()].map(([status, n]) => `${status.toLowerCase()} ${n}`).join(', ');
+  const errors = [...twin.lambdaStats.errors.values()].reduce((a, b) => a + b, 0);
+  const recent = percentiles(latencies.slice(-500));
+  const seconds = elapsedMs / 1000;
+  return (
+    `[${seconds.toFixed(0).padStart(4)}s] sessions ${running} running / ${executions.length} started | ` +
+    `polls ${twin.lambdaStats.invocations} (${outcomes || 'none yet'}${errors ? `, errors ${errors}` : ''}) | ` +
+    `events on bus ${onBus} (${(onBus / Math.max(seconds, 0.001)).toFixed(1)}/s) | ` +
+    `latency p50 ${recent.p50 ?? '-'} ms p95 ${recent.p95 ?? '-'} ms`
+  );
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}
