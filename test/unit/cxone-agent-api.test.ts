@@ -1,0 +1,114 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CxoneAgentApi } from '../../lambdas/cxone/agent-api.js';
+import { CxoneAuth } from '../../lambdas/cxone/auth.js';
+import { type CxoneSimulator, startCxoneSimulator } from '../../local/cxone-simulator/index.js';
+
+/** The CXone client against the simulator over real HTTP. */
+let simulator: CxoneSimulator;
+
+beforeAll(async () => {
+  simulator = await startCxoneSimulator({ agents: 4, seed: 3 });
+});
+afterAll(async () => simulator?.close());
+afterEach(() => simulator.clearFaults());
+
+function client(): CxoneAgentApi {
+  return new CxoneAgentApi(
+    new CxoneAuth({
+      issuerUrl: simulator.issuerUrl,
+      loadCredentials: async () => simulator.credentials,
+    }),
+  );
+}
+
+describe('CxoneAgentApi against the simulator', () => {
+  it('discovers the tenant API, reuses its token and joins a session', async () => {
+    const api = client();
+    const tokensBefore = simulator.stats().tokenRequests;
+    simulator.loginAgent('2103457');
+    const cursor = await api.joinSession('2103457');
+    const outcome = await api.getNextEvent(cursor, 0, 5_000);
+    expect(outcome.kind).toBe('events');
+    expect(outcome.kind === 'events' && outcome.response.events[0]).toMatchObject({ Type: 'AgentSessionStart', AgentId: '2103457' });
+    expect(outcome.kind === 'events' && outcome.response.sessionId).toHaveLength(80);
+    expect(simulator.stats().tokenRequests - tokensBefore).toBe(1);
+  });
+
+  it('answers no-events on 304 and keeps the cursor valid', async () => {
+    const api = client();
+    simulator.loginAgent('2103458');
+    const first = await api.getNextEvent(await api.joinSession('2103458'), 0, 5_000);
+    const cursor = first.kind === 'events' ? first.response.sessionId : '';
+    expect(await api.getNextEvent(cursor, 1, 5_000)).toEqual({ kind: 'no-events' });
+    simulator.enqueueEvents('2103458', [{ Type: 'Mute', AgentMuted: 'True', IISHost: 'H', VCHost: 'H' }]);
+    const next = await api.getNextEvent(cursor, 1, 5_000);
+    expect(next.kind === 'events' && next.response.events).toEqual([{ Type: 'Mute', AgentMuted: 'True', IISHost: 'H', VCHost: 'H' }]);
+  });
+
+  it('reports session-ended on 409 after the final batch', async () => {
+    const api = client();
+    simulator.loginAgent('2103459');
+    const first = await api.getNextEvent(await api.joinSession('2103459'), 0, 5_000);
+    simulator.logoutAgent('2103459');
+    const cursor = first.kind === 'events' ? first.response.sessionId : '';
+    const final = await api.getNextEvent(cursor, 1, 5_000);
+    expect(final.kind === 'events' && final.response.events.at(-1)).toMatchObject({ Type: 'AgentSessionEnd' });
+    const after = final.kind === 'events' ? final.response.sessionId : '';
+    expect(await api.getNextEvent(after, 1, 5_000)).toEqual({ kind: 'session-ended' });
+  });
+
+  it('refreshes an expired token once and retries the same poll', async () => {
+    const api = client();
+    await api.getAgentState('2103460');
+    simulator.expireTokens();
+    const before = simulator.stats().tokenRequests;
+    await expect(api.getAgentState('2103460')).resolves.toMatchObject({ agentId: '2103460' });
+    expect(simulator.stats().tokenRequests - before).toBe(1);
+  });
+
+  it.each([
+    [{ status: 503, retryAfterSeconds: 7 }, 'CxoneUnavailableError', 7],
+    [{ status: 429 }, 'CxoneUnavailableError', undefined],
+    [{ drop: true as const }, 'CxoneUnavailableError', undefined],
+    [{ status: 400 }, 'CxoneRequestRejectedError', undefined],
+    [{ status: 403 }, 'CxoneRequestRejectedError', undefined],
+    [{ status: 404 }, 'CxoneSessionNotFoundError', undefined],
+    [{ status: 200, body: '<html>gateway error</html>' }, 'CxoneContractViolationError', undefined],
+    [{ status: 200, body: '{"events":"not a list"}' }, 'CxoneContractViolationError', undefined],
+  ])('maps a get-next-event fault %j to %s', async (fault, errorName, retryAfter) => {
+    const api = client();
+    simulator.loginAgent('2103460');
+    const cursor = await api.joinSession('2103460');
+    simulator.injectFault({ agentId: '2103460', count: 1, fault });
+    const error = await api.getNextEvent(cursor, 0, 5_000).then(
+      () => undefined,
+      (caught: unknown) => caught as Error & { retryAfterSeconds?: number },
+    );
+    simulator.logoutAgent('2103460');
+    expect(error?.name).toBe(errorName);
+    expect(error?.retryAfterSeconds).toBe(retryAfter);
+    expect(error?.message).not.toContain(simulator.credentials.accessKeySecret);
+  });
+
+  it('fails a poll that outlives its deadline as retryable', async () => {
+    const api = client();
+    simulator.loginAgent('2103460');
+    const cursor = await api.joinSession('2103460');
+    simulator.injectFault({ agentId: '2103460', count: 1, fault: { delayMs: 3_000, status: 304 } });
+    await expect(api.getNextEvent(cursor, 0, 500)).rejects.toMatchObject({ name: 'CxoneUnavailableError', message: expect.stringMatching(/no answer within \d+ ms/) });
+    simulator.logoutAgent('2103460');
+  });
+
+  it('rejects wrong credentials as a terminal auth error without echoing them', async () => {
+    const api = new CxoneAgentApi(
+      new CxoneAuth({ issuerUrl: simulator.issuerUrl, loadCredentials: async () => ({ ...simulator.credentials, accessKeySecret: 'wrong-secret-value' }) }),
+    );
+    const error = await api.getAgentState('2103457').catch((caught: unknown) => caught as Error);
+    expect(error).toMatchObject({ name: 'CxoneAuthFailedError' });
+    expect((error as Error).message).not.toContain('wrong-secret-value');
+  });
+
+  it('refuses plain http to a non-loopback issuer', () => {
+    expect(() => new CxoneAuth({ issuerUrl: 'http://cxone.example.com', loadCredentials: async () => simulator.credentials })).toThrow(/https/);
+  });
+});

@@ -1,0 +1,97 @@
+import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CxoneAgentApi } from '../../lambdas/cxone/agent-api.js';
+import { CxoneAuth } from '../../lambdas/cxone/auth.js';
+import { createPollHandler } from '../../lambdas/poll-session/poll-handler.js';
+import { type CxoneSimulator, startCxoneSimulator } from '../../local/cxone-simulator/index.js';
+
+/** The handler's own wiring, with the AWS SDK clients mocked and CXone played by the simulator. */
+const eventBridge = mockClient(EventBridgeClient);
+const secrets = mockClient(SecretsManagerClient);
+const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:cxone-eventbridge/acme';
+const context = { getRemainingTimeInMillis: () => 60_000 };
+let simulator: CxoneSimulator;
+let cxone: CxoneAgentApi;
+
+beforeAll(async () => {
+  simulator = await startCxoneSimulator({ agents: 2, seed: 11 });
+  cxone = new CxoneAgentApi(new CxoneAuth({ issuerUrl: simulator.issuerUrl, loadCredentials: async () => simulator.credentials }));
+});
+afterAll(async () => simulator?.close());
+beforeEach(() => {
+  eventBridge.reset();
+  secrets.reset();
+  secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(simulator.credentials) });
+});
+
+const handler = () =>
+  createPollHandler({
+    TENANT: 'acme',
+    CXONE_ISSUER_URL: simulator.issuerUrl,
+    CXONE_SECRET_ID: SECRET_ARN,
+    EVENT_BUS_NAME: 'cxone-agent-events-acme',
+    EVENT_SOURCE: 'cxone.agent-events',
+    POLL_TIMEOUT_SECONDS: 1,
+    PUBLISH_RESERVE_MS: 5_000,
+  });
+
+/** Logs the agent in and joins for a cursor, as the session command does. */
+async function loggedInCursor(agentId: string): Promise<string> {
+  simulator.loginAgent(agentId);
+  return cxone.joinSession(agentId);
+}
+
+describe('poll handler', () => {
+  it('reads credentials from the configured secret and puts the events on the configured bus', async () => {
+    // Prepare
+    const sent: PutEventsRequestEntry[] = [];
+    eventBridge.on(PutEventsCommand).callsFake(({ Entries = [] }: { Entries?: PutEventsRequestEntry[] }) => {
+      sent.push(...Entries);
+      return { FailedEntryCount: 0, Entries: Entries.map((_, i) => ({ EventId: `e${i}` })) };
+    });
+    // Act
+    const state = await handler()({ agentId: '2103457', sessionId: await loggedInCursor('2103457') }, context);
+    // Assess
+    expect(secrets.commandCalls(GetSecretValueCommand)[0]?.args[0].input).toEqual({ SecretId: SECRET_ARN });
+    expect(state).toMatchObject({ status: 'EVENTS', sequence: sent.length, pending: [] });
+    expect(sent.map((entry) => entry.DetailType).slice(0, 1)).toEqual(['AgentSessionStart']);
+    expect(sent.every((entry) => entry.EventBusName === 'cxone-agent-events-acme' && entry.Source === 'cxone.agent-events')).toBe(true);
+    simulator.logoutAgent('2103457');
+  });
+
+  it('returns the entries PutEvents kept failing as pending, and keeps the rotated sessionId', async () => {
+    // Prepare: entries of AgentState type always fail.
+    const accepted: PutEventsRequestEntry[] = [];
+    eventBridge.on(PutEventsCommand).callsFake(({ Entries = [] }: { Entries?: PutEventsRequestEntry[] }) => {
+      const results = Entries.map((entry) => (entry.DetailType === 'AgentState' ? { ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' } : { EventId: 'ok' }));
+      accepted.push(...Entries.filter((entry) => entry.DetailType !== 'AgentState'));
+      return { FailedEntryCount: results.filter((result) => 'ErrorCode' in result).length, Entries: results };
+    });
+    const cursor = await loggedInCursor('2103458');
+    // Act
+    const state = await handler()({ agentId: '2103458', sessionId: cursor }, context);
+    // Assess
+    expect(state.status).toBe('PUBLISH_PENDING');
+    expect(state.sessionId).not.toBe(cursor);
+    expect(state.pending.map((event) => (event.data as { Type: string }).Type)).toEqual(['AgentState', 'AgentState']);
+    expect(state.pending.length + accepted.length).toBe(state.sequence);
+    simulator.logoutAgent('2103458');
+  });
+
+  it('rejects a malformed poll state with a ConfigurationError naming the field', async () => {
+    await expect(handler()({ agentId: 'abc', sessionId: 'x' }, context)).rejects.toMatchObject({
+      name: 'ConfigurationError',
+      message: expect.stringMatching(/agentId/),
+    });
+  });
+
+  it('names the missing fields of a bad secret without showing its value', async () => {
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ clientId: 'x', clientSecret: 'very-secret-value' }) });
+    const error = await handler()({ agentId: '2103457', sessionId: await loggedInCursor('2103457') }, context).catch((caught: unknown) => caught as Error);
+    expect(error).toMatchObject({ name: 'ConfigurationError', message: expect.stringMatching(/accessKeyId, accessKeySecret/) });
+    expect((error as Error).message).not.toContain('very-secret-value');
+    simulator.logoutAgent('2103457');
+  });
+});
