@@ -158,8 +158,8 @@ function summarize(twin: LocalTwin, simulator: CxoneSimulator | undefined, accep
     }
     for (const event of accepted) balance.set(keyOf(event), (balance.get(keyOf(event)) ?? 0) - 1);
     emitted = emittedEvents.length;
-    lost = [...balance.values()].filter((value) => value > 0).reduce((a, b) => a + b, 0);
-    duplicates = -[...balance.values()].filter((value) => value < 0).reduce((a, b) => a + b, 0);
+    lost = [...balance.values()].reduce((sum, value) => sum + Math.max(0, value), 0);
+    duplicates = [...balance.values()].reduce((sum, value) => sum + Math.max(0, -value), 0);
   }
   return {
     mode: simulator ? 'simulator' : 'external',

@@ -1,0 +1,84 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import type { CxoneSimulator } from '../../local/cxone-simulator/index.js';
+import type { EventBridgeEvent } from '../../local/eventbridge/local-event-bus.js';
+import { runTwin } from '../../local/twin/twin-run.js';
+
+type Detail = { metadata: { agentId: string; sequence: number; platformSessionId: string }; data: unknown };
+const readNdjson = (file: string) =>
+  readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as EventBridgeEvent);
+
+describe('a timed run of the whole bridge', () => {
+  it('puts every event the simulator emitted on the bus exactly once, in per-session order', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'twin-run-'));
+    let simulator: CxoneSimulator | undefined;
+    // Act
+    const summary = await runTwin({
+      agents: 3,
+      durationSeconds: 12,
+      timeScale: 120,
+      seed: 5,
+      pollTimeoutSeconds: 20,
+      eventsOut: join(dir, 'e.ndjson'),
+      summaryOut: join(dir, 's.json'),
+      onReady: (context) => {
+        simulator = context.simulator;
+      },
+    });
+    // Assess
+    const events = readNdjson(join(dir, 'e.ndjson'));
+    const emitted = simulator?.emittedEvents() ?? [];
+    expect(emitted.length).toBeGreaterThan(20);
+    for (const agentId of new Set(emitted.map((event) => event.agentId))) {
+      const onBus = events.map((event) => event.detail as Detail).filter((detail) => detail.metadata.agentId === agentId);
+      const sessions = new Set(emitted.filter((event) => event.agentId === agentId).map((event) => event.sessionId));
+      for (const sessionId of sessions) {
+        const expected = emitted.filter((event) => event.agentId === agentId && event.sessionId === sessionId).map((event) => event.event);
+        const delivered = onBus.filter((detail) => detail.metadata.platformSessionId === sessionId);
+        expect(delivered.map((detail) => detail.data)).toEqual(expected);
+        expect(delivered.map((detail) => detail.metadata.sequence)).toEqual(expected.map((_, index) => index + 1));
+      }
+    }
+    expect(events.length).toBe(emitted.length);
+    expect(summary).toMatchObject({ events: { lost: 0, duplicates: 0, onBus: emitted.length }, sessions: { failed: 0, running: 0 } });
+    expect(JSON.parse(readFileSync(join(dir, 's.json'), 'utf8'))).toEqual(summary);
+  });
+});
+
+describe('npm start', () => {
+  it('runs for --duration, writes full EventBridge events and a summary, and exits 0', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'npm-start-'));
+    // Act
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'local/twin/cli.ts', '--agents', '2', '--duration', '6', '--poll-timeout', '10', '--events-out', join(dir, 'e.ndjson'), '--summary', join(dir, 's.json')],
+      { timeout: 90_000 },
+    );
+    // Assess
+    expect(stdout).toMatch(/sessions \d+ running \/ 2 started/);
+    expect(stdout).toMatch(/lost 0, duplicates 0/);
+    const events = readNdjson(join(dir, 'e.ndjson'));
+    expect(events.length).toBeGreaterThan(5);
+    for (const event of events) {
+      expect(Object.keys(event).sort()).toEqual(['account', 'detail', 'detail-type', 'id', 'region', 'resources', 'source', 'time', 'version']);
+      expect(event.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    }
+    const summary = JSON.parse(readFileSync(join(dir, 's.json'), 'utf8'));
+    expect(summary).toMatchObject({ mode: 'simulator', agents: 2, sessions: { started: 2, succeeded: 2 }, events: { lost: 0 } });
+    expect(summary.latencyMs).toHaveProperty('p99');
+  });
+
+  it('refuses plain http to a non-loopback CXone with a clear message', async () => {
+    const run = promisify(execFile)(process.execPath, ['--import', 'tsx', 'local/twin/cli.ts', '--cxone-issuer', 'http://cxone.example.com', '--agent-ids', '1'], { timeout: 30_000 });
+    await expect(run).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/must use https/) });
+  });
+});
