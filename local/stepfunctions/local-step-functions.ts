@@ -36,6 +36,7 @@ export interface LocalExecution {
 }
 
 /** Standard workflows reject names over 80 characters and these characters (StartExecution API). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the API rejects control characters in names, so the check must name them
 const INVALID_NAME = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]/;
 
 /**
