@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { AgentIdSchema } from './options.js';
+import type { Rng } from './rng.js';
+
+/**
+ * What a faulted get-next-event poll does instead of its normal answer. A faulted poll never touches
+ * the session's queue or cursor, so no event is lost and the same sessionId stays valid.
+ *
+ * - `drop`: destroy the socket without any response (after `delayMs`).
+ * - `body`: answer `status` (default 200) with this raw, typically malformed, body.
+ * - `status`: answer that status (with `Retry-After` when `retryAfterSeconds` is set).
+ * - only `delayMs`: a slow poll; wait, then serve the poll normally.
+ */
+export const FaultSchema = z
+  .object({
+    status: z.number().int().min(200).max(599).optional(),
+    retryAfterSeconds: z.number().int().min(0).optional(),
+    delayMs: z.number().int().min(0).max(120_000).optional(),
+    drop: z.literal(true).optional(),
+    body: z.string().optional(),
+  })
+  .strict()
+  .refine((f) => f.status !== undefined || f.drop === true || f.body !== undefined || f.delayMs !== undefined, {
+    message: 'a fault needs status, drop, body or delayMs',
+  });
+export type Fault = z.infer<typeof FaultSchema>;
+
+/** Fault the next `count` polls (of one agent, or of any agent). */
+export const ScriptedFaultRuleSchema = z.object({ agentId: AgentIdSchema.optional(), count: z.number().int().min(1), fault: FaultSchema }).strict();
+
+/** Fault each poll with `probability` (drawn from the seeded generator). */
+export const ProbabilisticFaultRuleSchema = z.object({ agentId: AgentIdSchema.optional(), probability: z.number().min(0).max(1), fault: FaultSchema }).strict();
+
+/** A scripted or probabilistic fault rule, as `POST /admin/faults` accepts it. */
+export const FaultRuleSchema = z.union([ScriptedFaultRuleSchema, ProbabilisticFaultRuleSchema]);
+export type FaultRule = z.infer<typeof FaultRuleSchema>;
+
+/** A rule as stored, with its id and what is left of its count. */
+export type ActiveFaultRule = FaultRule & { readonly id: number; remaining?: number };
+
+/** Holds fault rules and decides, per poll, whether one applies. */
+export class FaultInjector {
+  private readonly rules: ActiveFaultRule[] = [];
+  private nextId = 1;
+
+  constructor(private readonly rng: Rng) {}
+
+  /** Adds a rule (validated) and returns its id. */
+  add(rule: FaultRule): number {
+    const parsed = FaultRuleSchema.parse(rule);
+    const id = this.nextId++;
+    this.rules.push('count' in parsed ? { ...parsed, id, remaining: parsed.count } : { ...parsed, id });
+    return id;
+  }
+
+  /** Removes every rule. */
+  clear(): void {
+    this.rules.length = 0;
+  }
+
+  /** The rules in force. */
+  list(): readonly ActiveFaultRule[] {
+    return this.rules.map((r) => ({ ...r }));
+  }
+
+  /**
+   * The fault for one poll of `agentId`, if any. Scripted rules go first, oldest first, and each use
+   * spends one of its count; then each probabilistic rule rolls.
+   */
+  take(agentId: string): Fault | undefined {
+    const applies = (r: ActiveFaultRule) => r.agentId === undefined || r.agentId === agentId;
+    const scripted = this.rules.find((r) => 'count' in r && applies(r));
+    if (scripted && scripted.remaining !== undefined) {
+      scripted.remaining--;
+      if (scripted.remaining <= 0) this.rules.splice(this.rules.indexOf(scripted), 1);
+      return scripted.fault;
+    }
+    for (const rule of this.rules) {
+      if ('probability' in rule && applies(rule) && this.rng.chance(rule.probability)) return rule.fault;
+    }
+    return undefined;
+  }
+}
