@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // The poller logs failures at ERROR; tests that inject them need not print them.
+    env: { POWERTOOLS_LOG_LEVEL: 'CRITICAL' },
   },
 });

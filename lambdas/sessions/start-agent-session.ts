@@ -1,4 +1,4 @@
-import type { CxoneAgentApi, Station } from '../cxone/agent-api.js';
+import type { AgentStateRecord, CxoneAgentApi, Station } from '../cxone/agent-api.js';
 import { ConfigurationError } from '../shared/errors.js';
 import type { PollStateInput } from '../poll-session/poll-state.js';
 import { executionNameFor } from './execution-name.js';
@@ -37,11 +37,11 @@ export async function startAgentSession(
 ): Promise<StartAgentSessionResult> {
   let sessionId: string | undefined;
   let state = await cxone.getAgentState(request.agentId);
-  if (!state?.sessionStartTime && request.station) {
+  if (!isLoggedIn(state) && request.station) {
     sessionId = await cxone.startSession(request.agentId, request.station);
     state = await cxone.getAgentState(request.agentId);
   }
-  if (!state?.sessionStartTime) {
+  if (!isLoggedIn(state) || !state?.sessionStartTime) {
     throw new ConfigurationError(`agent ${request.agentId} is not logged in to CXone; pass a station to start a session for them`);
   }
   const executionName = executionNameFor(request.tenant, request.agentId, state.sessionStartTime);
@@ -50,4 +50,9 @@ export async function startAgentSession(
   sessionId ??= await cxone.joinSession(request.agentId);
   const { executionArn, started } = await executions.start(executionName, { agentId: request.agentId, sessionId });
   return { executionName, executionArn, outcome: started ? 'started' : 'already-running' };
+}
+
+/** The Real-Time API keeps the last login's start time after logout; `isActive` and the state tell. */
+function isLoggedIn(state: AgentStateRecord | undefined): boolean {
+  return Boolean(state?.sessionStartTime) && state?.isActive !== false && state?.agentStateName !== 'LoggedOut';
 }

@@ -35,6 +35,10 @@ export interface LocalTwin {
   close(): Promise<void>;
 }
 
+class TwinClosedError extends Error {
+  override readonly name = 'TwinClosed';
+}
+
 /** Builds the handler for each function of the template, found by its construct path. */
 const HANDLERS: { pathPart: string; create: (environment: Record<string, string>) => LambdaHandler }[] = [
   { pathPart: '/SessionPoller/', create: (environment) => createPollHandler(PollerEnvironmentSchema.parse(environment)) },
@@ -65,6 +69,7 @@ export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTw
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
   });
 
+  let closed = false;
   const lambdaStats: LocalLambdaStats = { invocations: 0, billedMs: 0, errors: new Map(), results: new Map() };
   const taskHandlers: Record<string, LocalTaskHandler> = {};
   for (const [stateName, state] of Object.entries(stack.stateMachine.definition.States)) {
@@ -72,7 +77,9 @@ export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTw
     const fn = stack.functions.find((candidate) => candidate.arn === state.Resource);
     const factory = fn && HANDLERS.find((entry) => fn.path.includes(entry.pathPart));
     if (!fn || !factory) throw new Error(`the twin has no in-process handler for task ${stateName} (${state.Resource})`);
-    taskHandlers[stateName] = localLambdaTask(fn, factory.create(fn.environment), lambdaStats);
+    const invoke = localLambdaTask(fn, factory.create(fn.environment), lambdaStats);
+    // After close() no new invocation starts: an aborted execution must not keep polling.
+    taskHandlers[stateName] = (input) => (closed ? Promise.reject(new TwinClosedError('the local twin is closed')) : invoke(input));
   }
   stepFunctions.register({ arn: stack.stateMachine.arn, definition: stack.stateMachine.definition, taskHandlers });
 
@@ -88,6 +95,7 @@ export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTw
     lambdaStats,
     startSession: (agentId, station) => startAgentSession({ tenant: config.tenant, agentId, station }, cxone, executions),
     async close() {
+      closed = true;
       for (const execution of stepFunctions.executions.values()) {
         if (execution.status === 'RUNNING') execution.abort();
       }
