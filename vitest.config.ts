@@ -8,6 +8,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     // The poller logs failures at ERROR; tests that inject them need not print them.
-    env: { POWERTOOLS_LOG_LEVEL: 'CRITICAL' },
+    env: { POWERTOOLS_LOG_LEVEL: 'CRITICAL', POWERTOOLS_METRICS_DISABLED: 'true' },
   },
 });

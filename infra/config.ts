@@ -32,6 +32,10 @@ export const BridgeConfigSchema = z
     eventBusName: z.string().regex(/^[A-Za-z0-9._-]{1,256}$/).optional(),
     /** Days to keep function and state-machine logs. @default 30 */
     logRetentionDays: z.coerce.number().int().positive().default(30),
+    /** Polls per execution before it hands over to a fresh one (a Standard execution stops at 25,000 history events, about 7 per poll). @default 2000 */
+    handOverAfterPolls: z.coerce.number().int().min(1).max(3_000).default(2_000),
+    /** Invocations that may end with events EventBridge refused before those events are parked. @default 5 */
+    maxPublishAttempts: z.coerce.number().int().min(1).max(100).default(5),
     /** Poller memory; the poll is I/O bound. @default 128 */
     pollerMemoryMb: z.coerce.number().int().min(128).max(10240).default(128),
   })

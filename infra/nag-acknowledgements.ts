@@ -1,4 +1,5 @@
 import { type CfnResource, Stack, Validations } from 'aws-cdk-lib';
+import type { DeadLetterStore } from './constructs/dead-letter-store.js';
 import type { SessionPoller } from './constructs/session-poller.js';
 import type { SessionStateMachine } from './constructs/session-state-machine.js';
 
@@ -6,7 +7,7 @@ import type { SessionStateMachine } from './constructs/session-state-machine.js'
  * The cdk-nag findings we accept, each on the one construct it concerns and for the exact finding,
  * with the reason. Anything new fails synth and the cdk-nag test.
  */
-export function applyNagAcknowledgements(poller: SessionPoller, sessions: SessionStateMachine): void {
+export function applyNagAcknowledgements(poller: SessionPoller, sessions: SessionStateMachine, deadLetters: DeadLetterStore): void {
   const stateMachineRole = sessions.stateMachine.role.node.tryFindChild('DefaultPolicy') ?? sessions.stateMachine.role;
   const stack = Stack.of(sessions);
   const pollerLogicalId = stack.resolve(stack.getLogicalId(poller.function.node.defaultChild as CfnResource));
@@ -25,5 +26,9 @@ export function applyNagAcknowledgements(poller: SessionPoller, sessions: Sessio
     id: 'AwsSolutions::AwsSolutions-SF1',
     reason:
       'Logs at ERROR without execution data: ALL would write two entries per poll for every agent around the clock and copy customer payloads into logs; execution history keeps the full trail.',
+  });
+  Validations.of(deadLetters.queue).acknowledge({
+    id: 'AwsSolutions::AwsSolutions-SQS3',
+    reason: 'This queue is itself the dead-letter store for events that could not be published; it is read by operators, not by a consumer that could fail.',
   });
 }

@@ -11,6 +11,8 @@ export const StateName = {
   Poll: 'PollCxone',
   RouteOnStatus: 'RouteOnPollStatus',
   WaitBeforePublishRetry: 'WaitBeforePublishRetry',
+  HandOver: 'HandOverToNextExecution',
+  HandedOver: 'HandedOver',
   SessionEnded: 'SessionEnded',
   PollingFailed: 'PollingFailed',
 } as const;
@@ -25,6 +27,12 @@ export const LAMBDA_SERVICE_ERRORS = [
   'States.Timeout',
 ];
 
+/** What the StartExecution integration reports when the name is taken (a retried hand-over). */
+export const EXECUTION_ALREADY_EXISTS = 'StepFunctions.ExecutionAlreadyExistsException';
+
+/** The optimized StartExecution integration (fire and forget). */
+export const START_EXECUTION_RESOURCE = 'arn:aws:states:::states:startExecution';
+
 export interface SessionLoopDefinitionProps {
   poller: lambda.IFunction;
   /** The poller's own timeout; the task timeout sits above it. */
@@ -33,14 +41,17 @@ export interface SessionLoopDefinitionProps {
 
 /**
  * The per-session loop: Poll → Choice → Poll … Two billed transitions per poll, no Wait on the
- * happy path (CXone's long poll is the wait). Publishing trouble backs off through a Wait state;
- * an unrecoverable error ends the execution in a Fail state carrying the error name and cause.
+ * happy path (CXone's long poll is the wait). Publishing trouble backs off through a Wait state.
+ * Before the history nears its 25,000-event limit the loop starts the next generation of itself
+ * under a deterministic name (so a retried hand-over cannot start two pollers) and ends. An
+ * unrecoverable error ends the execution in a Fail state carrying the error name and cause.
  */
 export function buildSessionLoopDefinition(scope: Construct, props: SessionLoopDefinitionProps): sfn.IChainable {
   const poll = new tasks.LambdaInvoke(scope, StateName.Poll, {
     lambdaFunction: props.poller,
     // The function's result becomes the state as is: no Payload wrapper, no extra Pass state.
     payloadResponseOnly: true,
+    payload: sfn.TaskInput.fromObject({ state: sfn.JsonPath.entirePayload, executionName: sfn.JsonPath.executionName }),
     retryOnServiceExceptions: false,
     taskTimeout: sfn.Timeout.duration(props.pollerTimeout.plus(Duration.seconds(30))),
     comment: 'One CXone get-next-event poll; publishes the events to EventBridge',
@@ -71,12 +82,36 @@ export function buildSessionLoopDefinition(scope: Construct, props: SessionLoopD
 
   const waitBeforePublishRetry = new sfn.Wait(scope, StateName.WaitBeforePublishRetry, {
     time: sfn.WaitTime.duration(Duration.seconds(5)),
-    comment: 'EventBridge refused some events; they ride in the state until published',
+    comment: 'EventBridge refused some events; they ride in the state until published or parked',
   });
+
+  const handedOver = new sfn.Succeed(scope, StateName.HandedOver, { comment: 'The next generation polls on' });
+  // A raw state: the integration must name this very state machine ($$.StateMachine.Id), which
+  // the typed StepFunctionsStartExecution task cannot express without a circular reference.
+  const handOver = new sfn.CustomState(scope, StateName.HandOver, {
+    stateJson: {
+      Type: 'Task',
+      Comment: 'Continue as new: the next generation gets the cursor, sequence and pending events',
+      Resource: START_EXECUTION_RESOURCE,
+      Parameters: { 'StateMachineArn.$': '$$.StateMachine.Id', 'Name.$': '$.nextExecutionName', 'Input.$': '$' },
+      ResultPath: null,
+    },
+  });
+  handOver.addRetry({
+    errors: ['StepFunctions.SdkClientException', 'StepFunctions.AWSStepFunctionsException', 'States.Timeout'],
+    interval: Duration.seconds(1),
+    backoffRate: 2,
+    maxAttempts: 6,
+    jitterStrategy: sfn.JitterType.FULL,
+  });
+  // The name is taken: an earlier attempt of this hand-over already started the next generation.
+  handOver.addCatch(handedOver, { errors: [EXECUTION_ALREADY_EXISTS], resultPath: sfn.JsonPath.DISCARD });
+  handOver.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
 
   const route = new sfn.Choice(scope, StateName.RouteOnStatus)
     .when(sfn.Condition.stringEquals(POLL_STATUS_PATH, PollStatus.Ended), new sfn.Succeed(scope, StateName.SessionEnded))
     .when(sfn.Condition.stringEquals(POLL_STATUS_PATH, PollStatus.PublishPending), waitBeforePublishRetry.next(poll))
+    .when(sfn.Condition.stringEquals(POLL_STATUS_PATH, PollStatus.HandOver), handOver.next(handedOver))
     .otherwise(poll);
 
   return poll.next(route);

@@ -4,6 +4,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { BridgeConfig } from './config.js';
 import { AgentEventBus } from './constructs/agent-event-bus.js';
+import { DeadLetterStore } from './constructs/dead-letter-store.js';
 import { SessionPoller } from './constructs/session-poller.js';
 import { SessionStateMachine } from './constructs/session-state-machine.js';
 import { applyNagAcknowledgements } from './nag-acknowledgements.js';
@@ -17,6 +18,7 @@ export const StackOutput = {
   StateMachineArn: 'SessionStateMachineArn',
   EventBusName: 'EventBusName',
   CredentialsSecretName: 'CxoneCredentialsSecretName',
+  DeadLetterQueueUrl: 'DeadLetterQueueUrl',
 } as const;
 
 /** One tenant's bridge: the bus, the poller, the per-session state machine. */
@@ -24,6 +26,7 @@ export class CxoneEventBridgeStack extends Stack {
   readonly bus: AgentEventBus;
   readonly poller: SessionPoller;
   readonly sessions: SessionStateMachine;
+  readonly deadLetters: DeadLetterStore;
 
   constructor(scope: Construct, id: string, props: CxoneEventBridgeStackProps) {
     super(scope, id, props);
@@ -33,7 +36,9 @@ export class CxoneEventBridgeStack extends Stack {
     // Referenced, not created: the secret's value must never pass through the template.
     const credentials = secretsmanager.Secret.fromSecretNameV2(this, 'CxoneCredentials', config.cxoneSecretName);
 
+    const serviceName = 'cxone-eventbridge';
     this.bus = new AgentEventBus(this, 'AgentEvents', { eventBusName: config.eventBusName });
+    this.deadLetters = new DeadLetterStore(this, 'DeadLetters', { serviceName });
     this.poller = new SessionPoller(this, 'SessionPoller', {
       tenant: config.tenant,
       cxoneIssuerUrl: config.cxoneIssuerUrl,
@@ -43,8 +48,13 @@ export class CxoneEventBridgeStack extends Stack {
       pollTimeoutSeconds: config.pollTimeoutSeconds,
       logRetention,
       memorySize: config.pollerMemoryMb,
+      deadLetterQueue: this.deadLetters.queue,
+      handOverAfterPolls: config.handOverAfterPolls,
+      maxPublishAttempts: config.maxPublishAttempts,
+      serviceName,
     });
     this.sessions = new SessionStateMachine(this, 'Sessions', {
+      stateMachineName: `cxone-agent-sessions-${config.tenant}`,
       poller: this.poller.function,
       pollerTimeout: this.poller.timeout,
       logRetention,
@@ -53,7 +63,8 @@ export class CxoneEventBridgeStack extends Stack {
     new CfnOutput(this, StackOutput.StateMachineArn, { value: this.sessions.stateMachine.stateMachineArn });
     new CfnOutput(this, StackOutput.EventBusName, { value: this.bus.bus.eventBusName });
     new CfnOutput(this, StackOutput.CredentialsSecretName, { value: config.cxoneSecretName });
-    applyNagAcknowledgements(this.poller, this.sessions);
+    new CfnOutput(this, StackOutput.DeadLetterQueueUrl, { value: this.deadLetters.queue.queueUrl });
+    applyNagAcknowledgements(this.poller, this.sessions, this.deadLetters);
   }
 }
 

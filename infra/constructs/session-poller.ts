@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import type { PollerEnvironment } from '../../lambdas/poll-session/environment.js';
@@ -20,6 +21,14 @@ export interface SessionPollerProps {
   /** CXone hold time per poll (0–60 s). */
   pollTimeoutSeconds: number;
   logRetention: logs.RetentionDays;
+  /** Queue that keeps what could not be published; the function may only send to it. */
+  deadLetterQueue: sqs.IQueue;
+  /** Polls per execution before it hands over to a fresh one. */
+  handOverAfterPolls: number;
+  /** Invocations that may end with events unpublished before they are parked. */
+  maxPublishAttempts: number;
+  /** Service name of logs and metrics. */
+  serviceName: string;
   /** @default 128 */
   memorySize?: number;
 }
@@ -57,6 +66,9 @@ export class SessionPoller extends Construct {
       EVENT_SOURCE: props.eventSource,
       POLL_TIMEOUT_SECONDS: props.pollTimeoutSeconds,
       PUBLISH_RESERVE_MS: PUBLISH_RESERVE_SECONDS * 1000,
+      DEAD_LETTER_QUEUE_URL: props.deadLetterQueue.queueUrl,
+      MAX_PUBLISH_ATTEMPTS: props.maxPublishAttempts,
+      HAND_OVER_AFTER_POLLS: props.handOverAfterPolls,
     };
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
@@ -72,7 +84,7 @@ export class SessionPoller extends Construct {
       description: `Polls CXone get-next-event once for tenant ${props.tenant}`,
       environment: {
         ...Object.fromEntries(Object.entries(environment).map(([key, value]) => [key, String(value)])),
-        POWERTOOLS_SERVICE_NAME: 'cxone-eventbridge',
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_LOG_LEVEL: 'INFO',
       },
       bundling: {
@@ -85,5 +97,6 @@ export class SessionPoller extends Construct {
     });
     props.bus.grantPutEventsTo(this.function);
     props.credentials.grantRead(this.function);
+    props.deadLetterQueue.grantSendMessages(this.function);
   }
 }

@@ -1,4 +1,5 @@
-import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, type Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -6,6 +7,8 @@ import { Construct } from 'constructs';
 import { buildSessionLoopDefinition } from '../session-loop-definition.js';
 
 export interface SessionStateMachineProps {
+  /** Name of the state machine; fixed so the loop may start its own next generation. */
+  stateMachineName: string;
   poller: lambda.IFunction;
   pollerTimeout: Duration;
   logRetention: logs.RetentionDays;
@@ -19,6 +22,7 @@ export class SessionStateMachine extends Construct {
     super(scope, id);
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName: props.stateMachineName,
       // Standard, not Express: a session lasts hours and Express stops at 5 minutes.
       stateMachineType: sfn.StateMachineType.STANDARD,
       queryLanguage: sfn.QueryLanguage.JSON_PATH,
@@ -35,5 +39,13 @@ export class SessionStateMachine extends Construct {
         includeExecutionData: false,
       },
     });
+    // The hand-over starts the next generation of this same state machine. The ARN is built from
+    // the fixed name: referencing the resource itself would be a circular dependency.
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['states:StartExecution'],
+        resources: [Stack.of(this).formatArn({ service: 'states', resource: 'stateMachine', resourceName: props.stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+      }),
+    );
   }
 }

@@ -64,9 +64,10 @@ export class CxoneAgentApi {
     if (response.status === 304) return { kind: 'no-events' };
     if (response.status === 409) return { kind: 'session-ended' };
     if (response.status !== 200) await throwForStatus(response, 'get-next-event');
-    const parsed = GetNextEventResponseSchema.safeParse(await readJsonBody(response, 'get-next-event'));
+    const text = await readBodyText(response, 'get-next-event');
+    const parsed = GetNextEventResponseSchema.safeParse(parseJson(text, 'get-next-event', response.status));
     if (!parsed.success) {
-      throw new CxoneContractViolationError(`get-next-event answered 200 with an unexpected body: ${z.prettifyError(parsed.error)}`);
+      throw new CxoneContractViolationError(`get-next-event answered 200 with an unexpected body: ${z.prettifyError(parsed.error)}`, { body: text });
     }
     return { kind: 'events', response: parsed.data };
   }
@@ -137,15 +138,39 @@ export class CxoneAgentApi {
   }
 }
 
+/** Larger bodies are refused rather than buffered: a batch is a few KB, a runaway one must not exhaust memory. */
+export const MAX_RESPONSE_BYTES = 5 * 1024 * 1024;
+
 async function readJsonBody(response: Response, what: string): Promise<unknown> {
-  const text = await response.text();
+  return parseJson(await readBodyText(response, what), what, response.status);
+}
+
+function parseJson(text: string, what: string, status: number): unknown {
   try {
     return JSON.parse(text);
   } catch (cause) {
-    throw new CxoneContractViolationError(`CXone ${what} answered ${response.status} with a body that is not JSON (${text.length} chars)`, {
-      cause,
-    });
+    throw new CxoneContractViolationError(`CXone ${what} answered ${status} with a body that is not JSON (${text.length} chars)`, { cause, body: text });
   }
+}
+
+/** Reads the body as text, up to MAX_RESPONSE_BYTES; a larger one is a contract violation. */
+async function readBodyText(response: Response, what: string): Promise<string> {
+  if (!response.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_RESPONSE_BYTES) {
+      await reader.cancel();
+      const head = Buffer.concat(chunks).toString('utf8');
+      throw new CxoneContractViolationError(`CXone ${what} answered with a body over ${MAX_RESPONSE_BYTES} bytes`, { body: head });
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Maps a non-success status to the error contract (fact sheet §4 status matrix). */

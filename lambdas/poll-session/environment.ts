@@ -9,6 +9,12 @@ export const PollerEnvironmentSchema = z.object({
   EVENT_SOURCE: z.string().min(1),
   POLL_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(60),
   PUBLISH_RESERVE_MS: z.coerce.number().int().positive().default(20_000),
+  /** SQS queue that keeps what could not be published. */
+  DEAD_LETTER_QUEUE_URL: z.url(),
+  /** Invocations that may end with events unpublished before they are parked. */
+  MAX_PUBLISH_ATTEMPTS: z.coerce.number().int().min(1).default(5),
+  /** Polls per execution before handing over to the next generation (history stays under 25,000 events). */
+  HAND_OVER_AFTER_POLLS: z.coerce.number().int().min(1).default(2_000),
 });
 export type PollerEnvironment = z.infer<typeof PollerEnvironmentSchema>;
 

@@ -1,16 +1,20 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { CxoneAgentApi } from '../cxone/agent-api.js';
 import { CxoneAuth } from '../cxone/auth.js';
 import { eventBridgePutEvents } from '../publishing/eventbridge-port.js';
+import { sqsPark } from '../publishing/sqs-park.js';
 import { ConfigurationError } from '../shared/errors.js';
 import { logger } from '../shared/logger.js';
+import { MetricName, metrics } from '../shared/metrics.js';
 import { secretCredentialsLoader } from '../shared/secret-credentials.js';
 import type { PollerEnvironment } from './environment.js';
-import { pollOnce } from './poll-once.js';
-import { type PollState, PollStateSchema } from './poll-state.js';
+import { type PollOutcome, pollOnce } from './poll-once.js';
+import { PollInvocationSchema, type PollState } from './poll-state.js';
 
 export type PollHandler = (event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<PollState>;
 
@@ -25,34 +29,53 @@ export function createPollHandler(env: PollerEnvironment): PollHandler {
   });
   const cxone = new CxoneAgentApi(auth);
   const putEvents = eventBridgePutEvents(new EventBridgeClient({}), env.EVENT_BUS_NAME);
+  const park = sqsPark(new SQSClient({}), env.DEAD_LETTER_QUEUE_URL);
 
   return async (event, context) => {
-    const input = PollStateSchema.safeParse(event);
-    if (!input.success) throw new ConfigurationError(`invalid poll state: ${z.prettifyError(input.error)}`);
-    logger.appendKeys({ agentId: input.data.agentId, sequence: input.data.sequence });
+    const input = PollInvocationSchema.safeParse(event);
+    if (!input.success) throw new ConfigurationError(`invalid poll input: ${z.prettifyError(input.error)}`);
+    const { state, executionName } = input.data;
+    logger.appendKeys({ agentId: state.agentId, execution: executionName });
     try {
-      const outcome = await pollOnce(input.data, {
+      const outcome = await pollOnce(state, {
         cxone,
         putEvents,
+        park,
         tenant: env.TENANT,
         eventSource: env.EVENT_SOURCE,
         pollTimeoutSeconds: env.POLL_TIMEOUT_SECONDS,
         publishReserveMs: env.PUBLISH_RESERVE_MS,
+        maxPublishAttempts: env.MAX_PUBLISH_ATTEMPTS,
+        handOverAfterPolls: env.HAND_OVER_AFTER_POLLS,
+        executionName,
         remainingTimeMs: () => context.getRemainingTimeInMillis(),
       });
-      for (const lost of outcome.undeliverable) logger.error('event undeliverable', { ...lost });
-      logger.debug('poll done', {
-        status: outcome.state.status,
-        received: outcome.received,
-        published: outcome.published,
-        pending: outcome.state.pending.length,
-      });
+      record(outcome);
       return outcome.state;
     } catch (error) {
+      metrics.addMetric(MetricName.PollErrors, MetricUnit.Count, 1);
       logger.error('poll failed', { error });
       throw error;
     } finally {
-      logger.removeKeys(['agentId', 'sequence']);
+      metrics.publishStoredMetrics();
+      logger.removeKeys(['agentId', 'execution']);
     }
   };
+}
+
+/** Logs and counts one invocation; parked items are logged without their payload. */
+function record(outcome: PollOutcome): void {
+  const { state } = outcome;
+  for (const item of outcome.parked) {
+    logger.error('parked in dead-letter queue', { reason: item.reason, detail: item.detail, sequence: item.sequence, eventId: item.eventId, detailType: item.detailType });
+  }
+  if (state.status === 'RESYNCED') logger.warn('session rejoined', { resyncs: state.resyncs });
+  if (outcome.restatementsDropped > 0) logger.info('snapshot restatements merged', { count: outcome.restatementsDropped });
+  logger.debug('poll done', { status: state.status, received: outcome.received, published: outcome.published, pending: state.pending.length, sequence: state.sequence });
+  metrics.addMetric(MetricName.Polls, MetricUnit.Count, 1);
+  metrics.addMetric(MetricName.EventsReceived, MetricUnit.Count, outcome.received);
+  metrics.addMetric(MetricName.EventsPublished, MetricUnit.Count, outcome.published);
+  metrics.addMetric(MetricName.EventsPending, MetricUnit.Count, state.pending.length);
+  metrics.addMetric(MetricName.EventsParked, MetricUnit.Count, outcome.parked.length);
+  if (state.status === 'RESYNCED') metrics.addMetric(MetricName.Resyncs, MetricUnit.Count, 1);
 }

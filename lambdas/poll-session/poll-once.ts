@@ -1,17 +1,22 @@
 import type { NextEventOutcome } from '../cxone/agent-api.js';
 import { eventTypeOf, isStateEvent, platformSessionIdOf, SESSION_END_EVENT_TYPES } from '../cxone/events.js';
-import { canonicalJson, type SequencedEvent, type SessionIdentity, eventIdOf, toEnvelopeEntry } from '../publishing/envelope.js';
+import { canonicalJson, eventIdOf, type SequencedEvent, type SessionIdentity, toEnvelopeEntry } from '../publishing/envelope.js';
+import { fitPayload, type ParkedItem, type ParkPort, ParkReason } from '../publishing/parking.js';
 import { type PutEventsPort, publishInOrder } from '../publishing/publisher.js';
-import { type PollState, PollStatus } from './poll-state.js';
+import { CxoneContractViolationError, CxoneSessionNotFoundError, CxoneUnavailableError, PublishFailedError } from '../shared/errors.js';
+import { nextGenerationName, type PollState, PollStatus } from './poll-state.js';
 
-/** The one CXone call a poll makes. */
-export interface NextEventSource {
+/** The CXone calls a poll makes. */
+export interface SessionSource {
   getNextEvent(sessionId: string, timeoutSeconds: number, deadlineMs: number): Promise<NextEventOutcome>;
+  /** A fresh cursor for the agent's session; throws CxoneSessionNotFoundError when there is none. */
+  joinSession(agentId: string): Promise<string>;
 }
 
 export interface PollDependencies {
-  cxone: NextEventSource;
+  cxone: SessionSource;
   putEvents: PutEventsPort;
+  park: ParkPort;
   tenant: string;
   eventSource: string;
   /** CXone hold time, 0–60 s. */
@@ -20,98 +25,222 @@ export interface PollDependencies {
   remainingTimeMs: () => number;
   /** Time kept back from the HTTP deadline for publishing and returning. */
   publishReserveMs: number;
+  /** Invocations that may end with events unpublished before they are parked. @default 5 */
+  maxPublishAttempts?: number;
+  /** This execution's name, and after how many polls it hands over to the next generation. */
+  executionName: string;
+  handOverAfterPolls: number;
   now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
 }
 
-/** An event EventBridge can never accept (over the size limit), with the reason. */
-export interface UndeliverableEvent {
-  eventId: string;
-  sequence: number;
-  detailType: string;
-  reason: string;
-}
-
+/** What happened in one invocation, for logs and metrics. */
 export interface PollOutcome {
   state: PollState;
-  /** Events received in this invocation. */
+  /** Events CXone handed over in this invocation. */
   received: number;
   /** Events put on the bus in this invocation (including earlier pending ones). */
   published: number;
   /** Snapshot restatements dropped because the same batch carries the identical event later. */
   restatementsDropped: number;
-  undeliverable: UndeliverableEvent[];
+  /** Items sent to the dead-letter store in this invocation. */
+  parked: ParkedItem[];
 }
 
 /** Margin between CXone's hold time and our HTTP deadline, so a 304 arrives before we give up. */
 const HOLD_MARGIN_MS = 5_000;
 
 /**
- * One iteration of the session loop: publish what an earlier poll left pending; if that worked,
- * make exactly one get-next-event poll and publish its events in order. The rotated sessionId is
- * kept even when publishing fails, because polling with an old one makes CXone resend a snapshot.
+ * One iteration of the session loop: publish what an earlier poll left pending (parking it after
+ * too many attempts); if nothing is left pending, make exactly one get-next-event poll and publish
+ * its events in order. Nothing CXone handed over is dropped: every event reaches the bus, rides in
+ * `pending`, or is parked with its reason. The rotated sessionId is kept even when publishing fails,
+ * because polling with an old one makes CXone resend a snapshot.
  */
-export async function pollOnce(state: PollState, deps: PollDependencies): Promise<PollOutcome> {
-  const now = deps.now ?? Date.now;
-  const identity: SessionIdentity = { tenant: deps.tenant, agentId: state.agentId };
-  const undeliverable: UndeliverableEvent[] = [];
-  let published = 0;
-  const outcome = (next: PollState, received = 0, restatementsDropped = 0): PollOutcome => ({
-    state: next,
-    received,
-    published,
-    restatementsDropped,
-    undeliverable,
-  });
+export async function pollOnce(initial: PollState, deps: PollDependencies): Promise<PollOutcome> {
+  const run = new PollRun(initial, deps);
+  return run.execute();
+}
 
-  /** Publishes in order; returns the events still to be published. */
-  const publish = async (events: SequencedEvent[]): Promise<SequencedEvent[]> => {
+class PollRun {
+  private state: PollState;
+  private readonly now: () => number;
+  private readonly identity: SessionIdentity;
+  private received = 0;
+  private published = 0;
+  private restatementsDropped = 0;
+  private readonly parked: ParkedItem[] = [];
+
+  constructor(
+    initial: PollState,
+    private readonly deps: PollDependencies,
+  ) {
+    this.state = initial;
+    this.now = deps.now ?? Date.now;
+    this.identity = { tenant: deps.tenant, agentId: initial.agentId };
+  }
+
+  async execute(): Promise<PollOutcome> {
+    if (this.state.pending.length > 0) {
+      const stillPending = await this.publish(this.state.pending);
+      if (stillPending.length > 0 && this.state.publishAttempts + 1 < (this.deps.maxPublishAttempts ?? 5)) {
+        return this.finish({ pending: stillPending, publishAttempts: this.state.publishAttempts + 1, status: PollStatus.PublishPending });
+      }
+      // Attempts exhausted: park what EventBridge keeps refusing and let the session go on.
+      const unparked = await this.park(stillPending, ParkReason.PublishAttemptsExhausted, 'EventBridge refused the event on every attempt');
+      if (unparked.length > 0) return this.finish({ pending: unparked, publishAttempts: this.state.publishAttempts + 1, status: PollStatus.PublishPending });
+      this.state = { ...this.state, pending: [], publishAttempts: 0 };
+    }
+    if (this.state.sessionEnded) return this.finish({ status: PollStatus.Ended });
+
+    const answer = await this.poll();
+    if (answer === 'resynced') return this.afterPoll(PollStatus.Resynced);
+    if (answer.kind === 'no-events') return this.afterPoll(PollStatus.NoEvents);
+    if (answer.kind === 'session-ended') return this.finish({ sessionEnded: true, status: PollStatus.Ended });
+
+    const events = this.sequence(answer.response.events);
+    // Keep the rotated cursor whatever happens to publishing.
+    this.state = { ...this.state, sessionId: answer.response.sessionId };
+    const pending = await this.publish(events);
+    if (pending.length > 0) return this.finish({ pending, publishAttempts: 1, status: PollStatus.PublishPending });
+    return this.state.sessionEnded ? this.finish({ status: PollStatus.Ended }) : this.afterPoll(PollStatus.Events);
+  }
+
+  /** One get-next-event call; a lost cursor or an unreadable batch rejoins the session instead. */
+  private async poll(): Promise<NextEventOutcome | 'resynced'> {
+    const deadlineMs = this.deps.remainingTimeMs() - this.deps.publishReserveMs;
+    const timeoutSeconds = Math.max(0, Math.min(this.deps.pollTimeoutSeconds, Math.floor((deadlineMs - HOLD_MARGIN_MS) / 1000)));
+    this.state = { ...this.state, polls: this.state.polls + 1 };
+    try {
+      return await this.deps.cxone.getNextEvent(this.state.sessionId, timeoutSeconds, deadlineMs);
+    } catch (error) {
+      if (error instanceof CxoneSessionNotFoundError) return this.rejoin();
+      if (error instanceof CxoneContractViolationError) {
+        // CXone rotated the cursor inside a body we cannot read: keep the body, then resync.
+        await this.parkOrThrow(this.parkedBatch(error));
+        return this.rejoin();
+      }
+      if (error instanceof CxoneUnavailableError && error.retryAfterSeconds) {
+        // Honour Retry-After inside the budget, so the state machine's retry never comes sooner.
+        await this.sleep(Math.min(error.retryAfterSeconds * 1000, Math.max(0, this.deps.remainingTimeMs() - 5_000)));
+      }
+      throw error;
+    }
+  }
+
+  private async rejoin(): Promise<NextEventOutcome | 'resynced'> {
+    try {
+      const sessionId = await this.deps.cxone.joinSession(this.state.agentId);
+      this.state = { ...this.state, sessionId, resyncs: this.state.resyncs + 1 };
+      return 'resynced';
+    } catch (error) {
+      // Nothing to join: the session ended while we could not see it.
+      if (error instanceof CxoneSessionNotFoundError) return { kind: 'session-ended' };
+      throw error;
+    }
+  }
+
+  /** Gives each event of a batch its place in the session. */
+  private sequence(batch: unknown[]): SequencedEvent[] {
+    const kept = withoutRepeatedRestatements(batch);
+    this.received += batch.length;
+    this.restatementsDropped += batch.length - kept.length;
+    const receivedAt = new Date(this.now()).toISOString();
+    let { sequence, platformSessionId, sessionEnded } = this.state;
+    const events = kept.map((data) => {
+      platformSessionId = platformSessionIdOf(data) ?? platformSessionId;
+      if (SESSION_END_EVENT_TYPES.has(eventTypeOf(data))) sessionEnded = true;
+      sequence += 1;
+      return { sequence, platformSessionId, receivedAt, data };
+    });
+    this.state = { ...this.state, sequence, platformSessionId, sessionEnded };
+    return events;
+  }
+
+  /** Publishes in order; parks what can never be published; returns what is still to be published. */
+  private async publish(events: SequencedEvent[]): Promise<SequencedEvent[]> {
     const failures = await publishInOrder(
-      events.map((event) => toEnvelopeEntry(event, identity, deps.eventSource)),
-      deps.putEvents,
-      { deadline: now() + Math.max(0, deps.remainingTimeMs() - 2_000), now },
+      events.map((event) => toEnvelopeEntry(event, this.identity, this.deps.eventSource)),
+      this.deps.putEvents,
+      { deadline: this.now() + Math.max(0, this.deps.remainingTimeMs() - 3_000), now: this.now },
     );
+    const retryable: SequencedEvent[] = [];
     const unpublished: SequencedEvent[] = [];
     for (const failure of failures) {
       const event = events[failure.index] as SequencedEvent;
-      if (failure.retryable) unpublished.push(event);
-      else undeliverable.push({ eventId: eventIdOf(event, identity), sequence: event.sequence, detailType: eventTypeOf(event.data), reason: failure.reason });
+      if (failure.retryable) retryable.push(event);
+      else unpublished.push(...(await this.park([event], ParkReason.Oversized, failure.reason)));
     }
-    published += events.length - failures.length;
-    return unpublished;
-  };
-
-  if (state.pending.length > 0) {
-    const pending = await publish(state.pending);
-    if (pending.length > 0) return outcome({ ...state, pending, publishAttempts: state.publishAttempts + 1, status: PollStatus.PublishPending });
-    state = { ...state, pending: [], publishAttempts: 0 };
+    this.published += events.length - failures.length;
+    return [...retryable, ...unpublished].sort((a, b) => a.sequence - b.sequence);
   }
-  if (state.sessionEnded) return outcome({ ...state, status: PollStatus.Ended });
 
-  const deadlineMs = deps.remainingTimeMs() - deps.publishReserveMs;
-  const timeoutSeconds = Math.max(0, Math.min(deps.pollTimeoutSeconds, Math.floor((deadlineMs - HOLD_MARGIN_MS) / 1000)));
-  const answer = await deps.cxone.getNextEvent(state.sessionId, timeoutSeconds, deadlineMs);
-  if (answer.kind === 'no-events') return outcome({ ...state, status: PollStatus.NoEvents });
-  if (answer.kind === 'session-ended') return outcome({ ...state, sessionEnded: true, status: PollStatus.Ended });
+  /** Parks events; returns those the dead-letter store refused too (they stay pending). */
+  private async park(events: SequencedEvent[], reason: ParkReason, detail: string): Promise<SequencedEvent[]> {
+    if (events.length === 0) return [];
+    const items = events.map((event) => this.parkedEvent(event, reason, detail));
+    try {
+      await this.deps.park(items);
+      this.parked.push(...items);
+      return [];
+    } catch {
+      return events;
+    }
+  }
 
-  const receivedAt = new Date(now()).toISOString();
-  const batch = withoutRepeatedRestatements(answer.response.events);
-  let { sequence, platformSessionId } = state;
-  let sessionEnded = false;
-  const events: SequencedEvent[] = batch.map((data) => {
-    platformSessionId = platformSessionIdOf(data) ?? platformSessionId;
-    if (SESSION_END_EVENT_TYPES.has(eventTypeOf(data))) sessionEnded = true;
-    sequence += 1;
-    return { sequence, platformSessionId, receivedAt, data };
-  });
-  // Keep the rotated cursor whatever happens to publishing: an old one makes CXone resend a snapshot.
-  const next: PollState = { ...state, sessionId: answer.response.sessionId, sequence, platformSessionId, sessionEnded };
-  const pending = await publish(events);
-  const status = pending.length > 0 ? PollStatus.PublishPending : sessionEnded ? PollStatus.Ended : PollStatus.Events;
-  return outcome(
-    { ...next, pending, publishAttempts: pending.length > 0 ? 1 : 0, status },
-    answer.response.events.length,
-    answer.response.events.length - batch.length,
-  );
+  private async parkOrThrow(item: ParkedItem): Promise<void> {
+    try {
+      await this.deps.park([item]);
+    } catch (cause) {
+      throw new PublishFailedError('could not park an unreadable CXone batch in the dead-letter queue', { cause });
+    }
+    this.parked.push(item);
+  }
+
+  private parkedEvent(event: SequencedEvent, reason: ParkReason, detail: string): ParkedItem {
+    return {
+      reason,
+      detail,
+      tenant: this.identity.tenant,
+      agentId: this.identity.agentId,
+      platformSessionId: event.platformSessionId,
+      sequence: event.sequence,
+      eventId: eventIdOf(event, this.identity),
+      detailType: eventTypeOf(event.data),
+      ...fitPayload(event.data),
+      parkedAt: new Date(this.now()).toISOString(),
+    };
+  }
+
+  private parkedBatch(error: CxoneContractViolationError): ParkedItem {
+    return {
+      reason: ParkReason.MalformedBatch,
+      detail: error.message,
+      tenant: this.identity.tenant,
+      agentId: this.identity.agentId,
+      platformSessionId: this.state.platformSessionId,
+      ...fitPayload(error.body ?? ''),
+      parkedAt: new Date(this.now()).toISOString(),
+    };
+  }
+
+  /** After a poll that leaves the session running: hand over once this execution has polled enough. */
+  private afterPoll(status: PollStatus): PollOutcome {
+    if (this.state.polls >= this.deps.handOverAfterPolls) {
+      return this.finish({ status: PollStatus.HandOver, polls: 0, nextExecutionName: nextGenerationName(this.deps.executionName) });
+    }
+    return this.finish({ status });
+  }
+
+  private finish(changes: Partial<PollState>): PollOutcome {
+    const state: PollState = { ...this.state, pending: [], publishAttempts: 0, ...changes };
+    if (state.status !== PollStatus.HandOver) delete state.nextExecutionName;
+    return { state, received: this.received, published: this.published, restatementsDropped: this.restatementsDropped, parked: this.parked };
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return (this.deps.sleep ?? ((delay: number) => new Promise<void>((resolve) => setTimeout(resolve, delay))))(ms);
+  }
 }
 
 /**

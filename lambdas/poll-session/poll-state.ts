@@ -12,6 +12,10 @@ export const PollStatus = {
   NoEvents: 'NO_EVENTS',
   /** Some events are not on the bus yet; they ride in `pending`. Back off, then publish them first. */
   PublishPending: 'PUBLISH_PENDING',
+  /** CXone lost the cursor (404) or sent a body we could not read; the session was rejoined. Poll again at once. */
+  Resynced: 'RESYNCED',
+  /** This execution has polled long enough; start the next generation under `nextExecutionName` and end. */
+  HandOver: 'HAND_OVER',
   /** The agent session is over (409 or AgentSessionEnd) and nothing is left to publish. */
   Ended: 'ENDED',
 } as const;
@@ -39,7 +43,26 @@ export const PollStateSchema = z.object({
   publishAttempts: z.number().int().nonnegative().default(0),
   /** CXone said the session ended; finish once `pending` is empty. */
   sessionEnded: z.boolean().default(false),
-  status: z.enum([PollStatus.Events, PollStatus.NoEvents, PollStatus.PublishPending, PollStatus.Ended]).optional(),
+  /** Polls made by this execution; the loop hands over to a fresh execution before history grows too long. */
+  polls: z.number().int().nonnegative().default(0),
+  /** Times the session was rejoined after CXone lost the cursor or sent an unreadable batch. */
+  resyncs: z.number().int().nonnegative().default(0),
+  /** With HAND_OVER: the deterministic name of the next generation's execution. */
+  nextExecutionName: z.string().optional(),
+  status: z.enum(Object.values(PollStatus) as [PollStatus, ...PollStatus[]]).optional(),
 });
 export type PollStateInput = z.input<typeof PollStateSchema>;
 export type PollState = z.infer<typeof PollStateSchema>;
+
+/** What the poll task receives: the state, and the execution's name (for the hand-over name). */
+export const PollInvocationSchema = z.object({
+  state: PollStateSchema,
+  executionName: z.string().min(1),
+});
+export type PollInvocation = z.infer<typeof PollInvocationSchema>;
+
+/** The name of the next generation: `<name>-g2`, `<name>-g3`, … (Step Functions names are unique). */
+export function nextGenerationName(executionName: string): string {
+  const match = /^(.*)-g(\d+)$/.exec(executionName);
+  return match ? `${match[1]}-g${Number(match[2]) + 1}` : `${executionName}-g2`;
+}

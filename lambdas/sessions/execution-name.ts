@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 
-/** Step Functions execution names: 1–80 characters; we keep to letters, digits, '-' and '_'. */
-const MAX_NAME_LENGTH = 80;
+/**
+ * Step Functions execution names are 1–80 characters; we keep to letters, digits, '-' and '_', and
+ * leave 8 characters free for the hand-over suffix `-g<n>` of later generations.
+ */
+const MAX_NAME_LENGTH = 72;
 
 /**
  * The deterministic execution name of one agent session: `<tenant>-<agentId>-<session key>`, where

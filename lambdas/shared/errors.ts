@@ -48,6 +48,17 @@ export class CxoneUnavailableError extends BridgeError {
 
 export class CxoneContractViolationError extends BridgeError {
   override readonly name = ErrorName.CxoneContractViolation;
+  constructor(
+    message: string,
+    options?: ErrorOptions & {
+      /** The unreadable body (possibly cut short), kept for the dead-letter store; never in the message. */
+      body?: string;
+    },
+  ) {
+    super(message, options);
+    this.body = options?.body;
+  }
+  readonly body?: string;
 }
 
 export class PublishFailedError extends BridgeError {

@@ -6,8 +6,11 @@ import { PollerEnvironmentSchema } from '../../lambdas/poll-session/environment.
 import { createPollHandler } from '../../lambdas/poll-session/poll-handler.js';
 import { type StartAgentSessionResult, startAgentSession } from '../../lambdas/sessions/start-agent-session.js';
 import { stepFunctionsExecutions } from '../../lambdas/sessions/step-functions-executions.js';
+import { EXECUTION_ALREADY_EXISTS, START_EXECUTION_RESOURCE } from '../../infra/session-loop-definition.js';
 import { type LocalAwsServer, startLocalAwsServer } from '../aws/local-aws-server.js';
+import { type AwsOperation, AwsApiError } from '../aws/local-aws-server.js';
 import { LocalSecretsManager } from '../aws/local-secrets-manager.js';
+import { LocalSqs } from '../aws/local-sqs.js';
 import { LocalEventBus } from '../eventbridge/local-event-bus.js';
 import { type LocalTaskHandler, LocalStepFunctions } from '../stepfunctions/local-step-functions.js';
 import { type LambdaHandler, type LocalLambdaStats, localLambdaTask } from './local-lambda.js';
@@ -27,6 +30,9 @@ export interface LocalTwin {
   tenant: string;
   bus: LocalEventBus;
   stepFunctions: LocalStepFunctions;
+  /** The dead-letter queue and any other queue of the stack. */
+  sqs: LocalSqs;
+  deadLetterQueueUrl: string;
   aws: LocalAwsServer;
   lambdaStats: LocalLambdaStats;
   /** What `npm run session -- start` does, against the local Step Functions. */
@@ -52,14 +58,19 @@ const HANDLERS: { pathPart: string; create: (environment: Record<string, string>
  */
 export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTwin> {
   const config = parseBridgeConfig({ tenant: 'local', ...options.config, cxoneIssuerUrl: options.cxoneIssuerUrl });
-  const stack = synthesizeStack(config);
+  // The endpoint comes first: queue URLs in the template resolve to it.
+  const operations: Record<string, AwsOperation> = {};
+  const aws = await startLocalAwsServer(operations);
+  const stack = synthesizeStack(config, { queueUrlBase: aws.endpoint });
 
   const secrets = new LocalSecretsManager(LOCAL_REGION, LOCAL_ACCOUNT);
   secrets.put(config.cxoneSecretName, JSON.stringify(options.credentials));
   const bus = new LocalEventBus(LOCAL_REGION, LOCAL_ACCOUNT, stack.eventBusNames);
   for (const rule of stack.rules) bus.addRule(rule);
+  const sqs = new LocalSqs();
+  for (const queue of stack.queues) sqs.createQueue(queue.url, queue.maxMessageSize);
   const stepFunctions = new LocalStepFunctions();
-  const aws = await startLocalAwsServer({ ...bus.operations(), ...stepFunctions.operations(), ...secrets.operations() });
+  Object.assign(operations, bus.operations(), stepFunctions.operations(), secrets.operations(), sqs.operations());
 
   Object.assign(process.env, {
     AWS_ENDPOINT_URL: aws.endpoint,
@@ -67,6 +78,8 @@ export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTw
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    // EMF metrics would print a JSON line per poll; the twin reports its own figures.
+    POWERTOOLS_METRICS_DISABLED: 'true',
   });
 
   let closed = false;
@@ -74,6 +87,10 @@ export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTw
   const taskHandlers: Record<string, LocalTaskHandler> = {};
   for (const [stateName, state] of Object.entries(stack.stateMachine.definition.States)) {
     if (state.Type !== 'Task') continue;
+    if (state.Resource === START_EXECUTION_RESOURCE) {
+      taskHandlers[stateName] = async (input) => startExecutionTask(stepFunctions, input);
+      continue;
+    }
     const fn = stack.functions.find((candidate) => candidate.arn === state.Resource);
     const factory = fn && HANDLERS.find((entry) => fn.path.includes(entry.pathPart));
     if (!fn || !factory) throw new Error(`the twin has no in-process handler for task ${stateName} (${state.Resource})`);
@@ -93,6 +110,8 @@ export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTw
     stepFunctions,
     aws,
     lambdaStats,
+    sqs,
+    deadLetterQueueUrl: stack.queues.find((queue) => stack.functions.some((fn) => Object.values(fn.environment).includes(queue.url)))?.url ?? '',
     startSession: (agentId, station) => startAgentSession({ tenant: config.tenant, agentId, station }, cxone, executions),
     async close() {
       closed = true;
@@ -103,4 +122,17 @@ export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTw
       await aws.close();
     },
   };
+}
+
+/** The StartExecution service integration, as Step Functions runs it for the hand-over. */
+function startExecutionTask(stepFunctions: LocalStepFunctions, input: unknown): unknown {
+  const { StateMachineArn, Name, Input } = input as { StateMachineArn: string; Name: string; Input: unknown };
+  try {
+    const { executionArn, startDate } = stepFunctions.startExecution(StateMachineArn, Name, JSON.stringify(Input));
+    return { ExecutionArn: executionArn, StartDate: startDate.toISOString() };
+  } catch (error) {
+    // Integration errors surface as StepFunctions.<Exception>, which the definition's Catch names.
+    if (error instanceof AwsApiError && error.type === 'ExecutionAlreadyExists') throw Object.assign(new Error(error.message), { name: EXECUTION_ALREADY_EXISTS });
+    throw error;
+  }
 }

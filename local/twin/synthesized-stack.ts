@@ -30,6 +30,12 @@ export interface SynthesizedRule {
   targetIds: string[];
 }
 
+export interface SynthesizedQueue {
+  logicalId: string;
+  url: string;
+  maxMessageSize: number;
+}
+
 /** What the twin takes from the real template: nothing about these is re-declared locally. */
 export interface SynthesizedStack {
   template: Template;
@@ -37,6 +43,12 @@ export interface SynthesizedStack {
   functions: SynthesizedFunction[];
   eventBusNames: string[];
   rules: SynthesizedRule[];
+  queues: SynthesizedQueue[];
+}
+
+export interface ReadTemplateOptions {
+  /** Base of local queue URLs (the local AWS endpoint), so SQS calls reach it. */
+  queueUrlBase?: string;
 }
 
 /**
@@ -44,22 +56,22 @@ export interface SynthesizedStack {
  * in what the twin needs: the state-machine definition, each function's timeout and environment,
  * the buses and the rules.
  */
-export function synthesizeStack(config: BridgeConfig): SynthesizedStack {
+export function synthesizeStack(config: BridgeConfig, options: ReadTemplateOptions = {}): SynthesizedStack {
   const outdir = mkdtempSync(join(tmpdir(), 'cxone-twin-'));
   try {
     // Path metadata lets the twin find each function's handler by construct path.
     const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [], 'aws:cdk:enable-path-metadata': true } });
     const stack = new CxoneEventBridgeStack(app, `CxoneEventBridge-${config.tenant}`, { config, env: { account: LOCAL_ACCOUNT, region: LOCAL_REGION } });
     const template = app.synth().getStackByName(stack.stackName).template as Template;
-    return readTemplate(template);
+    return readTemplate(template, options);
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
 }
 
 /** Reads a synthesized template into the twin's terms. */
-export function readTemplate(template: Template): SynthesizedStack {
-  const resolve = intrinsicResolver(template);
+export function readTemplate(template: Template, options: ReadTemplateOptions = {}): SynthesizedStack {
+  const resolve = intrinsicResolver(template, options.queueUrlBase ?? 'https://sqs.us-east-1.amazonaws.com');
   const entries = Object.entries(template.Resources);
   const ofType = (type: string) => entries.filter(([, resource]) => resource.Type === type);
 
@@ -98,11 +110,16 @@ export function readTemplate(template: Template): SynthesizedStack {
     functions,
     eventBusNames: ofType('AWS::Events::EventBus').map(([, resource]) => String(resource.Properties?.Name)),
     rules,
+    queues: ofType('AWS::SQS::Queue').map(([logicalId, resource]) => ({
+      logicalId,
+      url: resolve({ Ref: logicalId }) as string,
+      maxMessageSize: Number(resource.Properties?.MaximumMessageSize ?? 1024 * 1024),
+    })),
   };
 }
 
 /** Resolves Ref, Fn::GetAtt (Arn), Fn::Join and Fn::Sub to the names and ARNs the twin uses. */
-function intrinsicResolver(template: Template): (value: unknown) => unknown {
+function intrinsicResolver(template: Template, queueUrlBase: string): (value: unknown) => unknown {
   const pseudo: Record<string, string> = {
     'AWS::Partition': 'aws',
     'AWS::Region': LOCAL_REGION,
@@ -118,7 +135,9 @@ function intrinsicResolver(template: Template): (value: unknown) => unknown {
       case 'AWS::Events::EventBus':
         return String(resource.Properties?.Name);
       case 'AWS::StepFunctions::StateMachine':
-        return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${logicalId}`;
+        return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${String(resource.Properties?.StateMachineName ?? logicalId)}`;
+      case 'AWS::SQS::Queue':
+        return `${queueUrlBase}/${LOCAL_ACCOUNT}/${logicalId}`;
       default:
         return logicalId;
     }
@@ -132,6 +151,8 @@ function intrinsicResolver(template: Template): (value: unknown) => unknown {
         return `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:event-bus/${refOf(logicalId)}`;
       case 'AWS::StepFunctions::StateMachine':
         return refOf(logicalId);
+      case 'AWS::SQS::Queue':
+        return `arn:aws:sqs:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${logicalId}`;
       default:
         return `arn:aws:local:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${logicalId}`;
     }
@@ -145,6 +166,8 @@ function intrinsicResolver(template: Template): (value: unknown) => unknown {
       const [logicalId, attribute] = object['Fn::GetAtt'] as [string, string];
       if (attribute === 'Arn') return arnOf(logicalId);
       if (attribute === 'Name') return refOf(logicalId);
+      if (attribute === 'QueueName') return logicalId;
+      if (attribute === 'QueueUrl') return refOf(logicalId);
       throw new Error(`the twin cannot resolve Fn::GetAtt ${logicalId}.${attribute}`);
     }
     if ('Fn::Join' in object) {

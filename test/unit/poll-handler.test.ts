@@ -35,7 +35,12 @@ const handler = () =>
     EVENT_SOURCE: 'cxone.agent-events',
     POLL_TIMEOUT_SECONDS: 1,
     PUBLISH_RESERVE_MS: 5_000,
+    DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dead-letters',
+    MAX_PUBLISH_ATTEMPTS: 5,
+    HAND_OVER_AFTER_POLLS: 2_000,
   });
+
+const invocation = (state: Record<string, unknown>) => ({ state, executionName: 'acme-2103457-20250312T140001000Z' });
 
 /** Logs the agent in and joins for a cursor, as the session command does. */
 async function loggedInCursor(agentId: string): Promise<string> {
@@ -52,7 +57,7 @@ describe('poll handler', () => {
       return { FailedEntryCount: 0, Entries: Entries.map((_, i) => ({ EventId: `e${i}` })) };
     });
     // Act
-    const state = await handler()({ agentId: '2103457', sessionId: await loggedInCursor('2103457') }, context);
+    const state = await handler()(invocation({ agentId: '2103457', sessionId: await loggedInCursor('2103457') }), context);
     // Assess
     expect(secrets.commandCalls(GetSecretValueCommand)[0]?.args[0].input).toEqual({ SecretId: SECRET_ARN });
     expect(state).toMatchObject({ status: 'EVENTS', sequence: sent.length, pending: [] });
@@ -71,7 +76,7 @@ describe('poll handler', () => {
     });
     const cursor = await loggedInCursor('2103458');
     // Act
-    const state = await handler()({ agentId: '2103458', sessionId: cursor }, context);
+    const state = await handler()(invocation({ agentId: '2103458', sessionId: cursor }), context);
     // Assess
     expect(state.status).toBe('PUBLISH_PENDING');
     expect(state.sessionId).not.toBe(cursor);
@@ -81,7 +86,7 @@ describe('poll handler', () => {
   });
 
   it('rejects a malformed poll state with a ConfigurationError naming the field', async () => {
-    await expect(handler()({ agentId: 'abc', sessionId: 'x' }, context)).rejects.toMatchObject({
+    await expect(handler()(invocation({ agentId: 'abc', sessionId: 'x' }), context)).rejects.toMatchObject({
       name: 'ConfigurationError',
       message: expect.stringMatching(/agentId/),
     });
@@ -89,7 +94,7 @@ describe('poll handler', () => {
 
   it('names the missing fields of a bad secret without showing its value', async () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ clientId: 'x', clientSecret: 'very-secret-value' }) });
-    const error = await handler()({ agentId: '2103457', sessionId: await loggedInCursor('2103457') }, context).catch((caught: unknown) => caught as Error);
+    const error = await handler()(invocation({ agentId: '2103457', sessionId: await loggedInCursor('2103457') }), context).catch((caught: unknown) => caught as Error);
     expect(error).toMatchObject({ name: 'ConfigurationError', message: expect.stringMatching(/accessKeyId, accessKeySecret/) });
     expect((error as Error).message).not.toContain('very-secret-value');
     simulator.logoutAgent('2103457');

@@ -1,26 +1,48 @@
 import { describe, expect, it } from 'vitest';
 import type { NextEventOutcome } from '../../lambdas/cxone/agent-api.js';
 import type { EnvelopeEntry } from '../../lambdas/publishing/envelope.js';
+import type { ParkedItem, ParkPort } from '../../lambdas/publishing/parking.js';
 import type { PutEventsEntryResult, PutEventsPort } from '../../lambdas/publishing/publisher.js';
 import { type PollDependencies, pollOnce } from '../../lambdas/poll-session/poll-once.js';
-import { type PollState, PollStateSchema, PollStatus } from '../../lambdas/poll-session/poll-state.js';
+import { nextGenerationName, type PollState, PollStateSchema, PollStatus } from '../../lambdas/poll-session/poll-state.js';
+import { CxoneContractViolationError, CxoneSessionNotFoundError, CxoneUnavailableError } from '../../lambdas/shared/errors.js';
 
 const start = { Type: 'AgentSessionStart', SessionId: '698120331042', AgentId: '2103457', IISHost: 'H', VCHost: 'H' };
 const available = { Type: 'AgentState', CurrentState: 'Available', StartTimeUTC: '2025-03-12T14:01:35.000Z' };
 const end = { Type: 'AgentSessionEnd', Success: 'True', Message: '' };
 
-/** A CXone that answers from a script and records the polls it saw. */
-function scriptedCxone(...answers: NextEventOutcome[]) {
+/** A CXone that answers from a script (an answer may be an error to throw) and records the polls it saw. */
+function scriptedCxone(...answers: (NextEventOutcome | Error)[]) {
   const polls: { sessionId: string; timeoutSeconds: number; deadlineMs: number }[] = [];
+  const joins: string[] = [];
   return {
     polls,
+    joins,
+    joinAnswers: [] as (string | Error)[],
     getNextEvent: async (sessionId: string, timeoutSeconds: number, deadlineMs: number) => {
       polls.push({ sessionId, timeoutSeconds, deadlineMs });
       const answer = answers.shift();
       if (!answer) throw new Error('no more scripted answers');
+      if (answer instanceof Error) throw answer;
+      return answer;
+    },
+    async joinSession(agentId: string) {
+      joins.push(agentId);
+      const answer = this.joinAnswers.shift() ?? `joined-${joins.length}`;
+      if (answer instanceof Error) throw answer;
       return answer;
     },
   };
+}
+
+/** A dead-letter store that records what was parked, or refuses. */
+function recordingParking(refuse = false) {
+  const parked: ParkedItem[] = [];
+  const park: ParkPort = async (items) => {
+    if (refuse) throw new Error('queue unavailable');
+    parked.push(...items);
+  };
+  return { parked, park };
 }
 
 /** A bus that records entries and fails the entries a rule picks. */
@@ -42,6 +64,10 @@ function deps(cxone: PollDependencies['cxone'], putEvents: PutEventsPort, overri
   return {
     cxone,
     putEvents,
+    park: recordingParking().park,
+    executionName: 'acme-2103457-20250312T140001000Z',
+    handOverAfterPolls: 1_000,
+    sleep: async () => {},
     tenant: 'acme',
     eventSource: 'cxone.agent-events',
     pollTimeoutSeconds: 60,
@@ -142,12 +168,19 @@ describe('pollOnce', () => {
     expect(bus.published.map((entry) => detailOf(entry).data)).toEqual([novel, untyped]);
   });
 
-  it('reports an event over the EventBridge size limit instead of failing the batch', async () => {
+  it('parks an event over the EventBridge size limit with the reason and publishes the rest of its batch', async () => {
     const bus = recordingBus();
+    const parking = recordingParking();
     const huge = { Type: 'CustomEvent', data: 'x'.repeat(300 * 1024) };
-    const outcome = await pollOnce(initial(), deps(scriptedCxone({ kind: 'events', response: { sessionId: 'c', events: [available, huge] } }), bus.putEvents));
-    expect(bus.published.map((entry) => entry.DetailType)).toEqual(['AgentState']);
-    expect(outcome.undeliverable).toEqual([expect.objectContaining({ sequence: 2, detailType: 'CustomEvent', reason: expect.stringMatching(/256 KB/) })]);
+    const outcome = await pollOnce(
+      initial(),
+      deps(scriptedCxone({ kind: 'events', response: { sessionId: 'c', events: [available, huge, end] } }), bus.putEvents, { park: parking.park }),
+    );
+    expect(bus.published.map((entry) => entry.DetailType)).toEqual(['AgentState', 'AgentSessionEnd']);
+    expect(parking.parked).toEqual([
+      expect.objectContaining({ reason: 'OVERSIZED', sequence: 2, detailType: 'CustomEvent', detail: expect.stringMatching(/256 KB/), payload: huge, truncated: false }),
+    ]);
+    expect(outcome.state).toMatchObject({ status: PollStatus.Ended, pending: [] });
   });
 
   it('does not poll while earlier events are still unpublished', async () => {
@@ -171,6 +204,74 @@ describe('pollOnce', () => {
     expect(bus.published.map((entry) => entry.DetailType)).toEqual(['AgentSessionStart', 'UpdatePermissions', 'UpdatePermissions', 'AgentLeg', 'AgentState']);
     expect(outcome).toMatchObject({ received: 8, restatementsDropped: 3 });
     expect(outcome.state.sequence).toBe(5);
+  });
+
+  it('parks what EventBridge keeps refusing after the last attempt, then polls on', async () => {
+    // Prepare
+    const parking = recordingParking();
+    const stuck = initial({ sequence: 1, publishAttempts: 4, pending: [{ sequence: 1, platformSessionId: '6', receivedAt: '2025-03-12T14:05:10.000Z', data: available }] });
+    const cxone = scriptedCxone({ kind: 'no-events' });
+    // Act
+    const { state, parked } = await pollOnce(stuck, deps(cxone, recordingBus(() => true).putEvents, { park: parking.park, maxPublishAttempts: 5, now: Date.now }));
+    // Assess
+    expect(parked).toHaveLength(1);
+    expect(parking.parked[0]).toMatchObject({ reason: 'PUBLISH_ATTEMPTS_EXHAUSTED', sequence: 1, agentId: '2103457', platformSessionId: '6', payload: available, detail: expect.any(String) });
+    expect(state).toMatchObject({ pending: [], publishAttempts: 0, status: PollStatus.NoEvents });
+    expect(cxone.polls).toHaveLength(1);
+  });
+
+  it('keeps events pending when the dead-letter queue refuses them too', async () => {
+    const stuck = initial({ sequence: 1, publishAttempts: 4, pending: [{ sequence: 1, platformSessionId: null, receivedAt: '2025-03-12T14:05:10.000Z', data: available }] });
+    const cxone = scriptedCxone();
+    const { state } = await pollOnce(stuck, deps(cxone, recordingBus(() => true).putEvents, { park: recordingParking(true).park, now: Date.now }));
+    expect(state).toMatchObject({ status: PollStatus.PublishPending, publishAttempts: 5 });
+    expect(state.pending.map((event) => event.sequence)).toEqual([1]);
+    expect(cxone.polls).toHaveLength(0);
+  });
+
+  it('rejoins the session when CXone no longer knows the cursor (404)', async () => {
+    const cxone = scriptedCxone(new CxoneSessionNotFoundError('gone'));
+    const { state } = await pollOnce(initial({ sequence: 3 }), deps(cxone, recordingBus().putEvents));
+    expect(cxone.joins).toEqual(['2103457']);
+    expect(state).toMatchObject({ sessionId: 'joined-1', status: PollStatus.Resynced, resyncs: 1, sequence: 3 });
+  });
+
+  it('ends when the session to rejoin no longer exists', async () => {
+    const cxone = scriptedCxone(new CxoneSessionNotFoundError('gone'));
+    cxone.joinAnswers.push(new CxoneSessionNotFoundError('no session to join'));
+    const { state } = await pollOnce(initial(), deps(cxone, recordingBus().putEvents));
+    expect(state).toMatchObject({ status: PollStatus.Ended, sessionEnded: true });
+  });
+
+  it('parks an unreadable 200 body and resyncs instead of failing', async () => {
+    const parking = recordingParking();
+    const cxone = scriptedCxone(new CxoneContractViolationError('get-next-event answered 200 with a body that is not JSON', { body: '<html>oops</html>' }));
+    const { state } = await pollOnce(initial(), deps(cxone, recordingBus().putEvents, { park: parking.park }));
+    expect(parking.parked).toEqual([expect.objectContaining({ reason: 'MALFORMED_BATCH', payload: '<html>oops</html>', detail: expect.stringMatching(/not JSON/) })]);
+    expect(state).toMatchObject({ status: PollStatus.Resynced, sessionId: 'joined-1' });
+  });
+
+  it('waits out Retry-After inside the invocation before reporting CXone unavailable', async () => {
+    const waits: number[] = [];
+    const cxone = scriptedCxone(new CxoneUnavailableError('CXone get-next-event answered HTTP 503', 7));
+    await expect(pollOnce(initial(), deps(cxone, recordingBus().putEvents, { sleep: async (ms) => void waits.push(ms) }))).rejects.toMatchObject({
+      name: 'CxoneUnavailableError',
+    });
+    expect(waits).toEqual([7_000]);
+  });
+
+  it('hands over to the next generation with a deterministic name, carrying cursor and sequence', async () => {
+    const cxone = scriptedCxone({ kind: 'events', response: { sessionId: 'cursor-2', events: [available] } });
+    const { state } = await pollOnce(initial({ polls: 9, sequence: 4 }), deps(cxone, recordingBus().putEvents, { handOverAfterPolls: 10 }));
+    expect(state).toMatchObject({ status: PollStatus.HandOver, polls: 0, sessionId: 'cursor-2', sequence: 5, nextExecutionName: 'acme-2103457-20250312T140001000Z-g2' });
+  });
+
+  it.each([
+    ['acme-1-20250312T140001000Z', 'acme-1-20250312T140001000Z-g2'],
+    ['acme-1-20250312T140001000Z-g2', 'acme-1-20250312T140001000Z-g3'],
+    ['acme-1-20250312T140001000Z-g41', 'acme-1-20250312T140001000Z-g42'],
+  ])('names the generation after %s %s', (current, next) => {
+    expect(nextGenerationName(current)).toBe(next);
   });
 });
 

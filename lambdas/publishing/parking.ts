@@ -1,0 +1,45 @@
+import { z } from 'zod';
+
+/** Why something CXone handed us was parked instead of published. */
+export const ParkReason = {
+  /** EventBridge kept refusing it for the configured number of attempts. */
+  PublishAttemptsExhausted: 'PUBLISH_ATTEMPTS_EXHAUSTED',
+  /** Larger than EventBridge accepts. */
+  Oversized: 'OVERSIZED',
+  /** A 200 body we could not read as a batch of events. */
+  MalformedBatch: 'MALFORMED_BATCH',
+} as const;
+export type ParkReason = (typeof ParkReason)[keyof typeof ParkReason];
+
+/** One message in the dead-letter queue. */
+export const ParkedItemSchema = z.object({
+  reason: z.enum(Object.values(ParkReason) as [ParkReason, ...ParkReason[]]),
+  /** Human-readable detail: the last EventBridge error, the size, the parse error. */
+  detail: z.string(),
+  tenant: z.string(),
+  agentId: z.string(),
+  platformSessionId: z.string().nullable(),
+  /** For events: their place and id, as they would have been published. */
+  sequence: z.number().int().optional(),
+  eventId: z.string().optional(),
+  detailType: z.string().optional(),
+  /** The event exactly as received, or (MALFORMED_BATCH) the body's text, cut to fit the queue. */
+  payload: z.unknown(),
+  /** True when `payload` had to be cut to fit the queue's message size. */
+  truncated: z.boolean(),
+  parkedAt: z.string(),
+});
+export type ParkedItem = z.infer<typeof ParkedItemSchema>;
+
+/** Sends parked items to the dead-letter store; throws if it could not. */
+export type ParkPort = (items: ParkedItem[]) => Promise<void>;
+
+/** SQS messages are at most 1 MiB; keep room for the JSON around the payload. */
+export const PARKED_PAYLOAD_MAX_CHARS = 900 * 1024;
+
+/** Fits a payload into a queue message: as is when small enough, else its JSON text cut short. */
+export function fitPayload(payload: unknown): { payload: unknown; truncated: boolean } {
+  const text = typeof payload === 'string' ? payload : JSON.stringify(payload);
+  if (Buffer.byteLength(text) <= PARKED_PAYLOAD_MAX_CHARS) return { payload, truncated: false };
+  return { payload: Buffer.from(text).subarray(0, PARKED_PAYLOAD_MAX_CHARS).toString('utf8'), truncated: true };
+}
