@@ -70,6 +70,8 @@ class PollRun {
   private published = 0;
   private restatementsDropped = 0;
   private readonly parked: ParkedItem[] = [];
+  /** The last reason EventBridge gave for each unpublished event, by sequence. */
+  private readonly lastFailure = new Map<number, string>();
 
   constructor(
     initial: PollState,
@@ -87,7 +89,7 @@ class PollRun {
         return this.finish({ pending: stillPending, publishAttempts: this.state.publishAttempts + 1, status: PollStatus.PublishPending });
       }
       // Attempts exhausted: park what EventBridge keeps refusing and let the session go on.
-      const unparked = await this.park(stillPending, ParkReason.PublishAttemptsExhausted, 'EventBridge refused the event on every attempt');
+      const unparked = await this.park(stillPending, ParkReason.PublishAttemptsExhausted);
       if (unparked.length > 0) return this.finish({ pending: unparked, publishAttempts: this.state.publishAttempts + 1, status: PollStatus.PublishPending });
       this.state = { ...this.state, pending: [], publishAttempts: 0 };
     }
@@ -106,7 +108,7 @@ class PollRun {
     return this.state.sessionEnded ? this.finish({ status: PollStatus.Ended }) : this.afterPoll(PollStatus.Events);
   }
 
-  /** One get-next-event call; a lost cursor or an unreadable batch rejoins the session instead. */
+  /** One get-next-event call; a lost cursor rejoins the session, an unreadable batch is parked. */
   private async poll(): Promise<NextEventOutcome | 'resynced'> {
     const deadlineMs = this.deps.remainingTimeMs() - this.deps.publishReserveMs;
     const timeoutSeconds = Math.max(0, Math.min(this.deps.pollTimeoutSeconds, Math.floor((deadlineMs - HOLD_MARGIN_MS) / 1000)));
@@ -116,9 +118,11 @@ class PollRun {
     } catch (error) {
       if (error instanceof CxoneSessionNotFoundError) return this.rejoin();
       if (error instanceof CxoneContractViolationError) {
-        // CXone rotated the cursor inside a body we cannot read: keep the body, then resync.
+        // Keep the unreadable body, then poll again with the same cursor: if CXone rotated it inside
+        // that body, the old one brings a snapshot (a resync); if not, the poll simply repeats.
         await this.parkOrThrow(this.parkedBatch(error));
-        return this.rejoin();
+        this.state = { ...this.state, resyncs: this.state.resyncs + 1 };
+        return 'resynced';
       }
       if (error instanceof CxoneUnavailableError && error.retryAfterSeconds) {
         // Honour Retry-After inside the budget, so the state machine's retry never comes sooner.
@@ -168,17 +172,18 @@ class PollRun {
     const unpublished: SequencedEvent[] = [];
     for (const failure of failures) {
       const event = events[failure.index] as SequencedEvent;
+      this.lastFailure.set(event.sequence, failure.reason);
       if (failure.retryable) retryable.push(event);
-      else unpublished.push(...(await this.park([event], ParkReason.Oversized, failure.reason)));
+      else unpublished.push(...(await this.park([event], ParkReason.Oversized)));
     }
     this.published += events.length - failures.length;
     return [...retryable, ...unpublished].sort((a, b) => a.sequence - b.sequence);
   }
 
   /** Parks events; returns those the dead-letter store refused too (they stay pending). */
-  private async park(events: SequencedEvent[], reason: ParkReason, detail: string): Promise<SequencedEvent[]> {
+  private async park(events: SequencedEvent[], reason: ParkReason): Promise<SequencedEvent[]> {
     if (events.length === 0) return [];
-    const items = events.map((event) => this.parkedEvent(event, reason, detail));
+    const items = events.map((event) => this.parkedEvent(event, reason, this.lastFailure.get(event.sequence) ?? 'not published'));
     try {
       await this.deps.park(items);
       this.parked.push(...items);

@@ -37,9 +37,13 @@ export type ParkPort = (items: ParkedItem[]) => Promise<void>;
 /** SQS messages are at most 1 MiB; keep room for the JSON around the payload. */
 export const PARKED_PAYLOAD_MAX_CHARS = 900 * 1024;
 
-/** Fits a payload into a queue message: as is when small enough, else its JSON text cut short. */
+/**
+ * Fits a payload into a queue message: as is when its JSON is small enough, else its text cut short.
+ * Measured as JSON because escaping (quotes, control characters) can double a text's size.
+ */
 export function fitPayload(payload: unknown): { payload: unknown; truncated: boolean } {
-  const text = typeof payload === 'string' ? payload : JSON.stringify(payload);
-  if (Buffer.byteLength(text) <= PARKED_PAYLOAD_MAX_CHARS) return { payload, truncated: false };
-  return { payload: Buffer.from(text).subarray(0, PARKED_PAYLOAD_MAX_CHARS).toString('utf8'), truncated: true };
+  if (Buffer.byteLength(JSON.stringify(payload) ?? '') <= PARKED_PAYLOAD_MAX_CHARS) return { payload, truncated: false };
+  let text = typeof payload === 'string' ? payload : JSON.stringify(payload);
+  while (Buffer.byteLength(JSON.stringify(text)) > PARKED_PAYLOAD_MAX_CHARS) text = text.slice(0, Math.floor(text.length * 0.9));
+  return { payload: text, truncated: true };
 }

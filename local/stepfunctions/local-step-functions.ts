@@ -12,6 +12,8 @@ export interface LocalStateMachine {
   definition: StateMachineDefinition;
   /** Handlers for Task states, by state name. */
   taskHandlers: Record<string, LocalTaskHandler>;
+  /** Shorter Wait states (ms by state name), for tests that need not sit out real back-offs. */
+  waitTimeOverrides?: Record<string, number>;
 }
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
@@ -77,7 +79,7 @@ export class LocalStepFunctions {
     }
 
     const run = new StateMachine(machine.definition, { validationOptions: { checkArn: false } }).run(parsedInput as never, {
-      overrides: { taskResourceLocalHandlers: machine.taskHandlers as never },
+      overrides: { taskResourceLocalHandlers: machine.taskHandlers as never, waitTimeOverrides: machine.waitTimeOverrides },
       context: { Execution: { Id: executionArn, Name: name, RoleArn: 'arn:aws:iam::000000000000:role/local' }, StateMachine: { Id: stateMachineArn } },
     });
     const execution: LocalExecution = {

@@ -22,6 +22,8 @@ export interface LocalTwinOptions {
   credentials: CxoneCredentials;
   /** Stack configuration overrides (tenant, pollTimeoutSeconds, eventSource, …). */
   config?: Partial<BridgeConfigInput>;
+  /** Replace every Wait state's duration with this many ms (tests); retries keep their real timing. */
+  waitMs?: number;
 }
 
 /** The whole bridge on this machine. */
@@ -35,6 +37,8 @@ export interface LocalTwin {
   deadLetterQueueUrl: string;
   aws: LocalAwsServer;
   lambdaStats: LocalLambdaStats;
+  /** Most polls ever in flight at once for one agent: 1 means no session ever had two pollers. */
+  maxConcurrentPollsPerAgent(): number;
   /** What `npm run session -- start` does, against the local Step Functions. */
   startSession(agentId: string, station?: Station): Promise<StartAgentSessionResult>;
   /** Stops every running execution and the local endpoint. */
@@ -83,6 +87,21 @@ export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTw
   });
 
   let closed = false;
+  const inFlight = new Map<string, number>();
+  let maxConcurrent = 0;
+  const withConcurrencyTracking =
+    (invoke: LocalTaskHandler): LocalTaskHandler =>
+    async (input) => {
+      const agentId = String((input as { state?: { agentId?: unknown } } | null)?.state?.agentId);
+      const now = (inFlight.get(agentId) ?? 0) + 1;
+      inFlight.set(agentId, now);
+      maxConcurrent = Math.max(maxConcurrent, now);
+      try {
+        return await invoke(input);
+      } finally {
+        inFlight.set(agentId, (inFlight.get(agentId) ?? 1) - 1);
+      }
+    };
   const lambdaStats: LocalLambdaStats = { invocations: 0, billedMs: 0, errors: new Map(), results: new Map() };
   const taskHandlers: Record<string, LocalTaskHandler> = {};
   for (const [stateName, state] of Object.entries(stack.stateMachine.definition.States)) {
@@ -94,11 +113,13 @@ export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTw
     const fn = stack.functions.find((candidate) => candidate.arn === state.Resource);
     const factory = fn && HANDLERS.find((entry) => fn.path.includes(entry.pathPart));
     if (!fn || !factory) throw new Error(`the twin has no in-process handler for task ${stateName} (${state.Resource})`);
-    const invoke = localLambdaTask(fn, factory.create(fn.environment), lambdaStats);
+    const invoke = withConcurrencyTracking(localLambdaTask(fn, factory.create(fn.environment), lambdaStats));
     // After close() no new invocation starts: an aborted execution must not keep polling.
     taskHandlers[stateName] = (input) => (closed ? Promise.reject(new TwinClosedError('the local twin is closed')) : invoke(input));
   }
-  stepFunctions.register({ arn: stack.stateMachine.arn, definition: stack.stateMachine.definition, taskHandlers });
+  const waitStates = Object.entries(stack.stateMachine.definition.States).filter(([, state]) => state.Type === 'Wait');
+  const waitTimeOverrides = options.waitMs === undefined ? undefined : Object.fromEntries(waitStates.map(([name]) => [name, options.waitMs as number]));
+  stepFunctions.register({ arn: stack.stateMachine.arn, definition: stack.stateMachine.definition, taskHandlers, waitTimeOverrides });
 
   const cxone = new CxoneAgentApi(new CxoneAuth({ issuerUrl: config.cxoneIssuerUrl, loadCredentials: async () => options.credentials }));
   const executions = stepFunctionsExecutions(new SFNClient({}), stack.stateMachine.arn);
@@ -110,6 +131,7 @@ export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTw
     stepFunctions,
     aws,
     lambdaStats,
+    maxConcurrentPollsPerAgent: () => maxConcurrent,
     sqs,
     deadLetterQueueUrl: stack.queues.find((queue) => stack.functions.some((fn) => Object.values(fn.environment).includes(queue.url)))?.url ?? '',
     startSession: (agentId, station) => startAgentSession({ tenant: config.tenant, agentId, station }, cxone, executions),

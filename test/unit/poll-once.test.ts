@@ -243,12 +243,13 @@ describe('pollOnce', () => {
     expect(state).toMatchObject({ status: PollStatus.Ended, sessionEnded: true });
   });
 
-  it('parks an unreadable 200 body and resyncs instead of failing', async () => {
+  it('parks an unreadable 200 body and polls again with the same cursor instead of failing', async () => {
     const parking = recordingParking();
     const cxone = scriptedCxone(new CxoneContractViolationError('get-next-event answered 200 with a body that is not JSON', { body: '<html>oops</html>' }));
     const { state } = await pollOnce(initial(), deps(cxone, recordingBus().putEvents, { park: parking.park }));
     expect(parking.parked).toEqual([expect.objectContaining({ reason: 'MALFORMED_BATCH', payload: '<html>oops</html>', detail: expect.stringMatching(/not JSON/) })]);
-    expect(state).toMatchObject({ status: PollStatus.Resynced, sessionId: 'joined-1' });
+    expect(state).toMatchObject({ status: PollStatus.Resynced, sessionId: 'cursor-1', resyncs: 1 });
+    expect(cxone.joins).toEqual([]);
   });
 
   it('waits out Retry-After inside the invocation before reporting CXone unavailable', async () => {

@@ -1,0 +1,60 @@
+import { canonicalJson } from '../../lambdas/publishing/envelope.js';
+import type { ParkedItem } from '../../lambdas/publishing/parking.js';
+import type { CxoneSimulator } from '../../local/cxone-simulator/index.js';
+import type { EventBridgeEvent } from '../../local/eventbridge/local-event-bus.js';
+import type { LocalTwin } from '../../local/twin/local-twin.js';
+
+export type EventDetail = { metadata: { agentId: string; sequence: number; eventId: string; platformSessionId: string | null }; data: unknown };
+
+/** Where each event the simulator emitted for some agents ended up. */
+export interface Accounting {
+  emitted: number;
+  onBus: number;
+  parked: number;
+  /** Emitted events found neither on the bus nor in the dead-letter queue. */
+  lost: number;
+  /** Bus events beyond the emitted ones (resync restatements); each repeats an earlier eventId. */
+  duplicates: number;
+  duplicatesWithoutEarlierId: number;
+}
+
+/** Matches emitted events to bus events and parked items by agent and canonical content. */
+export function accountFor(simulator: CxoneSimulator, twin: LocalTwin, onBus: EventBridgeEvent[], agentIds: string[]): Accounting {
+  const wanted = new Set(agentIds);
+  const balance = new Map<string, number>();
+  const add = (key: string, delta: number) => balance.set(key, (balance.get(key) ?? 0) + delta);
+  const emitted = simulator.emittedEvents().filter((event) => wanted.has(event.agentId));
+  for (const event of emitted) add(`${event.agentId}|${canonicalJson(event.event)}`, 1);
+
+  const details = onBus.map((event) => event.detail as EventDetail).filter((detail) => wanted.has(detail.metadata.agentId));
+  const parked = parkedItems(twin).filter((item) => wanted.has(item.agentId) && item.sequence !== undefined);
+  for (const detail of details) add(`${detail.metadata.agentId}|${canonicalJson(detail.data)}`, -1);
+  for (const item of parked) add(`${item.agentId}|${canonicalJson(item.payload)}`, -1);
+
+  const values = [...balance.values()];
+  const duplicates = values.reduce((sum, value) => sum + Math.max(0, -value), 0);
+  // Every extra copy on the bus must carry the id of another copy, so consumers can drop it.
+  const copiesById = new Map<string, number>();
+  for (const detail of details) copiesById.set(detail.metadata.eventId, (copiesById.get(detail.metadata.eventId) ?? 0) + 1);
+  const repeatedCopies = [...copiesById.values()].reduce((sum, count) => sum + count - 1, 0);
+  return {
+    emitted: emitted.length,
+    onBus: details.length,
+    parked: parked.length,
+    lost: values.reduce((sum, value) => sum + Math.max(0, value), 0),
+    duplicates,
+    duplicatesWithoutEarlierId: Math.max(0, duplicates - repeatedCopies),
+  };
+}
+
+export function parkedItems(twin: LocalTwin): ParkedItem[] {
+  return twin.sqs.messages(twin.deadLetterQueueUrl).map((message) => JSON.parse(message.body) as ParkedItem);
+}
+
+export async function waitFor(condition: () => boolean, timeoutMs = 30_000, what = 'condition'): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > until) throw new Error(`${what} not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
