@@ -51,9 +51,8 @@ export interface PollOutcome {
 const HOLD_MARGIN_MS = 5_000;
 
 /**
- * One iteration of the session loop: publish what an earlier poll left pending (parking it after
- * too many attempts); if nothing is left pending, make exactly one get-next-event poll and publish
- * its events in order. Nothing CXone handed over is dropped: every event reaches the bus, rides in
+ * One iteration of the session loop: either publish what an earlier poll left pending (parking it
+ * after too many attempts), or make exactly one get-next-event poll and publish its events in order. Nothing CXone handed over is dropped: every event reaches the bus, rides in
  * `pending`, or is parked with its reason. The rotated sessionId is kept even when publishing fails,
  * because polling with an old one makes CXone resend a snapshot.
  */
@@ -91,7 +90,8 @@ class PollRun {
       // Attempts exhausted: park what EventBridge keeps refusing and let the session go on.
       const unparked = await this.park(stillPending, ParkReason.PublishAttemptsExhausted);
       if (unparked.length > 0) return this.finish({ pending: unparked, publishAttempts: this.state.publishAttempts + 1, status: PollStatus.PublishPending });
-      this.state = { ...this.state, pending: [], publishAttempts: 0 };
+      // Return before polling: if the poll then failed, the task's retry would publish them again.
+      return this.finish({ status: this.state.sessionEnded ? PollStatus.Ended : PollStatus.Events });
     }
     if (this.state.sessionEnded) return this.finish({ status: PollStatus.Ended });
 
@@ -138,7 +138,13 @@ class PollRun {
       this.state = { ...this.state, sessionId, resyncs: this.state.resyncs + 1 };
       return 'resynced';
     } catch (error) {
-      // Nothing to join: the session ended while we could not see it.
+      if (!(error instanceof CxoneSessionNotFoundError)) throw error;
+    }
+    // Nothing to join: the session is over or ending. One non-blocking poll with the cursor we
+    // have tells which, and collects a final batch that may still wait there.
+    try {
+      return await this.deps.cxone.getNextEvent(this.state.sessionId, 0, Math.max(1_000, this.deps.remainingTimeMs() - this.deps.publishReserveMs));
+    } catch (error) {
       if (error instanceof CxoneSessionNotFoundError) return { kind: 'session-ended' };
       throw error;
     }

@@ -137,9 +137,13 @@ export class LocalStepFunctions {
     };
   }
 
-  /** Resolves when every execution has ended. */
+  /** Resolves when no execution is running, including generations started while waiting. */
   async settled(): Promise<void> {
-    await Promise.all([...this.executions.values()].map((execution) => execution.done));
+    for (;;) {
+      const running = [...this.executions.values()].filter((execution) => execution.status === 'RUNNING');
+      if (running.length === 0) return;
+      await Promise.all(running.map((execution) => execution.done));
+    }
   }
 
   private async recordHistory(execution: LocalExecution, events: AsyncGenerator<EventLog>): Promise<void> {

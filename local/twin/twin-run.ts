@@ -2,9 +2,9 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { CxoneCredentials } from '../../lambdas/cxone/auth.js';
 import { canonicalJson } from '../../lambdas/publishing/envelope.js';
-import { type CxoneSimulator, startCxoneSimulator } from '../cxone-simulator/index.js';
+import { type CxoneSimulator, type SimulatorOptions, startCxoneSimulator } from '../cxone-simulator/index.js';
 import type { AcceptedEvent } from '../eventbridge/local-event-bus.js';
-import { type LocalTwin, startLocalTwin } from './local-twin.js';
+import { type LocalTwin, type LocalTwinOptions, startLocalTwin } from './local-twin.js';
 import { percentiles } from './percentiles.js';
 
 export interface TwinRunOptions {
@@ -28,6 +28,10 @@ export interface TwinRunOptions {
   progressIntervalMs?: number;
   /** Aborting ends the run early (Ctrl-C). */
   signal?: AbortSignal;
+  /** Extra simulator options (scenario shape, faults, token lifetime). */
+  simulatorOptions?: SimulatorOptions;
+  /** Extra stack configuration and Wait-state overrides for the twin. */
+  twinOptions?: Pick<LocalTwinOptions, 'config' | 'waitMs'>;
   /** Called once the twin is up, e.g. to inject faults in tests. */
   onReady?: (context: { twin: LocalTwin; simulator?: CxoneSimulator }) => void | Promise<void>;
 }
@@ -55,11 +59,18 @@ export async function runTwin(options: TwinRunOptions = {}): Promise<TwinSummary
   const started = performance.now();
   const simulator = options.external
     ? undefined
-    : await startCxoneSimulator({ agents: options.agents ?? 3, timeScale: options.timeScale ?? 60, seed: options.seed ?? 1, scenario: { loginSpreadMinutes: 0.5 } });
+    : await startCxoneSimulator({
+        agents: options.agents ?? 3,
+        timeScale: options.timeScale ?? 60,
+        seed: options.seed ?? 1,
+        ...options.simulatorOptions,
+        scenario: { loginSpreadMinutes: 0.5, ...options.simulatorOptions?.scenario },
+      });
   const twin = await startLocalTwin({
     cxoneIssuerUrl: options.external?.issuerUrl ?? (simulator as CxoneSimulator).issuerUrl,
     credentials: options.external?.credentials ?? (simulator as CxoneSimulator).credentials,
-    config: { pollTimeoutSeconds: options.pollTimeoutSeconds ?? 60 },
+    ...options.twinOptions,
+    config: { pollTimeoutSeconds: options.pollTimeoutSeconds ?? 60, ...options.twinOptions?.config },
   });
 
   const accepted: AcceptedEvent[] = [];
@@ -93,17 +104,21 @@ export async function runTwin(options: TwinRunOptions = {}): Promise<TwinSummary
     const candidates = simulator
       ? simulator.agents().filter((agent) => agent.loggedIn && agent.sessionStartTime).map((agent) => ({ agentId: agent.agentId, login: `${agent.agentId}@${agent.sessionStartTime}` }))
       : (options.external?.agentIds ?? []).map((agentId) => ({ agentId, login: agentId }));
-    for (const { agentId, login } of candidates) {
-      if (startedLogins.has(login)) continue;
-      startedLogins.add(login);
-      try {
-        await twin.startSession(agentId);
-        pollingSince.set(agentId, performance.now());
-      } catch (error) {
-        startedLogins.delete(login);
-        options.progress?.(`could not start polling agent ${agentId}: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
+    // Start new logins side by side: a slow start must not let another agent's login go unpolled.
+    await Promise.all(
+      candidates
+        .filter(({ login }) => !startedLogins.has(login))
+        .map(async ({ agentId, login }) => {
+          startedLogins.add(login);
+          try {
+            await twin.startSession(agentId);
+            pollingSince.set(agentId, performance.now());
+          } catch (error) {
+            startedLogins.delete(login);
+            options.progress?.(`could not start polling agent ${agentId}: ${error instanceof Error ? error.message : String(error)}`);
+          }
+        }),
+    );
   };
 
   const report = () => options.progress?.(progressLine(twin, accepted.length, latencies, performance.now() - started));

@@ -136,15 +136,16 @@ describe('pollOnce', () => {
   it('carries events EventBridge refused, keeps the rotated sessionId, and publishes them first on the next iteration', async () => {
     // Prepare: the first call's entries all fail, every retry too.
     const bus = recordingBus((_, call) => call <= 3);
-    const cxone = scriptedCxone({ kind: 'events', response: { sessionId: 'cursor-2', events: [start, available] } }, { kind: 'no-events' });
+    const cxone = scriptedCxone({ kind: 'events', response: { sessionId: 'cursor-2', events: [start, available] } });
     // Act
     const first = await pollOnce(initial(), deps(cxone, bus.putEvents, { now: Date.now }));
     // Assess
     expect(first.state).toMatchObject({ sessionId: 'cursor-2', status: PollStatus.PublishPending, publishAttempts: 1, sequence: 2 });
     expect(first.state.pending.map((event) => event.sequence)).toEqual([1, 2]);
     const second = await pollOnce(first.state, deps(cxone, bus.putEvents, { now: Date.now }));
-    expect(cxone.polls.map((poll) => poll.sessionId)).toEqual(['cursor-1', 'cursor-2']);
-    expect(second.state).toMatchObject({ pending: [], publishAttempts: 0, status: PollStatus.NoEvents, sessionId: 'cursor-2' });
+    // No poll in the publishing invocation: a failed poll's retry would otherwise publish them twice.
+    expect(cxone.polls.map((poll) => poll.sessionId)).toEqual(['cursor-1']);
+    expect(second.state).toMatchObject({ pending: [], publishAttempts: 0, status: PollStatus.Events, sessionId: 'cursor-2' });
     expect(second.published).toBe(2);
     expect(bus.published.map((entry) => detailOf(entry).metadata.sequence)).toEqual([1, 2]);
   });
@@ -206,18 +207,18 @@ describe('pollOnce', () => {
     expect(outcome.state.sequence).toBe(5);
   });
 
-  it('parks what EventBridge keeps refusing after the last attempt, then polls on', async () => {
+  it('parks what EventBridge keeps refusing after the last attempt, so the session can poll on', async () => {
     // Prepare
     const parking = recordingParking();
     const stuck = initial({ sequence: 1, publishAttempts: 4, pending: [{ sequence: 1, platformSessionId: '6', receivedAt: '2025-03-12T14:05:10.000Z', data: available }] });
-    const cxone = scriptedCxone({ kind: 'no-events' });
+    const cxone = scriptedCxone();
     // Act
     const { state, parked } = await pollOnce(stuck, deps(cxone, recordingBus(() => true).putEvents, { park: parking.park, maxPublishAttempts: 5, now: Date.now }));
     // Assess
     expect(parked).toHaveLength(1);
     expect(parking.parked[0]).toMatchObject({ reason: 'PUBLISH_ATTEMPTS_EXHAUSTED', sequence: 1, agentId: '2103457', platformSessionId: '6', payload: available, detail: expect.any(String) });
-    expect(state).toMatchObject({ pending: [], publishAttempts: 0, status: PollStatus.NoEvents });
-    expect(cxone.polls).toHaveLength(1);
+    expect(state).toMatchObject({ pending: [], publishAttempts: 0, status: PollStatus.Events });
+    expect(cxone.polls).toHaveLength(0);
   });
 
   it('keeps events pending when the dead-letter queue refuses them too', async () => {
@@ -236,11 +237,21 @@ describe('pollOnce', () => {
     expect(state).toMatchObject({ sessionId: 'joined-1', status: PollStatus.Resynced, resyncs: 1, sequence: 3 });
   });
 
-  it('ends when the session to rejoin no longer exists', async () => {
-    const cxone = scriptedCxone(new CxoneSessionNotFoundError('gone'));
+  it('ends when the session to rejoin no longer exists and the cursor stays unknown', async () => {
+    const cxone = scriptedCxone(new CxoneSessionNotFoundError('gone'), new CxoneSessionNotFoundError('still gone'));
     cxone.joinAnswers.push(new CxoneSessionNotFoundError('no session to join'));
     const { state } = await pollOnce(initial(), deps(cxone, recordingBus().putEvents));
     expect(state).toMatchObject({ status: PollStatus.Ended, sessionEnded: true });
+    expect(cxone.polls.map((poll) => poll.timeoutSeconds)).toEqual([60, 0]);
+  });
+
+  it('collects a final batch still waiting behind a 404 when the session is ending', async () => {
+    const bus = recordingBus();
+    const cxone = scriptedCxone(new CxoneSessionNotFoundError('glitch'), { kind: 'events', response: { sessionId: 'cursor-9', events: [end] } });
+    cxone.joinAnswers.push(new CxoneSessionNotFoundError('session is ending'));
+    const { state } = await pollOnce(initial(), deps(cxone, bus.putEvents));
+    expect(bus.published.map((entry) => entry.DetailType)).toEqual(['AgentSessionEnd']);
+    expect(state).toMatchObject({ status: PollStatus.Ended, sessionId: 'cursor-9' });
   });
 
   it('parks an unreadable 200 body and polls again with the same cursor instead of failing', async () => {
