@@ -84,6 +84,11 @@ export class TokenIssuer {
   }
 
   /** Makes every access token issued so far expire now (to exercise 401 handling without waiting). */
+  /** Every access and refresh token issued so far (for tests that prove none leaks). */
+  issuedTokens(): string[] {
+    return [...this.accessTokens.keys(), ...this.refreshTokens.keys()];
+  }
+
   expireAll(): void {
     const now = Date.now();
     for (const token of this.accessTokens.keys()) this.accessTokens.set(token, now);

@@ -97,6 +97,8 @@ export interface CxoneSimulator {
   stopScenario(): void;
   /** Makes every issued access token expire now. */
   expireTokens(): void;
+  /** Every access and refresh token issued so far, so tests can prove none leaks. */
+  issuedTokens(): string[];
   /** Stops the scenario, drops held polls and closes the server. */
   close(): Promise<void>;
 }
@@ -252,6 +254,7 @@ export const startCxoneSimulator = async (options: SimulatorOptions = {}): Promi
     startScenario: () => scenario.start(),
     stopScenario: () => scenario.stop(),
     expireTokens: () => tokens.expireAll(),
+    issuedTokens: () => tokens.issuedTokens(),
     close: async () => {
       scenario.stop();
       platform.close();
