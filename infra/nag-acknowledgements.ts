@@ -1,13 +1,11 @@
 import { type CfnResource, Stack, Validations } from 'aws-cdk-lib';
-import type { DeadLetterStore } from './constructs/dead-letter-store.js';
-import type { SessionPoller } from './constructs/session-poller.js';
-import type { SessionStateMachine } from './constructs/session-state-machine.js';
+import type { CxoneEventBridgeStack } from './stack.js';
 
 /**
  * The cdk-nag findings we accept, each on the one construct it concerns and for the exact finding,
  * with the reason. Anything new fails synth and the cdk-nag test.
  */
-export function applyNagAcknowledgements(poller: SessionPoller, sessions: SessionStateMachine, deadLetters: DeadLetterStore): void {
+export function applyNagAcknowledgements({ poller, sessions, deadLetters, sharedToken }: CxoneEventBridgeStack): void {
   const stateMachineRole = sessions.stateMachine.role.node.tryFindChild('DefaultPolicy') ?? sessions.stateMachine.role;
   const stack = Stack.of(sessions);
   const pollerLogicalId = stack.resolve(stack.getLogicalId(poller.function.node.defaultChild as CfnResource));
@@ -30,5 +28,9 @@ export function applyNagAcknowledgements(poller: SessionPoller, sessions: Sessio
   Validations.of(deadLetters.queue).acknowledge({
     id: 'AwsSolutions::AwsSolutions-SQS3',
     reason: 'This queue is itself the dead-letter store for events that could not be published; it is read by operators, not by a consumer that could fail.',
+  });
+  Validations.of(sharedToken.secret).acknowledge({
+    id: 'AwsSolutions::AwsSolutions-SMG4',
+    reason: 'This secret holds a short-lived CXone access token that the token refresher rewrites on its own schedule; a Secrets Manager rotation would fight it.',
   });
 }

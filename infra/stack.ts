@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import type { BridgeConfig } from './config.js';
 import { AgentEventBus } from './constructs/agent-event-bus.js';
 import { DeadLetterStore } from './constructs/dead-letter-store.js';
+import { SharedCxoneToken } from './constructs/shared-cxone-token.js';
 import { SessionPoller } from './constructs/session-poller.js';
 import { SessionStateMachine } from './constructs/session-state-machine.js';
 import { applyNagAcknowledgements } from './nag-acknowledgements.js';
@@ -27,6 +28,7 @@ export class CxoneEventBridgeStack extends Stack {
   readonly poller: SessionPoller;
   readonly sessions: SessionStateMachine;
   readonly deadLetters: DeadLetterStore;
+  readonly sharedToken: SharedCxoneToken;
 
   constructor(scope: Construct, id: string, props: CxoneEventBridgeStackProps) {
     super(scope, id, props);
@@ -39,10 +41,18 @@ export class CxoneEventBridgeStack extends Stack {
     const serviceName = 'cxone-eventbridge';
     this.bus = new AgentEventBus(this, 'AgentEvents', { eventBusName: config.eventBusName });
     this.deadLetters = new DeadLetterStore(this, 'DeadLetters', { serviceName });
+    this.sharedToken = new SharedCxoneToken(this, 'SharedToken', {
+      tenant: config.tenant,
+      cxoneIssuerUrl: config.cxoneIssuerUrl,
+      credentials,
+      logRetention,
+      serviceName,
+    });
     this.poller = new SessionPoller(this, 'SessionPoller', {
       tenant: config.tenant,
       cxoneIssuerUrl: config.cxoneIssuerUrl,
       credentials,
+      sharedToken: this.sharedToken.secret,
       bus: this.bus.bus,
       eventSource: config.eventSource,
       pollTimeoutSeconds: config.pollTimeoutSeconds,
@@ -64,7 +74,7 @@ export class CxoneEventBridgeStack extends Stack {
     new CfnOutput(this, StackOutput.EventBusName, { value: this.bus.bus.eventBusName });
     new CfnOutput(this, StackOutput.CredentialsSecretName, { value: config.cxoneSecretName });
     new CfnOutput(this, StackOutput.DeadLetterQueueUrl, { value: this.deadLetters.queue.queueUrl });
-    applyNagAcknowledgements(this.poller, this.sessions, this.deadLetters);
+    applyNagAcknowledgements(this);
   }
 }
 

@@ -1,20 +1,20 @@
 import { Duration } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { fileURLToPath } from 'node:url';
 import type { PollerEnvironment } from '../../lambdas/poll-session/environment.js';
+import { BridgeFunction } from './bridge-function.js';
 
 export interface SessionPollerProps {
   tenant: string;
   cxoneIssuerUrl: string;
   /** Secret with the tenant's CXone credentials; the function may only read this one. */
   credentials: secretsmanager.ISecret;
+  /** Secret with the tenant's shared token; read only. */
+  sharedToken: secretsmanager.ISecret;
   /** Bus to publish to; the function may only put events on this one. */
   bus: events.IEventBus;
   eventSource: string;
@@ -43,25 +43,17 @@ const STARTUP_ALLOWANCE_SECONDS = 20;
  * Its timeout covers the poll's hold time plus publishing, so a full 60 s hold never times out.
  */
 export class SessionPoller extends Construct {
-  readonly function: nodejs.NodejsFunction;
+  readonly function: lambda.Function;
   readonly timeout: Duration;
 
   constructor(scope: Construct, id: string, props: SessionPollerProps) {
     super(scope, id);
     this.timeout = Duration.seconds(props.pollTimeoutSeconds + PUBLISH_RESERVE_SECONDS + STARTUP_ALLOWANCE_SECONDS);
-
-    const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention });
-    // An explicit role instead of AWSLambdaBasicExecutionRole: logs only to this function's group.
-    const role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'cxone-eventbridge session poller',
-    });
-    logGroup.grantWrite(role);
-
     const environment: PollerEnvironment = {
       TENANT: props.tenant,
       CXONE_ISSUER_URL: props.cxoneIssuerUrl,
       CXONE_SECRET_ID: props.credentials.secretArn,
+      TOKEN_SECRET_ID: props.sharedToken.secretArn,
       EVENT_BUS_NAME: props.bus.eventBusName,
       EVENT_SOURCE: props.eventSource,
       POLL_TIMEOUT_SECONDS: props.pollTimeoutSeconds,
@@ -70,33 +62,18 @@ export class SessionPoller extends Construct {
       MAX_PUBLISH_ATTEMPTS: props.maxPublishAttempts,
       HAND_OVER_AFTER_POLLS: props.handOverAfterPolls,
     };
-
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: fileURLToPath(new URL('../../lambdas/poll-session/handler.ts', import.meta.url)),
-      handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: props.memorySize ?? 128,
-      timeout: this.timeout,
-      role,
-      logGroup,
-      loggingFormat: lambda.LoggingFormat.JSON,
+    this.function = new BridgeFunction(this, 'Poller', {
+      entry: 'poll-session/handler.ts',
       description: `Polls CXone get-next-event once for tenant ${props.tenant}`,
-      environment: {
-        ...Object.fromEntries(Object.entries(environment).map(([key, value]) => [key, String(value)])),
-        POWERTOOLS_SERVICE_NAME: props.serviceName,
-        POWERTOOLS_LOG_LEVEL: 'INFO',
-      },
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        target: 'node24',
-        minify: true,
-        // ESM bundles need a require shim for the few CommonJS dependencies.
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-      },
-    });
+      timeout: this.timeout,
+      environment: Object.fromEntries(Object.entries(environment).map(([key, value]) => [key, String(value)])),
+      logRetention: props.logRetention,
+      serviceName: props.serviceName,
+      memorySize: props.memorySize,
+    }).function;
     props.bus.grantPutEventsTo(this.function);
     props.credentials.grantRead(this.function);
+    props.sharedToken.grantRead(this.function);
     props.deadLetterQueue.grantSendMessages(this.function);
   }
 }

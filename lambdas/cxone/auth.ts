@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CxoneAuthFailedError, CxoneContractViolationError, CxoneUnavailableError } from '../shared/errors.js';
 import { fetchWithDeadline, parseCxoneUrl } from './http.js';
+import type { SharedTokenStore } from './shared-token.js';
 
 /** What one tenant's secret in Secrets Manager holds (fact sheet §2, back-end apps). */
 export const CxoneCredentialsSchema = z.object({
@@ -17,6 +18,8 @@ export interface CxoneAccess {
   /** `api_endpoint` from tenant discovery, e.g. https://api-na1.niceincontact.com */
   apiEndpoint: string;
   tenantId: string;
+  /** Epoch milliseconds. */
+  expiresAt: number;
 }
 
 export interface CxoneAuthOptions {
@@ -26,8 +29,15 @@ export interface CxoneAuthOptions {
   loadCredentials: () => Promise<CxoneCredentials>;
   /** Deadline for each auth/discovery HTTP call. @default 10000 */
   requestTimeoutMs?: number;
+  /** The tenant's shared token, used first; the own grant is only the fallback. */
+  sharedToken?: Pick<SharedTokenStore, 'load'>;
   now?: () => number;
 }
+
+/** A shared token is used while it has this long left; the refresher renews it well before. */
+const SHARED_TOKEN_MIN_REMAINING_MS = 5 * 60_000;
+/** How often to look for a shared token again after finding none usable. */
+const SHARED_TOKEN_RECHECK_MS = 60_000;
 
 const OpenIdConfigurationSchema = z.object({ token_endpoint: z.string().min(1) });
 const TokenResponseSchema = z.object({
@@ -49,8 +59,10 @@ interface CachedToken {
 
 /**
  * CXone OAuth for a back-end app: OIDC discovery, password grant with an access key, tenant API
- * discovery from the id_token's `tenantId`. The token is cached (per Lambda container) and renewed
- * before it expires, by refresh grant first and password grant as the fallback.
+ * discovery from the id_token's `tenantId`. With a shared token store it uses the tenant's shared
+ * token and grants its own only when that is missing, stale or rejected. An own token is cached (per
+ * Lambda container) and renewed before it expires, by refresh grant first and password grant as the
+ * fallback.
  */
 export class CxoneAuth {
   private readonly issuer: URL;
@@ -60,6 +72,10 @@ export class CxoneAuth {
   private token?: CachedToken;
   private apiEndpoint?: string;
   private pending?: Promise<CxoneAccess>;
+  private shared?: CxoneAccess;
+  private sharedCheckedAt = Number.NEGATIVE_INFINITY;
+  /** A token CXone answered 401 to: never taken from the shared store again. */
+  private rejectedToken?: string;
 
   constructor(private readonly options: CxoneAuthOptions) {
     this.issuer = parseCxoneUrl(options.issuerUrl, 'CXone issuer URL');
@@ -67,11 +83,13 @@ export class CxoneAuth {
     this.now = options.now ?? Date.now;
   }
 
-  /** A valid token and API endpoint, fetched or renewed only when needed. */
+  /** A valid token and API endpoint: the tenant's shared token when there is one, else our own. */
   async access(): Promise<CxoneAccess> {
+    const shared = await this.sharedAccess();
+    if (shared) return shared;
     const token = this.token;
     if (token && this.apiEndpoint && this.now() < token.renewAt) {
-      return { accessToken: token.accessToken, apiEndpoint: this.apiEndpoint, tenantId: token.tenantId };
+      return { accessToken: token.accessToken, apiEndpoint: this.apiEndpoint, tenantId: token.tenantId, expiresAt: token.expiresAt };
     }
     // One renewal at a time even when several callers share this instance.
     this.pending ??= this.renew().finally(() => {
@@ -82,7 +100,22 @@ export class CxoneAuth {
 
   /** Forget the token after CXone answered 401 with it. */
   invalidate(): void {
+    this.rejectedToken = this.shared?.accessToken ?? this.token?.accessToken;
+    this.shared = undefined;
     this.token = undefined;
+  }
+
+  /** The shared token while it is fresh; read from the store only when needed. */
+  private async sharedAccess(): Promise<CxoneAccess | undefined> {
+    if (!this.options.sharedToken) return undefined;
+    const usable = (access: CxoneAccess | undefined) =>
+      access && access.accessToken !== this.rejectedToken && access.expiresAt - this.now() > SHARED_TOKEN_MIN_REMAINING_MS ? access : undefined;
+    if (usable(this.shared)) return this.shared;
+    if (this.now() - this.sharedCheckedAt < SHARED_TOKEN_RECHECK_MS) return undefined;
+    this.sharedCheckedAt = this.now();
+    const stored = await this.options.sharedToken.load().catch(() => undefined);
+    this.shared = usable(stored && { accessToken: stored.accessToken, apiEndpoint: stored.apiEndpoint, tenantId: stored.tenantId, expiresAt: stored.expiresAt });
+    return this.shared;
   }
 
   private async renew(): Promise<CxoneAccess> {
@@ -97,7 +130,7 @@ export class CxoneAuth {
     token ??= await this.passwordGrant(tokenEndpoint);
     this.token = token;
     this.apiEndpoint ??= await this.discoverApiEndpoint(token.tenantId);
-    return { accessToken: token.accessToken, apiEndpoint: this.apiEndpoint, tenantId: token.tenantId };
+    return { accessToken: token.accessToken, apiEndpoint: this.apiEndpoint, tenantId: token.tenantId, expiresAt: token.expiresAt };
   }
 
   private async passwordGrant(tokenEndpoint: URL): Promise<CachedToken> {

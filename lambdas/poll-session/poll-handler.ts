@@ -6,6 +6,7 @@ import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { CxoneAgentApi } from '../cxone/agent-api.js';
 import { CxoneAuth } from '../cxone/auth.js';
+import { secretsManagerTokenStore } from '../cxone/shared-token.js';
 import { eventBridgePutEvents } from '../publishing/eventbridge-port.js';
 import { sqsPark } from '../publishing/sqs-park.js';
 import { ConfigurationError } from '../shared/errors.js';
@@ -23,9 +24,11 @@ export type PollHandler = (event: unknown, context: Pick<Context, 'getRemainingT
  * live as long as the Lambda container.
  */
 export function createPollHandler(env: PollerEnvironment): PollHandler {
+  const secrets = new SecretsManagerClient({});
   const auth = new CxoneAuth({
     issuerUrl: env.CXONE_ISSUER_URL,
-    loadCredentials: secretCredentialsLoader(new SecretsManagerClient({}), env.CXONE_SECRET_ID),
+    loadCredentials: secretCredentialsLoader(secrets, env.CXONE_SECRET_ID),
+    sharedToken: secretsManagerTokenStore(secrets, env.TOKEN_SECRET_ID),
   });
   const cxone = new CxoneAgentApi(auth);
   const putEvents = eventBridgePutEvents(new EventBridgeClient({}), env.EVENT_BUS_NAME);

@@ -16,15 +16,26 @@ export class LocalSecretsManager {
     return `arn:aws:secretsmanager:${this.region}:${this.account}:secret:${name}`;
   }
 
+  /** The stored name a SecretId (name, partial ARN or full ARN with its 6-character suffix) refers to. */
+  private nameOf(secretId: unknown): string {
+    const id = String(secretId ?? '');
+    const name = id.startsWith('arn:') ? (id.split(':secret:')[1] ?? '') : id;
+    if (this.secrets.has(name)) return name;
+    const withoutSuffix = name.replace(/-[A-Za-z0-9]{6}$/, '');
+    if (this.secrets.has(withoutSuffix)) return withoutSuffix;
+    throw new AwsApiError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+  }
+
   operations(): Record<string, AwsOperation> {
     return {
       'secretsmanager.GetSecretValue': (request) => {
-        const id = String(request.SecretId ?? '');
-        // A partial ARN (name without the random suffix) is valid, as on AWS.
-        const name = id.startsWith('arn:') ? id.split(':secret:')[1] ?? '' : id;
-        const value = this.secrets.get(name) ?? this.secrets.get(name.replace(/-[A-Za-z0-9]{6}$/, ''));
-        if (value === undefined) throw new AwsApiError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
-        return { ARN: this.arnOf(name), Name: name, SecretString: value, VersionId: 'local', VersionStages: ['AWSCURRENT'], CreatedDate: Date.now() / 1000 };
+        const name = this.nameOf(request.SecretId);
+        return { ARN: this.arnOf(name), Name: name, SecretString: this.secrets.get(name), VersionId: 'local', VersionStages: ['AWSCURRENT'], CreatedDate: Date.now() / 1000 };
+      },
+      'secretsmanager.PutSecretValue': (request) => {
+        const name = this.nameOf(request.SecretId);
+        this.secrets.set(name, String(request.SecretString ?? ''));
+        return { ARN: this.arnOf(name), Name: name, VersionId: crypto.randomUUID(), VersionStages: ['AWSCURRENT'] };
       },
     };
   }

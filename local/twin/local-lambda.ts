@@ -19,6 +19,8 @@ class DataLimitExceededError extends Error {
 
 export interface LocalLambdaStats {
   invocations: number;
+  /** Execution environments created: one per invocation that found no idle one, as on Lambda. */
+  coldStarts: number;
   /** Summed billed duration, for GB-second figures. */
   billedMs: number;
   errors: Map<string, number>;
@@ -29,10 +31,18 @@ export interface LocalLambdaStats {
 /**
  * Invokes a handler in-process the way Lambda would for Step Functions: JSON in and out, a context
  * whose remaining time counts down from the function's configured timeout, the timeout enforced,
- * and errors surfaced by `name` (Lambda's errorType) so Retry/Catch match as on AWS.
+ * and errors surfaced by `name` (Lambda's errorType) so Retry/Catch match as on AWS. Like Lambda,
+ * each concurrent invocation gets its own execution environment (a handler instance with its own
+ * clients and caches), reused by later invocations once idle.
  */
-export function localLambdaTask(fn: SynthesizedFunction, handler: LambdaHandler, stats: LocalLambdaStats) {
+export function localLambdaTask(fn: SynthesizedFunction, createHandler: () => LambdaHandler, stats: LocalLambdaStats) {
+  const idle: LambdaHandler[] = [];
   return async (input: unknown): Promise<unknown> => {
+    let handler = idle.pop();
+    if (!handler) {
+      handler = createHandler();
+      stats.coldStarts += 1;
+    }
     const started = performance.now();
     const deadline = started + fn.timeoutSeconds * 1000;
     const context = { getRemainingTimeInMillis: () => Math.max(0, Math.floor(deadline - performance.now())) };
@@ -41,6 +51,7 @@ export function localLambdaTask(fn: SynthesizedFunction, handler: LambdaHandler,
       timer = setTimeout(() => reject(new SandboxTimedoutError(`Task timed out after ${fn.timeoutSeconds}.00 seconds`)), fn.timeoutSeconds * 1000);
     });
     stats.invocations += 1;
+    let timedOut = false;
     try {
       const result = await Promise.race([handler(JSON.parse(JSON.stringify(input ?? null)), context), timeout]);
       const payload = JSON.stringify(result ?? null);
@@ -51,12 +62,15 @@ export function localLambdaTask(fn: SynthesizedFunction, handler: LambdaHandler,
       if (typeof status === 'string') stats.results.set(status, (stats.results.get(status) ?? 0) + 1);
       return JSON.parse(payload);
     } catch (error) {
+      timedOut = error instanceof SandboxTimedoutError;
       const name = error instanceof Error ? error.name : 'Error';
       stats.errors.set(name, (stats.errors.get(name) ?? 0) + 1);
       throw error;
     } finally {
       clearTimeout(timer);
       stats.billedMs += Math.ceil(performance.now() - started);
+      // A timed-out environment is discarded, as Lambda does.
+      if (!timedOut) idle.push(handler);
     }
   };
 }

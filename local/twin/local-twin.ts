@@ -4,6 +4,8 @@ import { CxoneAgentApi, type Station } from '../../lambdas/cxone/agent-api.js';
 import { type CxoneCredentials, CxoneAuth } from '../../lambdas/cxone/auth.js';
 import { PollerEnvironmentSchema } from '../../lambdas/poll-session/environment.js';
 import { createPollHandler } from '../../lambdas/poll-session/poll-handler.js';
+import { RefresherEnvironmentSchema } from '../../lambdas/token-refresher/environment.js';
+import { createRefreshHandler } from '../../lambdas/token-refresher/refresh-handler.js';
 import { type StartAgentSessionResult, startAgentSession } from '../../lambdas/sessions/start-agent-session.js';
 import { stepFunctionsExecutions } from '../../lambdas/sessions/step-functions-executions.js';
 import { EXECUTION_ALREADY_EXISTS, START_EXECUTION_RESOURCE } from '../../infra/session-loop-definition.js';
@@ -14,7 +16,7 @@ import { LocalSqs } from '../aws/local-sqs.js';
 import { LocalEventBus } from '../eventbridge/local-event-bus.js';
 import { type LocalTaskHandler, LocalStepFunctions } from '../stepfunctions/local-step-functions.js';
 import { type LambdaHandler, type LocalLambdaStats, localLambdaTask } from './local-lambda.js';
-import { LOCAL_ACCOUNT, LOCAL_REGION, type SynthesizedStack, synthesizeStack } from './synthesized-stack.js';
+import { LOCAL_ACCOUNT, LOCAL_REGION, type SynthesizedSchedule, type SynthesizedStack, synthesizeStack } from './synthesized-stack.js';
 
 export interface LocalTwinOptions {
   /** Issuer of the CXone to poll: the built-in simulator or anything speaking its API. */
@@ -36,7 +38,10 @@ export interface LocalTwin {
   sqs: LocalSqs;
   deadLetterQueueUrl: string;
   aws: LocalAwsServer;
+  /** The poller's invocations, cold starts, results and errors. */
   lambdaStats: LocalLambdaStats;
+  /** The same for every function, by logical id. */
+  functionStats: Map<string, LocalLambdaStats>;
   /** Most polls ever in flight at once for one agent: 1 means no session ever had two pollers. */
   maxConcurrentPollsPerAgent(): number;
   /** What `npm run session -- start` does, against the local Step Functions. */
@@ -52,6 +57,7 @@ class TwinClosedError extends Error {
 /** Builds the handler for each function of the template, found by its construct path. */
 const HANDLERS: { pathPart: string; create: (environment: Record<string, string>) => LambdaHandler }[] = [
   { pathPart: '/SessionPoller/', create: (environment) => createPollHandler(PollerEnvironmentSchema.parse(environment)) },
+  { pathPart: '/SharedToken/', create: (environment) => createRefreshHandler(RefresherEnvironmentSchema.parse(environment)) },
 ];
 
 /**
@@ -102,7 +108,17 @@ export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTw
         inFlight.set(agentId, (inFlight.get(agentId) ?? 1) - 1);
       }
     };
-  const lambdaStats: LocalLambdaStats = { invocations: 0, billedMs: 0, errors: new Map(), results: new Map() };
+  // Each function of the template runs in-process through its own pool of execution environments.
+  const functionStats = new Map<string, LocalLambdaStats>();
+  const invokers = new Map<string, LocalTaskHandler>();
+  for (const fn of stack.functions) {
+    const entry = HANDLERS.find((candidate) => fn.path.includes(candidate.pathPart));
+    if (!entry) continue;
+    const stats: LocalLambdaStats = { invocations: 0, coldStarts: 0, billedMs: 0, errors: new Map(), results: new Map() };
+    functionStats.set(fn.logicalId, stats);
+    invokers.set(fn.arn, localLambdaTask(fn, () => entry.create(fn.environment), stats));
+  }
+  let lambdaStats: LocalLambdaStats | undefined;
   const taskHandlers: Record<string, LocalTaskHandler> = {};
   for (const [stateName, state] of Object.entries(stack.stateMachine.definition.States)) {
     if (state.Type !== 'Task') continue;
@@ -111,12 +127,18 @@ export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTw
       continue;
     }
     const fn = stack.functions.find((candidate) => candidate.arn === state.Resource);
-    const factory = fn && HANDLERS.find((entry) => fn.path.includes(entry.pathPart));
-    if (!fn || !factory) throw new Error(`the twin has no in-process handler for task ${stateName} (${state.Resource})`);
-    const invoke = withConcurrencyTracking(localLambdaTask(fn, factory.create(fn.environment), lambdaStats));
+    const invoker = invokers.get(state.Resource);
+    if (!fn || !invoker) throw new Error(`the twin has no in-process handler for task ${stateName} (${state.Resource})`);
+    lambdaStats = functionStats.get(fn.logicalId);
+    const invoke = withConcurrencyTracking(invoker);
     // After close() no new invocation starts: an aborted execution must not keep polling.
     taskHandlers[stateName] = (input) => (closed ? Promise.reject(new TwinClosedError('the local twin is closed')) : invoke(input));
   }
+  if (!lambdaStats) throw new Error('the state machine invokes no function the twin knows');
+  for (const secret of stack.createdSecrets) secrets.put(secret.logicalId, 'placeholder until first written');
+  // Scheduled functions run once before any session starts (the shared token), then on their rate.
+  const timers = await startSchedules(stack.schedules, invokers);
+
   const waitStates = Object.entries(stack.stateMachine.definition.States).filter(([, state]) => state.Type === 'Wait');
   const waitTimeOverrides = options.waitMs === undefined ? undefined : Object.fromEntries(waitStates.map(([name]) => [name, options.waitMs as number]));
   stepFunctions.register({ arn: stack.stateMachine.arn, definition: stack.stateMachine.definition, taskHandlers, waitTimeOverrides });
@@ -131,12 +153,14 @@ export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTw
     stepFunctions,
     aws,
     lambdaStats,
+    functionStats,
     maxConcurrentPollsPerAgent: () => maxConcurrent,
     sqs,
     deadLetterQueueUrl: stack.queues.find((queue) => stack.functions.some((fn) => Object.values(fn.environment).includes(queue.url)))?.url ?? '',
     startSession: (agentId, station) => startAgentSession({ tenant: config.tenant, agentId, station }, cxone, executions),
     async close() {
       closed = true;
+      for (const timer of timers) clearInterval(timer);
       for (const execution of stepFunctions.executions.values()) {
         if (execution.status === 'RUNNING') execution.abort();
       }
@@ -157,4 +181,31 @@ function startExecutionTask(stepFunctions: LocalStepFunctions, input: unknown): 
     if (error instanceof AwsApiError && error.type === 'ExecutionAlreadyExists') throw Object.assign(new Error(error.message), { name: EXECUTION_ALREADY_EXISTS });
     throw error;
   }
+}
+
+/** Invokes each schedule's function targets now, then every period of its `rate(...)` expression. */
+async function startSchedules(schedules: SynthesizedSchedule[], invokers: Map<string, LocalTaskHandler>): Promise<NodeJS.Timeout[]> {
+  const timers: NodeJS.Timeout[] = [];
+  for (const schedule of schedules) {
+    const periodMs = ratePeriodMs(schedule.expression);
+    for (const arn of schedule.targetArns) {
+      const invoke = invokers.get(arn);
+      if (!invoke) continue;
+      const fire = () => invoke({ version: '0', id: crypto.randomUUID(), 'detail-type': 'Scheduled Event', source: 'aws.events', time: new Date().toISOString(), detail: {} });
+      // A failing scheduled function (e.g. rejected credentials) fails its own runs, not the twin.
+      await fire().catch(() => undefined);
+      const timer = setInterval(() => void fire().catch(() => undefined), periodMs);
+      timer.unref();
+      timers.push(timer);
+    }
+  }
+  return timers;
+}
+
+/** Milliseconds of an EventBridge `rate(N unit)` expression. */
+export function ratePeriodMs(expression: string): number {
+  const match = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression);
+  if (!match) throw new Error(`the twin runs only rate() schedules, not ${expression}`);
+  const unit = match[2]?.startsWith('minute') ? 60_000 : match[2]?.startsWith('hour') ? 3_600_000 : 86_400_000;
+  return Number(match[1]) * unit;
 }

@@ -30,6 +30,14 @@ export interface SynthesizedRule {
   targetIds: string[];
 }
 
+/** A scheduled rule: the twin invokes its function targets on that rate. */
+export interface SynthesizedSchedule {
+  name: string;
+  /** `rate(5 minutes)` and the like. */
+  expression: string;
+  targetArns: string[];
+}
+
 export interface SynthesizedQueue {
   logicalId: string;
   url: string;
@@ -43,7 +51,10 @@ export interface SynthesizedStack {
   functions: SynthesizedFunction[];
   eventBusNames: string[];
   rules: SynthesizedRule[];
+  schedules: SynthesizedSchedule[];
   queues: SynthesizedQueue[];
+  /** Secrets the stack creates (by logical id), which the twin must hold too. */
+  createdSecrets: { logicalId: string; arn: string }[];
 }
 
 export interface ReadTemplateOptions {
@@ -93,7 +104,7 @@ export function readTemplate(template: Template, options: ReadTemplateOptions = 
     };
   });
 
-  const rules = ofType('AWS::Events::Rule').map(([logicalId, resource]) => {
+  const rules = ofType('AWS::Events::Rule').filter(([, resource]) => resource.Properties?.EventPattern !== undefined).map(([logicalId, resource]) => {
     const props = resource.Properties ?? {};
     return {
       name: String(props.Name ?? logicalId),
@@ -110,6 +121,14 @@ export function readTemplate(template: Template, options: ReadTemplateOptions = 
     functions,
     eventBusNames: ofType('AWS::Events::EventBus').map(([, resource]) => String(resource.Properties?.Name)),
     rules,
+    schedules: ofType('AWS::Events::Rule')
+      .filter(([, resource]) => typeof resource.Properties?.ScheduleExpression === 'string')
+      .map(([logicalId, resource]) => ({
+        name: String(resource.Properties?.Name ?? logicalId),
+        expression: String(resource.Properties?.ScheduleExpression),
+        targetArns: ((resource.Properties?.Targets as { Arn: unknown }[] | undefined) ?? []).map((target) => String(resolve(target.Arn))),
+      })),
+    createdSecrets: ofType('AWS::SecretsManager::Secret').map(([logicalId]) => ({ logicalId, arn: resolve({ Ref: logicalId }) as string })),
     queues: ofType('AWS::SQS::Queue').map(([logicalId, resource]) => ({
       logicalId,
       url: resolve({ Ref: logicalId }) as string,
@@ -138,6 +157,9 @@ function intrinsicResolver(template: Template, queueUrlBase: string): (value: un
         return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${String(resource.Properties?.StateMachineName ?? logicalId)}`;
       case 'AWS::SQS::Queue':
         return `${queueUrlBase}/${LOCAL_ACCOUNT}/${logicalId}`;
+      case 'AWS::SecretsManager::Secret':
+        // Secrets Manager appends 6 random characters to a secret's ARN.
+        return `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:${logicalId}-twin00`;
       default:
         return logicalId;
     }

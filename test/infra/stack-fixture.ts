@@ -12,7 +12,7 @@ export const TEST_CONFIG: BridgeConfigInput = { tenant: 'acme', cxoneIssuerUrl: 
 /** Synthesizes the stack without bundling (infra tests check the template, not the bundle). */
 export function synthesizeForTest(overrides: Partial<BridgeConfigInput> = {}) {
   const outdir = mkdtempSync(join(tmpdir(), 'cxone-infra-test-'));
-  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [], 'aws:cdk:enable-path-metadata': true } });
   const stack = new CxoneEventBridgeStack(app, 'CxoneEventBridge-acme', {
     config: parseBridgeConfig({ ...TEST_CONFIG, ...overrides }),
     env: { account: '123456789012', region: 'eu-west-1' },

@@ -17,7 +17,9 @@ const pollState = definition.States[StateName.Poll] as {
   Resource: string;
   Next: string;
 };
-const pollerTimeout = resolved.functions[0]?.timeoutSeconds ?? 0;
+const poller = resolved.functions.find((fn) => fn.path.includes('/SessionPoller/'));
+const refresher = resolved.functions.find((fn) => fn.path.includes('/SharedToken/'));
+const pollerTimeout = poller?.timeoutSeconds ?? 0;
 
 describe('poller function', () => {
   it('runs Node.js 24 on arm64 with a timeout above a full 60 s hold plus publishing', () => {
@@ -31,7 +33,8 @@ describe('poller function', () => {
   });
 
   it('is configured by environment with no secret in it', () => {
-    const environment = resolved.functions[0]?.environment ?? {};
+    const environment = poller?.environment ?? {};
+    expect(environment.TOKEN_SECRET_ID).toBe(resolved.createdSecrets[0]?.arn);
     expect(environment).toMatchObject({
       TENANT: 'acme',
       CXONE_ISSUER_URL: 'https://cxone.niceincontact.com',
@@ -40,11 +43,13 @@ describe('poller function', () => {
       EVENT_BUS_NAME: 'cxone-agent-events-acme',
     });
     expect(environment.CXONE_SECRET_ID).toMatch(/:secret:cxone-eventbridge\/acme$/);
-    expect(Object.keys(environment).some((key) => /PASSWORD|ACCESS_KEY|CLIENT_SECRET|TOKEN/.test(key))).toBe(false);
+    // Secrets are referenced by ARN, never carried in the environment.
+    expect(Object.keys(environment).some((key) => /PASSWORD|ACCESS_KEY|CLIENT_SECRET|ACCESS_TOKEN/.test(key))).toBe(false);
+    expect(environment.TOKEN_SECRET_ID).toMatch(/^arn:aws:secretsmanager:/);
   });
 
-  it('may put events only on our bus, read only our secret, park only in our queue and write only its own log group', () => {
-    const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('SessionPollerRole') }] } });
+  it('may put events only on our bus, read only our two secrets, park only in our queue and write only its own log group', () => {
+    const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^SessionPollerRole') }] } });
     const statements = Object.values(policies).flatMap((policy) => (policy as { Properties: { PolicyDocument: { Statement: unknown[] } } }).Properties.PolicyDocument.Statement);
     expect(statements).toEqual(
       expect.arrayContaining([
@@ -56,13 +61,18 @@ describe('poller function', () => {
         },
         { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^SessionPollerLogs/), 'Arn'] } },
         {
+          Action: expect.toSatisfy((actions: string[]) => [...actions].sort().join() === 'secretsmanager:DescribeSecret,secretsmanager:GetSecretValue'),
+          Effect: 'Allow',
+          Resource: { Ref: expect.stringMatching(/^SharedTokenSecret/) },
+        },
+        {
           Action: expect.arrayContaining(['sqs:SendMessage']),
           Effect: 'Allow',
           Resource: { 'Fn::GetAtt': [expect.stringMatching(/^DeadLettersQueue/), 'Arn'] },
         },
       ]),
     );
-    expect(statements).toHaveLength(4);
+    expect(statements).toHaveLength(5);
     template.resourcePropertiesCountIs('AWS::IAM::Role', { ManagedPolicyArns: Match.anyValue() }, 0);
   });
 });
@@ -94,7 +104,7 @@ describe('session state machine', () => {
 
   it('gives the poll task a timeout above the function timeout', () => {
     expect(pollState.TimeoutSeconds).toBeGreaterThan(pollerTimeout);
-    expect(pollState.Resource).toBe(resolved.functions[0]?.arn);
+    expect(pollState.Resource).toBe(poller?.arn);
   });
 
   it('retries the poller\'s retryable errors with backoff and full jitter, bounded', () => {
@@ -165,7 +175,18 @@ describe('continue-as-new', () => {
 
   it('passes the execution name to the poller, which decides when to hand over', () => {
     expect((pollState as unknown as { Parameters: unknown }).Parameters).toEqual({ 'state.$': '$', 'executionName.$': '$$.Execution.Name' });
-    expect(resolved.functions[0]?.environment.HAND_OVER_AFTER_POLLS).toBe('2000');
+    expect(poller?.environment.HAND_OVER_AFTER_POLLS).toBe('2000');
+  });
+});
+
+describe('shared CXone token', () => {
+  it('is renewed by a scheduled function that may read the credentials and write only the token secret', () => {
+    expect(refresher?.environment).toMatchObject({ TOKEN_SECRET_ID: resolved.createdSecrets[0]?.arn, CXONE_ISSUER_URL: 'https://cxone.niceincontact.com' });
+    expect(resolved.schedules).toEqual([{ name: expect.any(String), expression: 'rate(5 minutes)', targetArns: [refresher?.arn] }]);
+    const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^SharedTokenRefresherRole') }] } });
+    const statements = Object.values(policies).flatMap((policy) => (policy as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement);
+    const writes = statements.filter((statement) => [statement.Action].flat().some((action) => action.startsWith('secretsmanager:Put')));
+    expect(writes).toEqual([expect.objectContaining({ Resource: { Ref: expect.stringMatching(/^SharedTokenSecret/) } })]);
   });
 });
 
@@ -175,7 +196,7 @@ describe('dead-letter store', () => {
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
     });
-    expect(resolved.functions[0]?.environment.DEAD_LETTER_QUEUE_URL).toBe(resolved.queues[0]?.url);
+    expect(poller?.environment.DEAD_LETTER_QUEUE_URL).toBe(resolved.queues[0]?.url);
   });
 
   it('alarms as soon as anything is parked or waiting in the queue', () => {
@@ -201,7 +222,7 @@ describe('bus, logs and outputs', () => {
 
   it('keeps every log group for the configured retention', () => {
     const groups = Object.values(template.findResources('AWS::Logs::LogGroup')) as { Properties: { RetentionInDays?: number } }[];
-    expect(groups.length).toBe(2);
+    expect(groups.length).toBe(3);
     for (const group of groups) expect(group.Properties.RetentionInDays).toBe(30);
   });
 
@@ -223,6 +244,7 @@ describe('cdk-nag AwsSolutions', () => {
       'AwsSolutions-IAM5[Resource::*]',
       expect.stringMatching(/^AwsSolutions-IAM5\[Resource::<SessionPollerFunction[0-9A-F]+\.Arn>:\*\]$/),
       'AwsSolutions-SF1',
+      'AwsSolutions-SMG4',
       'AwsSolutions-SQS3',
     ]);
     for (const finding of suppressed) {

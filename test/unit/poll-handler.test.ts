@@ -11,6 +11,7 @@ import { type CxoneSimulator, startCxoneSimulator } from '../../local/cxone-simu
 const eventBridge = mockClient(EventBridgeClient);
 const secrets = mockClient(SecretsManagerClient);
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:cxone-eventbridge/acme';
+const TOKEN_SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:SharedTokenSecret-AbCdEf';
 const context = { getRemainingTimeInMillis: () => 60_000 };
 let simulator: CxoneSimulator;
 let cxone: CxoneAgentApi;
@@ -23,7 +24,9 @@ afterAll(async () => simulator?.close());
 beforeEach(() => {
   eventBridge.reset();
   secrets.reset();
-  secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(simulator.credentials) });
+  secrets.on(GetSecretValueCommand, { SecretId: SECRET_ARN }).resolves({ SecretString: JSON.stringify(simulator.credentials) });
+  // No shared token yet (the stack's placeholder): the handler grants its own.
+  secrets.on(GetSecretValueCommand, { SecretId: TOKEN_SECRET_ARN }).resolves({ SecretString: 'placeholder' });
 });
 
 const handler = () =>
@@ -31,6 +34,7 @@ const handler = () =>
     TENANT: 'acme',
     CXONE_ISSUER_URL: simulator.issuerUrl,
     CXONE_SECRET_ID: SECRET_ARN,
+    TOKEN_SECRET_ID: TOKEN_SECRET_ARN,
     EVENT_BUS_NAME: 'cxone-agent-events-acme',
     EVENT_SOURCE: 'cxone.agent-events',
     POLL_TIMEOUT_SECONDS: 1,
@@ -49,6 +53,22 @@ async function loggedInCursor(agentId: string): Promise<string> {
 }
 
 describe('poll handler', () => {
+  it('uses the tenant\'s shared token instead of asking CXone for one', async () => {
+    // Prepare: a shared token the refresher stored.
+    const issued = await new CxoneAuth({ issuerUrl: simulator.issuerUrl, loadCredentials: async () => simulator.credentials }).access();
+    secrets.on(GetSecretValueCommand, { SecretId: TOKEN_SECRET_ARN }).resolves({ SecretString: JSON.stringify({ ...issued, issuedAt: Date.now() }) });
+    eventBridge.on(PutEventsCommand).callsFake(({ Entries = [] }: { Entries?: PutEventsRequestEntry[] }) => ({ FailedEntryCount: 0, Entries: Entries.map(() => ({ EventId: 'e' })) }));
+    const cursor = await loggedInCursor('2103457');
+    const tokensBefore = simulator.stats().tokenRequests;
+    // Act
+    const state = await handler()(invocation({ agentId: '2103457', sessionId: cursor }), context);
+    // Assess
+    expect(state.status).toBe('EVENTS');
+    expect(simulator.stats().tokenRequests).toBe(tokensBefore);
+    expect(secrets.commandCalls(GetSecretValueCommand).map((call) => call.args[0].input.SecretId)).toEqual([TOKEN_SECRET_ARN]);
+    simulator.logoutAgent('2103457');
+  });
+
   it('reads credentials from the configured secret and puts the events on the configured bus', async () => {
     // Prepare
     const sent: PutEventsRequestEntry[] = [];
@@ -59,7 +79,7 @@ describe('poll handler', () => {
     // Act
     const state = await handler()(invocation({ agentId: '2103457', sessionId: await loggedInCursor('2103457') }), context);
     // Assess
-    expect(secrets.commandCalls(GetSecretValueCommand)[0]?.args[0].input).toEqual({ SecretId: SECRET_ARN });
+    expect(secrets.commandCalls(GetSecretValueCommand).map((call) => call.args[0].input.SecretId)).toEqual([TOKEN_SECRET_ARN, SECRET_ARN]);
     expect(state).toMatchObject({ status: 'EVENTS', sequence: sent.length, pending: [] });
     expect(sent.map((entry) => entry.DetailType).slice(0, 1)).toEqual(['AgentSessionStart']);
     expect(sent.every((entry) => entry.EventBusName === 'cxone-agent-events-acme' && entry.Source === 'cxone.agent-events')).toBe(true);
@@ -93,7 +113,7 @@ describe('poll handler', () => {
   });
 
   it('names the missing fields of a bad secret without showing its value', async () => {
-    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ clientId: 'x', clientSecret: 'very-secret-value' }) });
+    secrets.on(GetSecretValueCommand, { SecretId: SECRET_ARN }).resolves({ SecretString: JSON.stringify({ clientId: 'x', clientSecret: 'very-secret-value' }) });
     const error = await handler()(invocation({ agentId: '2103457', sessionId: await loggedInCursor('2103457') }), context).catch((caught: unknown) => caught as Error);
     expect(error).toMatchObject({ name: 'ConfigurationError', message: expect.stringMatching(/accessKeyId, accessKeySecret/) });
     expect((error as Error).message).not.toContain('very-secret-value');
