@@ -9,7 +9,14 @@ const token = (minutesLeft: number): SharedToken => ({ accessToken: `t${minutesL
 function memoryStore(initial?: SharedToken): SharedTokenStore & { saved: SharedToken[] } {
   let current = initial;
   const saved: SharedToken[] = [];
-  return { saved, load: async () => current, save: async (value) => void saved.push((current = value)) };
+  return {
+    saved,
+    load: async () => current,
+    save: async (value) => {
+      current = value;
+      saved.push(value);
+    },
+  };
 }
 
 describe('refreshSharedToken', () => {
@@ -22,7 +29,11 @@ describe('refreshSharedToken', () => {
   ])('with %s renews: %s', async (_, initial, renews) => {
     const store = memoryStore(initial);
     let issued = 0;
-    const outcome = await refreshSharedToken(store, async () => (issued++, fresh), () => NOW);
+    const issue = async () => {
+      issued += 1;
+      return fresh;
+    };
+    const outcome = await refreshSharedToken(store, issue, () => NOW);
     expect(outcome.refreshed).toBe(renews);
     expect(issued).toBe(renews ? 1 : 0);
     expect(store.saved).toEqual(renews ? [{ ...fresh, issuedAt: NOW }] : []);
