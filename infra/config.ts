@@ -1,6 +1,13 @@
 import { z } from 'zod';
+import { RoutesSchema } from './routes-config.js';
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
+
+/** A list of numeric ids: a JSON array in cdk.json, or "1,2,3" on the command line. */
+const idList = z
+  .union([z.array(z.coerce.string()), z.string().transform((value) => value.split(',').map((id) => id.trim()).filter(Boolean))])
+  .pipe(z.array(z.string().regex(/^\d+$/, 'ids must be numeric')))
+  .default([]);
 
 /**
  * Deployment configuration, validated in app.ts (the only place that reads context). Every key can
@@ -32,12 +39,29 @@ export const BridgeConfigSchema = z
     eventBusName: z.string().regex(/^[A-Za-z0-9._-]{1,256}$/).optional(),
     /** Days to keep function and state-machine logs. @default 30 */
     logRetentionDays: z.coerce.number().int().positive().default(30),
+    /** Where the bus sends events: see infra/routes-config.ts. A JSON array here, or `-c routes='[…]'`; `routesFile` adds more. @default [] */
+    routes: RoutesSchema.default([]),
+    /** Days the bus archive keeps every event for replay; 0 keeps them indefinitely. @default 30 */
+    archiveRetentionDays: z.coerce.number().int().min(0).max(3_650).default(30),
+    /** E-mail address that receives the alarms (through an encrypted SNS topic); none when unset. */
+    alarmEmail: z.email('alarmEmail must be an e-mail address').optional(),
+    /** The account's Lambda concurrency quota: every polling agent holds one execution, and an alarm fires at 80 %. @default 1000 */
+    lambdaConcurrencyLimit: z.coerce.number().int().min(10).default(1_000),
     /** Polls per execution before it hands over to a fresh one (a Standard execution stops at 25,000 history events, about 7 per poll). @default 2000 */
     handOverAfterPolls: z.coerce.number().int().min(1).max(3_000).default(2_000),
     /** Invocations that may end with events EventBridge refused before those events are parked. @default 5 */
     maxPublishAttempts: z.coerce.number().int().min(1).max(100).default(5),
     /** Poller memory; the poll is I/O bound. @default 128 */
     pollerMemoryMb: z.coerce.number().int().min(128).max(10240).default(128),
+    /** Start pollers for logged-in agents automatically. @default true */
+    discoveryEnabled: z.union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')]).default(true),
+    /** Minutes between discovery runs. @default 1 */
+    discoveryEveryMinutes: z.coerce.number().int().min(1).max(60).default(1),
+    /** Only these agents (and/or teams) are polled; empty means everyone. */
+    includeAgentIds: idList,
+    excludeAgentIds: idList,
+    includeTeamIds: idList,
+    excludeTeamIds: idList,
   })
   .transform((config) => ({
     ...config,

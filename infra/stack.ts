@@ -1,10 +1,14 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { BridgeConfig } from './config.js';
+import { AgentDiscovery } from './constructs/agent-discovery.js';
 import { AgentEventBus } from './constructs/agent-event-bus.js';
 import { DeadLetterStore } from './constructs/dead-letter-store.js';
+import { EventSchemaRegistry } from './constructs/event-schema-registry.js';
+import { Observability } from './constructs/observability.js';
+import { EventRoutes } from './constructs/routes.js';
 import { SharedCxoneToken } from './constructs/shared-cxone-token.js';
 import { SessionPoller } from './constructs/session-poller.js';
 import { SessionStateMachine } from './constructs/session-state-machine.js';
@@ -20,6 +24,10 @@ export const StackOutput = {
   EventBusName: 'EventBusName',
   CredentialsSecretName: 'CxoneCredentialsSecretName',
   DeadLetterQueueUrl: 'DeadLetterQueueUrl',
+  EventBusArn: 'EventBusArn',
+  ArchiveArn: 'ArchiveArn',
+  SchemaRegistryName: 'SchemaRegistryName',
+  DashboardName: 'DashboardName',
 } as const;
 
 /** One tenant's bridge: the bus, the poller, the per-session state machine. */
@@ -29,6 +37,10 @@ export class CxoneEventBridgeStack extends Stack {
   readonly sessions: SessionStateMachine;
   readonly deadLetters: DeadLetterStore;
   readonly sharedToken: SharedCxoneToken;
+  readonly discovery?: AgentDiscovery;
+  readonly routes: EventRoutes;
+  readonly schemaRegistry: EventSchemaRegistry;
+  readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: CxoneEventBridgeStackProps) {
     super(scope, id, props);
@@ -39,7 +51,11 @@ export class CxoneEventBridgeStack extends Stack {
     const credentials = secretsmanager.Secret.fromSecretNameV2(this, 'CxoneCredentials', config.cxoneSecretName);
 
     const serviceName = 'cxone-eventbridge';
-    this.bus = new AgentEventBus(this, 'AgentEvents', { eventBusName: config.eventBusName });
+    this.bus = new AgentEventBus(this, 'AgentEvents', {
+      eventBusName: config.eventBusName,
+      eventSource: config.eventSource,
+      archiveRetentionDays: config.archiveRetentionDays,
+    });
     this.deadLetters = new DeadLetterStore(this, 'DeadLetters', { serviceName });
     this.sharedToken = new SharedCxoneToken(this, 'SharedToken', {
       tenant: config.tenant,
@@ -69,11 +85,46 @@ export class CxoneEventBridgeStack extends Stack {
       pollerTimeout: this.poller.timeout,
       logRetention,
     });
+    if (config.discoveryEnabled) {
+      this.discovery = new AgentDiscovery(this, 'Discovery', {
+        tenant: config.tenant,
+        cxoneIssuerUrl: config.cxoneIssuerUrl,
+        credentials,
+        sharedToken: this.sharedToken.secret,
+        sessions: this.sessions.stateMachine,
+        every: Duration.minutes(config.discoveryEveryMinutes),
+        includeAgentIds: config.includeAgentIds,
+        excludeAgentIds: config.excludeAgentIds,
+        includeTeamIds: config.includeTeamIds,
+        excludeTeamIds: config.excludeTeamIds,
+        logRetention,
+        serviceName,
+      });
+    }
+
+    this.routes = new EventRoutes(this, 'Routes', { bus: this.bus.bus, tenant: config.tenant, eventSource: config.eventSource, routes: config.routes });
+    this.schemaRegistry = new EventSchemaRegistry(this, 'Schemas', { registryName: `cxone-eventbridge-${config.tenant}`, eventSource: config.eventSource });
+    this.observability = new Observability(this, 'Observability', {
+      dashboardName: `cxone-eventbridge-${config.tenant}`,
+      serviceName,
+      sessions: this.sessions.stateMachine,
+      poller: this.poller.function,
+      functions: { Poller: this.poller.function, TokenRefresher: this.sharedToken.refresher, ...(this.discovery ? { Discovery: this.discovery.function } : {}) },
+      deadLetters: this.deadLetters,
+      routes: this.routes.routes,
+      eventBusName: config.eventBusName,
+      lambdaConcurrencyLimit: config.lambdaConcurrencyLimit,
+      alarmEmail: config.alarmEmail,
+    });
 
     new CfnOutput(this, StackOutput.StateMachineArn, { value: this.sessions.stateMachine.stateMachineArn });
     new CfnOutput(this, StackOutput.EventBusName, { value: this.bus.bus.eventBusName });
     new CfnOutput(this, StackOutput.CredentialsSecretName, { value: config.cxoneSecretName });
     new CfnOutput(this, StackOutput.DeadLetterQueueUrl, { value: this.deadLetters.queue.queueUrl });
+    new CfnOutput(this, StackOutput.EventBusArn, { value: this.bus.bus.eventBusArn });
+    new CfnOutput(this, StackOutput.ArchiveArn, { value: this.bus.archive.archiveArn });
+    new CfnOutput(this, StackOutput.SchemaRegistryName, { value: this.schemaRegistry.registry.attrRegistryName });
+    new CfnOutput(this, StackOutput.DashboardName, { value: this.observability.dashboard.dashboardName });
     applyNagAcknowledgements(this);
   }
 }

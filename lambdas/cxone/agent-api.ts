@@ -22,11 +22,19 @@ export const AgentStateRecordSchema = z.looseObject({
   agentStateName: z.string().optional(),
   sessionStartTime: z.string().nullish(),
   isActive: z.boolean().optional(),
+  teamId: z.coerce.string().nullish(),
 });
 export type AgentStateRecord = z.infer<typeof AgentStateRecordSchema>;
 
 const SessionResponseSchema = z.object({ sessionId: z.string().min(1) });
-const AgentStatesResponseSchema = z.object({ agentStates: z.array(AgentStateRecordSchema) });
+const AgentStatesResponseSchema = z.object({ agentStates: z.array(AgentStateRecordSchema), lastPollTime: z.string().optional() });
+
+/** One delta read of the Real-Time Data API: agents changed since the cursor, and the next cursor. */
+export interface AgentStatesDelta {
+  agentStates: AgentStateRecord[];
+  /** Send as the next `updatedSince`; undefined when CXone answered 304 (keep the old cursor). */
+  lastPollTime?: string;
+}
 
 /** Station for a new session: one of the two is required by CXone. */
 export type Station = { stationId: string } | { stationPhoneNumber: string };
@@ -107,6 +115,22 @@ export class CxoneAgentApi {
     const parsed = AgentStatesResponseSchema.safeParse(await readJsonBody(response, 'agent state'));
     if (!parsed.success) throw new CxoneContractViolationError('agent state response has an unexpected shape');
     return parsed.data.agentStates.find((state) => state.agentId === agentId) ?? parsed.data.agentStates[0];
+  }
+
+  /**
+   * Agents whose state changed since `updatedSince` (all agents when it is the epoch). The cursor
+   * is the previous answer's `lastPollTime` (fact sheet §3, row 8); 304 means nothing changed.
+   */
+  async getAgentStatesSince(updatedSince: string): Promise<AgentStatesDelta> {
+    const response = await this.call('GET', `agents/states?updatedSince=${encodeURIComponent(updatedSince)}`, undefined, this.requestTimeoutMs, 'agent states');
+    if (response.status === 304) {
+      await response.body?.cancel();
+      return { agentStates: [] };
+    }
+    if (!response.ok) await throwForStatus(response, 'agent states');
+    const parsed = AgentStatesResponseSchema.safeParse(await readJsonBody(response, 'agent states'));
+    if (!parsed.success) throw new CxoneContractViolationError('agent states response has an unexpected shape');
+    return parsed.data;
   }
 
   private async sessionIdFrom(response: Response, what: string): Promise<string> {

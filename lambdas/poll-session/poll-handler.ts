@@ -8,10 +8,11 @@ import { CxoneAgentApi } from '../cxone/agent-api.js';
 import { CxoneAuth } from '../cxone/auth.js';
 import { secretsManagerTokenStore } from '../cxone/shared-token.js';
 import { eventBridgePutEvents } from '../publishing/eventbridge-port.js';
+import { withPublishMetrics } from '../publishing/publish-metrics.js';
 import { sqsPark } from '../publishing/sqs-park.js';
 import { ConfigurationError } from '../shared/errors.js';
 import { logger } from '../shared/logger.js';
-import { MetricName, metrics } from '../shared/metrics.js';
+import { MetricName, metrics, POLL_ERROR_OUTCOME, recordPollOutcome } from '../shared/metrics.js';
 import { secretCredentialsLoader } from '../shared/secret-credentials.js';
 import type { PollerEnvironment } from './environment.js';
 import { type PollOutcome, pollOnce } from './poll-once.js';
@@ -31,7 +32,7 @@ export function createPollHandler(env: PollerEnvironment): PollHandler {
     sharedToken: secretsManagerTokenStore(secrets, env.TOKEN_SECRET_ID),
   });
   const cxone = new CxoneAgentApi(auth);
-  const putEvents = eventBridgePutEvents(new EventBridgeClient({}), env.EVENT_BUS_NAME);
+  const putEvents = withPublishMetrics(eventBridgePutEvents(new EventBridgeClient({}), env.EVENT_BUS_NAME));
   const park = sqsPark(new SQSClient({}), env.DEAD_LETTER_QUEUE_URL);
 
   return async (event, context) => {
@@ -39,6 +40,7 @@ export function createPollHandler(env: PollerEnvironment): PollHandler {
     if (!input.success) throw new ConfigurationError(`invalid poll input: ${z.prettifyError(input.error)}`);
     const { state, executionName } = input.data;
     logger.appendKeys({ agentId: state.agentId, execution: executionName });
+    const startedAt = Date.now();
     try {
       const outcome = await pollOnce(state, {
         cxone,
@@ -54,9 +56,11 @@ export function createPollHandler(env: PollerEnvironment): PollHandler {
         remainingTimeMs: () => context.getRemainingTimeInMillis(),
       });
       record(outcome);
+      recordPollOutcome(outcome.state.status ?? 'UNKNOWN', Date.now() - startedAt);
       return outcome.state;
     } catch (error) {
       metrics.addMetric(MetricName.PollErrors, MetricUnit.Count, 1);
+      recordPollOutcome(POLL_ERROR_OUTCOME, Date.now() - startedAt);
       logger.error('poll failed', { error });
       throw error;
     } finally {

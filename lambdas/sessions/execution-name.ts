@@ -22,3 +22,8 @@ export function executionNameFor(tenant: string, agentId: string, sessionStartTi
   // Keep the result unique when a long tenant or id would overflow: hash the whole name.
   return `${name.slice(0, MAX_NAME_LENGTH - 17)}-${createHash('sha256').update(name).digest('hex').slice(0, 16)}`;
 }
+
+/** The session's name behind any generation: `<name>-g3` → `<name>`. */
+export function sessionNameOf(executionName: string): string {
+  return executionName.replace(/-g\d+$/, '');
+}

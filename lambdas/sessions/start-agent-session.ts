@@ -1,12 +1,12 @@
 import type { AgentStateRecord, CxoneAgentApi, Station } from '../cxone/agent-api.js';
-import { ConfigurationError } from '../shared/errors.js';
 import type { PollStateInput } from '../poll-session/poll-state.js';
-import { executionNameFor } from './execution-name.js';
+import { ConfigurationError } from '../shared/errors.js';
+import { executionNameFor, sessionNameOf } from './execution-name.js';
 
 /** The Step Functions calls starting a session needs. */
 export interface SessionExecutions {
-  /** Status of the named execution, or undefined if there is none. */
-  statusOf(name: string): Promise<string | undefined>;
+  /** Session names (generation suffix removed) of every running execution. */
+  runningSessionNames(): Promise<Set<string>>;
   /** Starts the named execution; false when Step Functions refused it as already existing. */
   start(name: string, input: PollStateInput): Promise<{ executionArn: string; started: boolean }>;
 }
@@ -25,16 +25,13 @@ export interface StartAgentSessionResult {
   outcome: 'started' | 'already-running';
 }
 
+type SessionCalls = Pick<CxoneAgentApi, 'getAgentState' | 'joinSession' | 'startSession'>;
+
 /**
- * Starts polling one agent's session: finds the current login (starting one on a station if asked),
- * joins it for a cursor and starts the execution named after the login. An execution already
- * running for the same login is not disturbed: joining would rotate its cursor.
+ * Starts polling one agent's session (what `npm run session -- start` does): finds the current
+ * login, starting one on a station if asked, then starts its poller unless one is running.
  */
-export async function startAgentSession(
-  request: StartAgentSessionRequest,
-  cxone: Pick<CxoneAgentApi, 'getAgentState' | 'joinSession' | 'startSession'>,
-  executions: SessionExecutions,
-): Promise<StartAgentSessionResult> {
+export async function startAgentSession(request: StartAgentSessionRequest, cxone: SessionCalls, executions: SessionExecutions): Promise<StartAgentSessionResult> {
   let sessionId: string | undefined;
   let state = await cxone.getAgentState(request.agentId);
   if (!isLoggedIn(state) && request.station) {
@@ -44,15 +41,31 @@ export async function startAgentSession(
   if (!isLoggedIn(state) || !state?.sessionStartTime) {
     throw new ConfigurationError(`agent ${request.agentId} is not logged in to CXone; pass a station to start a session for them`);
   }
-  const executionName = executionNameFor(request.tenant, request.agentId, state.sessionStartTime);
-  if ((await executions.statusOf(executionName)) === 'RUNNING') return { executionName, outcome: 'already-running' };
+  return startPolling({ tenant: request.tenant, agentId: request.agentId, sessionStartTime: state.sessionStartTime, sessionId }, cxone, executions, await executions.runningSessionNames());
+}
 
-  sessionId ??= await cxone.joinSession(request.agentId);
-  const { executionArn, started } = await executions.start(executionName, { agentId: request.agentId, sessionId });
+export interface Login {
+  tenant: string;
+  agentId: string;
+  sessionStartTime: string;
+  /** A cursor already in hand (we started the session); otherwise the session is joined. */
+  sessionId?: string;
+}
+
+/**
+ * Starts the poller of one login unless one of its generations is running. Joining rotates the
+ * cursor, so it happens only when no poller of this login runs: a running one is never disturbed.
+ */
+export async function startPolling(login: Login, cxone: Pick<SessionCalls, 'joinSession'>, executions: SessionExecutions, running: Set<string>): Promise<StartAgentSessionResult> {
+  const executionName = executionNameFor(login.tenant, login.agentId, login.sessionStartTime);
+  if (running.has(executionName)) return { executionName, outcome: 'already-running' };
+  const sessionId = login.sessionId ?? (await cxone.joinSession(login.agentId));
+  const { executionArn, started } = await executions.start(executionName, { agentId: login.agentId, sessionId });
+  if (started) running.add(sessionNameOf(executionName));
   return { executionName, executionArn, outcome: started ? 'started' : 'already-running' };
 }
 
 /** The Real-Time API keeps the last login's start time after logout; `isActive` and the state tell. */
-function isLoggedIn(state: AgentStateRecord | undefined): boolean {
+export function isLoggedIn(state: AgentStateRecord | undefined): boolean {
   return Boolean(state?.sessionStartTime) && state?.isActive !== false && state?.agentStateName !== 'LoggedOut';
 }

@@ -1,17 +1,20 @@
-import { DescribeExecutionCommand, ExecutionAlreadyExists, ExecutionDoesNotExist, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { ExecutionAlreadyExists, ListExecutionsCommand, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { sessionNameOf } from './execution-name.js';
 import type { SessionExecutions } from './start-agent-session.js';
 
 /** SessionExecutions over the AWS SDK for one state machine. */
 export function stepFunctionsExecutions(client: SFNClient, stateMachineArn: string): SessionExecutions {
   const executionArnOf = (name: string) => `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
   return {
-    async statusOf(name) {
-      try {
-        return (await client.send(new DescribeExecutionCommand({ executionArn: executionArnOf(name) }))).status;
-      } catch (error) {
-        if (error instanceof ExecutionDoesNotExist) return undefined;
-        throw error;
-      }
+    async runningSessionNames() {
+      const names = new Set<string>();
+      let nextToken: string | undefined;
+      do {
+        const page = await client.send(new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', maxResults: 1000, nextToken }));
+        for (const execution of page.executions ?? []) if (execution.name) names.add(sessionNameOf(execution.name));
+        nextToken = page.nextToken;
+      } while (nextToken);
+      return names;
     },
     async start(name, input) {
       try {

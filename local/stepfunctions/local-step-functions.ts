@@ -125,6 +125,27 @@ export class LocalStepFunctions {
           cause: execution.cause,
         };
       },
+      'AWSStepFunctions.ListExecutions': (request) => {
+        const matching = [...this.executions.values()].filter(
+          (execution) => execution.stateMachineArn === request.stateMachineArn && (!request.statusFilter || execution.status === request.statusFilter),
+        );
+        // Newest first, as the service lists them; nextToken is an offset.
+        matching.sort((a, b) => b.startDate.getTime() - a.startDate.getTime());
+        const offset = Number(request.nextToken ?? 0);
+        const size = Math.min(Number(request.maxResults ?? 100) || 100, 1000);
+        const page = matching.slice(offset, offset + size);
+        return {
+          executions: page.map((execution) => ({
+            executionArn: execution.executionArn,
+            stateMachineArn: execution.stateMachineArn,
+            name: execution.name,
+            status: execution.status,
+            startDate: execution.startDate.getTime() / 1000,
+            stopDate: execution.stopDate ? execution.stopDate.getTime() / 1000 : undefined,
+          })),
+          nextToken: offset + size < matching.length ? String(offset + size) : undefined,
+        };
+      },
       'AWSStepFunctions.StopExecution': (request) => {
         const execution = this.executions.get(String(request.executionArn));
         if (!execution) throw new AwsApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${request.executionArn}'`);

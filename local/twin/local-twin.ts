@@ -13,6 +13,8 @@ import { type LocalAwsServer, startLocalAwsServer } from '../aws/local-aws-serve
 import { type AwsOperation, AwsApiError } from '../aws/local-aws-server.js';
 import { LocalSecretsManager } from '../aws/local-secrets-manager.js';
 import { LocalSqs } from '../aws/local-sqs.js';
+import { LocalSsm } from '../aws/local-ssm.js';
+import { createDiscoveryHandler } from '../../lambdas/discovery/discovery-handler.js';
 import { LocalEventBus } from '../eventbridge/local-event-bus.js';
 import { type LocalTaskHandler, LocalStepFunctions } from '../stepfunctions/local-step-functions.js';
 import { type LambdaHandler, type LocalLambdaStats, localLambdaTask } from './local-lambda.js';
@@ -26,6 +28,8 @@ export interface LocalTwinOptions {
   config?: Partial<BridgeConfigInput>;
   /** Replace every Wait state's duration with this many ms (tests); retries keep their real timing. */
   waitMs?: number;
+  /** Run scheduled functions this often instead of their rate (e.g. discovery every 2 s locally). */
+  scheduleEveryMs?: number;
 }
 
 /** The whole bridge on this machine. */
@@ -42,6 +46,10 @@ export interface LocalTwin {
   lambdaStats: LocalLambdaStats;
   /** The same for every function, by logical id. */
   functionStats: Map<string, LocalLambdaStats>;
+  /** Parameters the stack keeps (the discovery cursor). */
+  ssm: LocalSsm;
+  /** Runs every scheduled function now, as its schedule would; resolves with their results. */
+  runSchedules(): Promise<unknown[]>;
   /** Most polls ever in flight at once for one agent: 1 means no session ever had two pollers. */
   maxConcurrentPollsPerAgent(): number;
   /** What `npm run session -- start` does, against the local Step Functions. */
@@ -58,6 +66,7 @@ class TwinClosedError extends Error {
 const HANDLERS: { pathPart: string; create: (environment: Record<string, string>) => LambdaHandler }[] = [
   { pathPart: '/SessionPoller/', create: (environment) => createPollHandler(PollerEnvironmentSchema.parse(environment)) },
   { pathPart: '/SharedToken/', create: (environment) => createRefreshHandler(RefresherEnvironmentSchema.parse(environment)) },
+  { pathPart: '/Discovery/', create: (environment) => createDiscoveryHandler(environment) },
 ];
 
 /**
@@ -67,7 +76,8 @@ const HANDLERS: { pathPart: string; create: (environment: Record<string, string>
  * One twin per process: the SDK clients read the endpoint from the environment.
  */
 export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTwin> {
-  const config = parseBridgeConfig({ tenant: 'local', ...options.config, cxoneIssuerUrl: options.cxoneIssuerUrl });
+  // Discovery is off unless asked for: most local runs start sessions themselves, as `npm run session` would.
+  const config = parseBridgeConfig({ tenant: 'local', discoveryEnabled: false, ...options.config, cxoneIssuerUrl: options.cxoneIssuerUrl });
   // The endpoint comes first: queue URLs in the template resolve to it.
   const operations: Record<string, AwsOperation> = {};
   const aws = await startLocalAwsServer(operations);
@@ -79,8 +89,10 @@ export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTw
   for (const rule of stack.rules) bus.addRule(rule);
   const sqs = new LocalSqs();
   for (const queue of stack.queues) sqs.createQueue(queue.url, queue.maxMessageSize);
+  const ssm = new LocalSsm();
+  for (const parameter of stack.parameters) ssm.put(parameter.name, parameter.value);
   const stepFunctions = new LocalStepFunctions();
-  Object.assign(operations, bus.operations(), stepFunctions.operations(), secrets.operations(), sqs.operations());
+  Object.assign(operations, bus.operations(), stepFunctions.operations(), secrets.operations(), sqs.operations(), ssm.operations());
 
   Object.assign(process.env, {
     AWS_ENDPOINT_URL: aws.endpoint,
@@ -137,7 +149,7 @@ export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTw
   if (!lambdaStats) throw new Error('the state machine invokes no function the twin knows');
   for (const secret of stack.createdSecrets) secrets.put(secret.logicalId, 'placeholder until first written');
   // Scheduled functions run once before any session starts (the shared token), then on their rate.
-  const timers = await startSchedules(stack.schedules, invokers);
+  const scheduled = await startSchedules(stack.schedules, invokers, options.scheduleEveryMs);
 
   const waitStates = Object.entries(stack.stateMachine.definition.States).filter(([, state]) => state.Type === 'Wait');
   const waitTimeOverrides = options.waitMs === undefined ? undefined : Object.fromEntries(waitStates.map(([name]) => [name, options.waitMs as number]));
@@ -154,13 +166,15 @@ export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTw
     aws,
     lambdaStats,
     functionStats,
+    ssm,
+    runSchedules: scheduled.runAll,
     maxConcurrentPollsPerAgent: () => maxConcurrent,
     sqs,
     deadLetterQueueUrl: stack.queues.find((queue) => stack.functions.some((fn) => Object.values(fn.environment).includes(queue.url)))?.url ?? '',
     startSession: (agentId, station) => startAgentSession({ tenant: config.tenant, agentId, station }, cxone, executions),
     async close() {
       closed = true;
-      for (const timer of timers) clearInterval(timer);
+      for (const timer of scheduled.timers) clearInterval(timer);
       for (const execution of stepFunctions.executions.values()) {
         if (execution.status === 'RUNNING') execution.abort();
       }
@@ -184,14 +198,20 @@ function startExecutionTask(stepFunctions: LocalStepFunctions, input: unknown): 
 }
 
 /** Invokes each schedule's function targets now, then every period of its `rate(...)` expression. */
-async function startSchedules(schedules: SynthesizedSchedule[], invokers: Map<string, LocalTaskHandler>): Promise<NodeJS.Timeout[]> {
+async function startSchedules(
+  schedules: SynthesizedSchedule[],
+  invokers: Map<string, LocalTaskHandler>,
+  everyMs?: number,
+): Promise<{ timers: NodeJS.Timeout[]; runAll: () => Promise<unknown[]> }> {
+  const fires: (() => Promise<unknown>)[] = [];
   const timers: NodeJS.Timeout[] = [];
   for (const schedule of schedules) {
-    const periodMs = ratePeriodMs(schedule.expression);
+    const periodMs = everyMs ?? ratePeriodMs(schedule.expression);
     for (const arn of schedule.targetArns) {
       const invoke = invokers.get(arn);
       if (!invoke) continue;
       const fire = () => invoke({ version: '0', id: crypto.randomUUID(), 'detail-type': 'Scheduled Event', source: 'aws.events', time: new Date().toISOString(), detail: {} });
+      fires.push(fire);
       // A failing scheduled function (e.g. rejected credentials) fails its own runs, not the twin.
       await fire().catch(() => undefined);
       const timer = setInterval(() => void fire().catch(() => undefined), periodMs);
@@ -199,7 +219,7 @@ async function startSchedules(schedules: SynthesizedSchedule[], invokers: Map<st
       timers.push(timer);
     }
   }
-  return timers;
+  return { timers, runAll: () => Promise.all(fires.map((fire) => fire())) };
 }
 
 /** Milliseconds of an EventBridge `rate(N unit)` expression. */

@@ -55,6 +55,8 @@ export interface SynthesizedStack {
   queues: SynthesizedQueue[];
   /** Secrets the stack creates (by logical id), which the twin must hold too. */
   createdSecrets: { logicalId: string; arn: string }[];
+  /** SSM parameters the stack creates, with their initial values. */
+  parameters: { name: string; value: string }[];
 }
 
 export interface ReadTemplateOptions {
@@ -121,14 +123,23 @@ export function readTemplate(template: Template, options: ReadTemplateOptions = 
     functions,
     eventBusNames: ofType('AWS::Events::EventBus').map(([, resource]) => String(resource.Properties?.Name)),
     rules,
-    schedules: ofType('AWS::Events::Rule')
-      .filter(([, resource]) => typeof resource.Properties?.ScheduleExpression === 'string')
-      .map(([logicalId, resource]) => ({
+    schedules: [
+      // EventBridge rules with a schedule, and EventBridge Scheduler schedules.
+      ...ofType('AWS::Events::Rule')
+        .filter(([, resource]) => typeof resource.Properties?.ScheduleExpression === 'string')
+        .map(([logicalId, resource]) => ({
+          name: String(resource.Properties?.Name ?? logicalId),
+          expression: String(resource.Properties?.ScheduleExpression),
+          targetArns: ((resource.Properties?.Targets as { Arn: unknown }[] | undefined) ?? []).map((target) => String(resolve(target.Arn))),
+        })),
+      ...ofType('AWS::Scheduler::Schedule').map(([logicalId, resource]) => ({
         name: String(resource.Properties?.Name ?? logicalId),
         expression: String(resource.Properties?.ScheduleExpression),
-        targetArns: ((resource.Properties?.Targets as { Arn: unknown }[] | undefined) ?? []).map((target) => String(resolve(target.Arn))),
+        targetArns: [String(resolve((resource.Properties?.Target as { Arn: unknown } | undefined)?.Arn))],
       })),
+    ],
     createdSecrets: ofType('AWS::SecretsManager::Secret').map(([logicalId]) => ({ logicalId, arn: resolve({ Ref: logicalId }) as string })),
+    parameters: ofType('AWS::SSM::Parameter').map(([logicalId, resource]) => ({ name: resolve({ Ref: logicalId }) as string, value: String(resource.Properties?.Value ?? '') })),
     queues: ofType('AWS::SQS::Queue').map(([logicalId, resource]) => ({
       logicalId,
       url: resolve({ Ref: logicalId }) as string,

@@ -34,6 +34,8 @@ export interface TwinRunOptions {
   twinOptions?: Pick<LocalTwinOptions, 'config' | 'waitMs'>;
   /** Called once the twin is up, e.g. to inject faults in tests. */
   onReady?: (context: { twin: LocalTwin; simulator?: CxoneSimulator }) => void | Promise<void>;
+  /** Let the stack's discovery function find logged-in agents (every 2 s) instead of starting sessions directly. */
+  discovery?: boolean;
 }
 
 export interface TwinSummary {
@@ -69,8 +71,9 @@ export async function runTwin(options: TwinRunOptions = {}): Promise<TwinSummary
   const twin = await startLocalTwin({
     cxoneIssuerUrl: options.external?.issuerUrl ?? (simulator as CxoneSimulator).issuerUrl,
     credentials: options.external?.credentials ?? (simulator as CxoneSimulator).credentials,
+    ...(options.discovery ? { scheduleEveryMs: 2_000 } : {}),
     ...options.twinOptions,
-    config: { pollTimeoutSeconds: options.pollTimeoutSeconds ?? 60, ...options.twinOptions?.config },
+    config: { pollTimeoutSeconds: options.pollTimeoutSeconds ?? 60, ...(options.discovery ? { discoveryEnabled: true } : {}), ...options.twinOptions?.config },
   });
 
   const accepted: AcceptedEvent[] = [];
@@ -94,6 +97,11 @@ export async function runTwin(options: TwinRunOptions = {}): Promise<TwinSummary
       const at = emittedAt.get(key)?.shift();
       const agentId = (event.event.detail as { metadata: { agentId: string } }).metadata.agentId;
       // Events queued before the agent's poller started measure the start-up, not the bridge.
+      if (!pollingSince.has(agentId)) {
+        // Started by discovery: the agent's first execution tells when its polling began.
+        const first = [...twin.stepFunctions.executions.values()].find((execution) => execution.name.includes(`-${agentId}-`));
+        if (first) pollingSince.set(agentId, performance.now() - (Date.now() - first.startDate.getTime()));
+      }
       if (at !== undefined && at >= (pollingSince.get(agentId) ?? Number.POSITIVE_INFINITY)) latencies.push(event.acceptedAt - at);
     }
   });
@@ -127,7 +135,7 @@ export async function runTwin(options: TwinRunOptions = {}): Promise<TwinSummary
   try {
     const endAt = options.durationSeconds === undefined ? Number.POSITIVE_INFINITY : started + options.durationSeconds * 1000;
     while (performance.now() < endAt && !options.signal?.aborted) {
-      await startSessions();
+      if (!options.discovery) await startSessions();
       if (!simulator && [...twin.stepFunctions.executions.values()].every((execution) => execution.status !== 'RUNNING') && startedLogins.size > 0) break;
       await sleep(250, options.signal);
     }

@@ -182,11 +182,40 @@ describe('continue-as-new', () => {
 describe('shared CXone token', () => {
   it('is renewed by a scheduled function that may read the credentials and write only the token secret', () => {
     expect(refresher?.environment).toMatchObject({ TOKEN_SECRET_ID: resolved.createdSecrets[0]?.arn, CXONE_ISSUER_URL: 'https://cxone.niceincontact.com' });
-    expect(resolved.schedules).toEqual([{ name: expect.any(String), expression: 'rate(5 minutes)', targetArns: [refresher?.arn] }]);
+    expect(resolved.schedules).toContainEqual({ name: expect.any(String), expression: 'rate(5 minutes)', targetArns: [refresher?.arn] });
     const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^SharedTokenRefresherRole') }] } });
     const statements = Object.values(policies).flatMap((policy) => (policy as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement);
     const writes = statements.filter((statement) => [statement.Action].flat().some((action) => action.startsWith('secretsmanager:Put')));
     expect(writes).toEqual([expect.objectContaining({ Resource: { Ref: expect.stringMatching(/^SharedTokenSecret/) } })]);
+  });
+});
+
+describe('agent discovery', () => {
+  const discovery = resolved.functions.find((fn) => fn.path.includes('/Discovery/'));
+
+  it('runs every minute on EventBridge Scheduler', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(1 minute)', Target: Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 } }) });
+    expect(resolved.schedules).toContainEqual({ name: expect.any(String), expression: 'rate(1 minute)', targetArns: [discovery?.arn] });
+  });
+
+  it('keeps its cursor in an SSM parameter and may start and list executions of our state machine only', () => {
+    expect(discovery?.environment).toMatchObject({ CURSOR_PARAMETER_NAME: resolved.parameters[0]?.name, STATE_MACHINE_ARN: resolved.stateMachine.arn, TENANT: 'acme' });
+    const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^DiscoveryRole') }] } });
+    const statements = Object.values(policies).flatMap((policy) => (policy as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement);
+    const states = statements.filter((statement) => [statement.Action].flat().some((action) => action.startsWith('states:')));
+    expect(states.map((statement) => [statement.Action].flat()).flat().sort()).toEqual(['states:ListExecutions', 'states:StartExecution']);
+    for (const statement of states) expect(statement.Resource).toEqual({ Ref: expect.stringMatching(/^SessionsStateMachine/) });
+  });
+
+  it('passes agent and team filters from configuration', () => {
+    const { template: filtered } = synthesizeForTest({ excludeAgentIds: '7,8', includeTeamIds: ['42'] });
+    const fn = readTemplate(filtered.toJSON() as never).functions.find((candidate) => candidate.path.includes('/Discovery/'));
+    expect(fn?.environment).toMatchObject({ EXCLUDE_AGENT_IDS: '7,8', INCLUDE_TEAM_IDS: '42', INCLUDE_AGENT_IDS: '' });
+  });
+
+  it('can be switched off', () => {
+    const { template: off } = synthesizeForTest({ discoveryEnabled: 'false' });
+    off.resourceCountIs('AWS::Scheduler::Schedule', 0);
   });
 });
 
@@ -222,7 +251,7 @@ describe('bus, logs and outputs', () => {
 
   it('keeps every log group for the configured retention', () => {
     const groups = Object.values(template.findResources('AWS::Logs::LogGroup')) as { Properties: { RetentionInDays?: number } }[];
-    expect(groups.length).toBe(3);
+    expect(groups.length).toBe(4);
     for (const group of groups) expect(group.Properties.RetentionInDays).toBe(30);
   });
 
@@ -242,6 +271,7 @@ describe('cdk-nag AwsSolutions', () => {
     const suppressed = report.pluginReports.flatMap((plugin) => plugin.suppressedViolations);
     expect(suppressed.map((finding) => finding.ruleName).sort()).toEqual([
       'AwsSolutions-IAM5[Resource::*]',
+      expect.stringMatching(/^AwsSolutions-IAM5\[Resource::<DiscoveryFunction[0-9A-F]+\.Arn>:\*\]$/),
       expect.stringMatching(/^AwsSolutions-IAM5\[Resource::<SessionPollerFunction[0-9A-F]+\.Arn>:\*\]$/),
       'AwsSolutions-SF1',
       'AwsSolutions-SMG4',

@@ -1,0 +1,59 @@
+import { canonicalJson } from '../lambdas/publishing/envelope.js';
+import type { EmittedEvent } from '../local/cxone-simulator/index.js';
+import type { AcceptedEvent } from '../local/eventbridge/local-event-bus.js';
+
+/** What the bus listener keeps per accepted event: cheap to record, matched after the phase. */
+export interface AcceptedRecord {
+  agentId: string;
+  data: unknown;
+  acceptedAt: number;
+}
+
+/** Latency samples (ms) of one phase, and how many window events were not found on the bus. */
+export interface LatencySamples {
+  /** Simulator emit → local bus accept. */
+  endToEnd: number[];
+  /** Simulator emit → get-next-event response written (the CXone side: hold, batching). */
+  toDelivery: number[];
+  /** get-next-event response written → bus accept (the bridge: handler, publishing, orchestration). */
+  deliveryToBus: number[];
+  /** Emitted in the window but not (yet) on the bus when the phase was read. */
+  unmatched: number;
+}
+
+/** Records accepted events without touching their content: matching costs nothing during the run. */
+export function recordAccepted(target: AcceptedRecord[]) {
+  return (accepted: AcceptedEvent): void => {
+    const detail = accepted.event.detail as { metadata: { agentId: string }; data: unknown };
+    target.push({ agentId: detail.metadata.agentId, data: detail.data, acceptedAt: accepted.acceptedAt });
+  };
+}
+
+/**
+ * Pairs every event emitted in [fromPerf, toPerf) with its first arrival on the bus, by agent and
+ * canonical content (the simulator's timestamps make each event's content unique).
+ */
+export function matchLatencies(emitted: readonly EmittedEvent[], accepted: readonly AcceptedRecord[], fromPerf: number, toPerf: number): LatencySamples {
+  const arrivals = new Map<string, number[]>();
+  for (const record of accepted) {
+    const key = `${record.agentId}|${canonicalJson(record.data)}`;
+    const list = arrivals.get(key);
+    if (list) list.push(record.acceptedAt);
+    else arrivals.set(key, [record.acceptedAt]);
+  }
+  const samples: LatencySamples = { endToEnd: [], toDelivery: [], deliveryToBus: [], unmatched: 0 };
+  for (const event of emitted) {
+    if (event.emittedAtPerf < fromPerf || event.emittedAtPerf >= toPerf) continue;
+    const at = arrivals.get(`${event.agentId}|${canonicalJson(event.event)}`)?.shift();
+    if (at === undefined) {
+      samples.unmatched += 1;
+      continue;
+    }
+    samples.endToEnd.push(at - event.emittedAtPerf);
+    if (event.deliveredAtPerf !== undefined) {
+      samples.toDelivery.push(event.deliveredAtPerf - event.emittedAtPerf);
+      samples.deliveryToBus.push(at - event.deliveredAtPerf);
+    }
+  }
+  return samples;
+}

@@ -1,0 +1,295 @@
+import { PollerEnvironmentSchema } from '../lambdas/poll-session/environment.js';
+import { createPollHandler } from '../lambdas/poll-session/poll-handler.js';
+import { CxoneAgentApi } from '../lambdas/cxone/agent-api.js';
+import { CxoneAuth } from '../lambdas/cxone/auth.js';
+import { executionNameFor } from '../lambdas/sessions/execution-name.js';
+import { type CxoneSimulator, startCxoneSimulator } from '../local/cxone-simulator/index.js';
+import { type LocalTwin, startLocalTwin } from '../local/twin/local-twin.js';
+import { percentiles } from '../local/twin/percentiles.js';
+import { type BareLoopStats, emptyBareLoopStats, runBareLoop } from './bare-loop.js';
+import { type AcceptedRecord, matchLatencies, recordAccepted } from './latency.js';
+
+/** How the bridge is driven: the state machine on the local engine, or the handler in a plain loop. */
+export type LoadMode = 'orchestrated' | 'bare';
+
+export interface LoadProfile {
+  /** Concurrent agent sessions, each with its own poller. */
+  sessions: number;
+  /** Simulated seconds of the agents' shifts per real second (see README "Benchmark"). */
+  timeScale: number;
+  /** CXone hold time per poll in this run. */
+  pollTimeoutSeconds: number;
+  /** Measured seconds per mode. */
+  windowSeconds: number;
+  /** busy: the scenario engine plays the shifts; idle: agents stay logged in and nothing happens. */
+  activity: 'busy' | 'idle';
+  modes: LoadMode[];
+  seed?: number;
+  progress?: (line: string) => void;
+}
+
+/** Counters of one mode's measured window. */
+export interface PhaseResult {
+  mode: LoadMode;
+  activity: 'busy' | 'idle';
+  sessions: number;
+  timeScale: number;
+  pollTimeoutSeconds: number;
+  windowSeconds: number;
+  /** Seconds from the first login to every poller holding a poll, before the window. */
+  startupSeconds: number;
+  latencyMs: Record<string, number | null>;
+  toDeliveryMs: Record<string, number | null>;
+  deliveryToBusMs: Record<string, number | null>;
+  latencySamples: number;
+  /** Window events not on the bus when the phase was read (0 unless the bridge fell behind). */
+  unmatchedEvents: number;
+  eventsEmitted: number;
+  eventsOnBus: number;
+  polls: number;
+  pollsByOutcome: Record<string, number>;
+  pollErrors: Record<string, number>;
+  /** Billed state transitions (StateEntered), 0 for the bare loop. */
+  stateTransitions: number;
+  billedMs: number;
+  coldStarts: number;
+  putEventsCalls: number;
+  putEventsEntries: number;
+  tokenRequests: number;
+  secretsManagerCalls: number;
+  cpu: { userMs: number; systemMs: number; utilisation: number };
+  memory: { baselineRssMb: number; peakRssMb: number; heapUsedMb: number };
+  /** Sessions whose poller was still running after the logout drain (0 when all ended cleanly). */
+  unfinishedSessions: number;
+}
+
+const START_CONCURRENCY = 50;
+const READY_TIMEOUT_MS = 120_000;
+const FLUSH_TIMEOUT_MS = 20_000;
+const DRAIN_TIMEOUT_MS = 30_000;
+
+/**
+ * Runs one profile in this process: a CXone simulator and the local twin, then for each mode in
+ * turn logs every agent in, starts its poller, waits until every poller holds a poll, measures a
+ * window, and logs everyone out. Both modes use the same simulator, the same twin endpoint and bus,
+ * and the same poller configuration taken from the synthesized stack.
+ */
+export async function runLoadProfile(profile: LoadProfile): Promise<PhaseResult[]> {
+  const simulator = await startCxoneSimulator({
+    agents: profile.sessions,
+    timeScale: profile.timeScale,
+    seed: profile.seed ?? 1,
+    // Long shifts: no agent logs out inside the window; the mix is the engine's own.
+    scenario: { loginSpreadMinutes: 0, shiftMinutes: 100_000, meanIdleSeconds: 90 },
+  });
+  const twin = await startLocalTwin({ cxoneIssuerUrl: simulator.issuerUrl, credentials: simulator.credentials, config: { pollTimeoutSeconds: profile.pollTimeoutSeconds } });
+  const accepted: { records: AcceptedRecord[] } = { records: [] };
+  twin.bus.onEvent((event) => recordAccepted(accepted.records)(event));
+  const operator = new CxoneAgentApi(new CxoneAuth({ issuerUrl: simulator.issuerUrl, loadCredentials: async () => simulator.credentials }));
+  const results: PhaseResult[] = [];
+  try {
+    for (const mode of profile.modes) {
+      accepted.records = [];
+      results.push(await runPhase(profile, mode, simulator, twin, operator, accepted));
+    }
+  } finally {
+    await twin.close();
+    await simulator.close();
+  }
+  return results;
+}
+
+interface Counters {
+  at: number;
+  cpu: NodeJS.CpuUsage;
+  polls: number;
+  byOutcome: Map<string, number>;
+  errors: Map<string, number>;
+  billedMs: number;
+  coldStarts: number;
+  transitions: number;
+  putEventsCalls: number;
+  putEventsEntries: number;
+  tokenRequests: number;
+  secretsManagerCalls: number;
+  emitted: number;
+  onBus: number;
+}
+
+async function runPhase(
+  profile: LoadProfile,
+  mode: LoadMode,
+  simulator: CxoneSimulator,
+  twin: LocalTwin,
+  operator: CxoneAgentApi,
+  accepted: { records: AcceptedRecord[] },
+): Promise<PhaseResult> {
+  const label = `[${profile.activity} ${profile.sessions} ${mode}]`;
+  const say = (line: string) => profile.progress?.(`${label} ${line}`);
+  const baselineRss = process.memoryUsage.rss();
+  const poller = twin.stack.functions.find((fn) => fn.path.includes('/SessionPoller/'));
+  if (!poller) throw new Error('the stack has no SessionPoller function');
+  const bareStats = emptyBareLoopStats();
+  const bareLoops: Promise<unknown>[] = [];
+  const stopBare = new AbortController();
+  let bareRunning = 0;
+
+  // Log in and start pollers, side by side but bounded.
+  const startupFrom = performance.now();
+  const logins = simulator.agentIds.map((agentId) => ({ agentId, login: simulator.loginAgent(agentId) }));
+  for (let index = 0; index < logins.length; index += START_CONCURRENCY) {
+    await Promise.all(
+      logins.slice(index, index + START_CONCURRENCY).map(async ({ agentId, login }) => {
+        const sessionId = await operator.joinSession(agentId);
+        const executionName = executionNameFor(twin.tenant, agentId, login.sessionStartTime);
+        if (mode === 'orchestrated') {
+          twin.stepFunctions.startExecution(twin.stack.stateMachine.arn, executionName, JSON.stringify({ agentId, sessionId }));
+          return;
+        }
+        // One handler per session: its own clients and caches, as one Lambda execution environment.
+        const handler = createPollHandler(PollerEnvironmentSchema.parse(poller.environment));
+        bareRunning += 1;
+        bareLoops.push(
+          runBareLoop({ agentId, sessionId, executionName, handler, timeoutSeconds: poller.timeoutSeconds, stats: bareStats, signal: stopBare.signal }).finally(() => {
+            bareRunning -= 1;
+          }),
+        );
+      }),
+    );
+  }
+  const ready = await waitFor(() => isSettled(simulator, profile.sessions), READY_TIMEOUT_MS);
+  if (!ready) say(`not every poller was holding a poll after ${READY_TIMEOUT_MS / 1000} s; measuring anyway`);
+  const startupSeconds = (performance.now() - startupFrom) / 1000;
+  say(`${profile.sessions} pollers holding a poll after ${startupSeconds.toFixed(1)} s; measuring ${profile.windowSeconds} s`);
+
+  // The window.
+  const counters = () => readCounters(mode, simulator, twin, bareStats, accepted.records.length);
+  const before = counters();
+  let peakRss = process.memoryUsage.rss();
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  }, 200);
+  if (profile.activity === 'busy') simulator.startScenario();
+  const windowEnd = before.at + profile.windowSeconds * 1000;
+  let lastReport = before.at;
+  while (performance.now() < windowEnd) {
+    await sleep(Math.min(250, Math.max(1, windowEnd - performance.now())));
+    if (performance.now() - lastReport >= 5_000) {
+      lastReport = performance.now();
+      const now = counters();
+      const cpu = cpuUtilisation(before, now);
+      say(`${((now.at - before.at) / 1000).toFixed(0)}/${profile.windowSeconds} s | polls ${now.polls - before.polls} | events emitted ${now.emitted - before.emitted}, on bus ${now.onBus - before.onBus} | cpu ${(cpu * 100).toFixed(0)} %`);
+    }
+  }
+  simulator.stopScenario();
+  const after = counters();
+  clearInterval(sampler);
+  const heapUsed = process.memoryUsage().heapUsed;
+
+  // Let the last window events reach the bus, then end every session.
+  await waitFor(() => isSettled(simulator, profile.sessions), FLUSH_TIMEOUT_MS);
+  const samples = matchLatencies(simulator.emittedEvents(), accepted.records, before.at, after.at);
+  simulator.logoutAll();
+  const drained = mode === 'orchestrated' ? twin.stepFunctions.settled() : Promise.all(bareLoops);
+  await Promise.race([drained, sleep(DRAIN_TIMEOUT_MS)]);
+  // A loop still running after the drain stops after its poll in flight.
+  stopBare.abort();
+  const unfinishedSessions =
+    mode === 'orchestrated' ? [...twin.stepFunctions.executions.values()].filter((execution) => execution.status === 'RUNNING').length : bareRunning;
+  say(`done: ${samples.endToEnd.length} latency samples, p50 ${percentiles(samples.endToEnd).p50 ?? '-'} ms`);
+
+  const delta = (key: keyof Omit<Counters, 'cpu' | 'byOutcome' | 'errors'>) => after[key] - before[key];
+  return {
+    mode,
+    activity: profile.activity,
+    sessions: profile.sessions,
+    timeScale: profile.timeScale,
+    pollTimeoutSeconds: profile.pollTimeoutSeconds,
+    windowSeconds: round((after.at - before.at) / 1000, 2),
+    startupSeconds: round(startupSeconds, 1),
+    latencyMs: percentiles(samples.endToEnd),
+    toDeliveryMs: percentiles(samples.toDelivery),
+    deliveryToBusMs: percentiles(samples.deliveryToBus),
+    latencySamples: samples.endToEnd.length,
+    unmatchedEvents: samples.unmatched,
+    eventsEmitted: delta('emitted'),
+    eventsOnBus: delta('onBus'),
+    polls: delta('polls'),
+    pollsByOutcome: mapDelta(before.byOutcome, after.byOutcome),
+    pollErrors: mapDelta(before.errors, after.errors),
+    stateTransitions: delta('transitions'),
+    billedMs: delta('billedMs'),
+    coldStarts: delta('coldStarts'),
+    putEventsCalls: delta('putEventsCalls'),
+    putEventsEntries: delta('putEventsEntries'),
+    tokenRequests: delta('tokenRequests'),
+    secretsManagerCalls: delta('secretsManagerCalls'),
+    cpu: {
+      userMs: round((after.cpu.user - before.cpu.user) / 1000, 0),
+      systemMs: round((after.cpu.system - before.cpu.system) / 1000, 0),
+      utilisation: round(cpuUtilisation(before, after), 3),
+    },
+    memory: { baselineRssMb: mb(baselineRss), peakRssMb: mb(peakRss), heapUsedMb: mb(heapUsed) },
+    unfinishedSessions,
+  };
+}
+
+/** Every session's queue is empty and its poller holds a poll: nothing is in flight. */
+function isSettled(simulator: CxoneSimulator, sessions: number): boolean {
+  const stats = simulator.stats();
+  return stats.eventsQueued === 0 && stats.heldPolls >= sessions;
+}
+
+function readCounters(mode: LoadMode, simulator: CxoneSimulator, twin: LocalTwin, bare: BareLoopStats, onBus: number): Counters {
+  const lambda = mode === 'orchestrated' ? twin.lambdaStats : bare;
+  const stats = simulator.stats();
+  let transitions = 0;
+  for (const execution of twin.stepFunctions.executions.values()) transitions += execution.transitions;
+  return {
+    at: performance.now(),
+    cpu: process.cpuUsage(),
+    polls: lambda.invocations,
+    byOutcome: new Map(lambda.results),
+    errors: new Map(lambda.errors),
+    billedMs: lambda.billedMs,
+    coldStarts: mode === 'orchestrated' ? twin.lambdaStats.coldStarts : 0,
+    transitions,
+    putEventsCalls: twin.aws.calls.get('AWSEvents.PutEvents') ?? 0,
+    putEventsEntries: twin.bus.stats.entries,
+    tokenRequests: stats.tokenRequests,
+    secretsManagerCalls: twin.aws.calls.get('secretsmanager.GetSecretValue') ?? 0,
+    emitted: stats.eventsEmitted,
+    onBus,
+  };
+}
+
+/** Share of one core the process used between two readings (2.0 = both cores of this machine). */
+function cpuUtilisation(before: Counters, after: Counters): number {
+  const cpuMs = (after.cpu.user - before.cpu.user + after.cpu.system - before.cpu.system) / 1000;
+  return cpuMs / Math.max(1, after.at - before.at);
+}
+
+function mapDelta(before: Map<string, number>, after: Map<string, number>): Record<string, number> {
+  const result: Record<string, number> = {};
+  for (const [key, value] of after) {
+    const difference = value - (before.get(key) ?? 0);
+    if (difference !== 0) result[key] = difference;
+  }
+  return result;
+}
+
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const until = performance.now() + timeoutMs;
+  while (performance.now() < until) {
+    if (condition()) return true;
+    await sleep(100);
+  }
+  return condition();
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+const mb = (bytes: number) => round(bytes / 1024 / 1024, 1);
+const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;

@@ -1,0 +1,82 @@
+import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { NO_CURSOR } from '../../lambdas/discovery/ssm-cursor-store.js';
+import { BridgeFunction } from './bridge-function.js';
+
+export interface AgentDiscoveryProps {
+  tenant: string;
+  cxoneIssuerUrl: string;
+  credentials: secretsmanager.ISecret;
+  sharedToken: secretsmanager.ISecret;
+  sessions: sfn.IStateMachine;
+  /** How often to read the agent-state delta. @default 1 minute */
+  every?: Duration;
+  includeAgentIds: string[];
+  excludeAgentIds: string[];
+  includeTeamIds: string[];
+  excludeTeamIds: string[];
+  logRetention: logs.RetentionDays;
+  serviceName: string;
+}
+
+/**
+ * Finds logged-in agents and starts their pollers: a function run by EventBridge Scheduler reads
+ * CXone's agent-state delta (cursor kept in an SSM parameter) and starts an execution for every
+ * included agent whose login has none.
+ */
+export class AgentDiscovery extends Construct {
+  readonly function: lambda.Function;
+  readonly cursor: ssm.StringParameter;
+  /** The role EventBridge Scheduler assumes to invoke the function. */
+  readonly schedulerRole: iam.Role;
+
+  constructor(scope: Construct, id: string, props: AgentDiscoveryProps) {
+    super(scope, id);
+    this.cursor = new ssm.StringParameter(this, 'Cursor', {
+      description: `Agent-state delta cursor (lastPollTime) of tenant ${props.tenant}`,
+      stringValue: NO_CURSOR,
+    });
+    this.function = new BridgeFunction(this, 'Discovery', {
+      entry: 'discovery/handler.ts',
+      description: `Starts pollers for logged-in CXone agents of tenant ${props.tenant}`,
+      // A first run may start hundreds of pollers, each a join and a StartExecution.
+      timeout: Duration.minutes(5),
+      environment: {
+        TENANT: props.tenant,
+        CXONE_ISSUER_URL: props.cxoneIssuerUrl,
+        CXONE_SECRET_ID: props.credentials.secretArn,
+        TOKEN_SECRET_ID: props.sharedToken.secretArn,
+        STATE_MACHINE_ARN: props.sessions.stateMachineArn,
+        CURSOR_PARAMETER_NAME: this.cursor.parameterName,
+        INCLUDE_AGENT_IDS: props.includeAgentIds.join(','),
+        EXCLUDE_AGENT_IDS: props.excludeAgentIds.join(','),
+        INCLUDE_TEAM_IDS: props.includeTeamIds.join(','),
+        EXCLUDE_TEAM_IDS: props.excludeTeamIds.join(','),
+      },
+      logRetention: props.logRetention,
+      serviceName: props.serviceName,
+    }).function;
+    props.credentials.grantRead(this.function);
+    props.sharedToken.grantRead(this.function);
+    this.cursor.grantRead(this.function);
+    this.cursor.grantWrite(this.function);
+    props.sessions.grantStartExecution(this.function);
+    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [props.sessions.stateMachineArn] }));
+
+    this.schedulerRole = new iam.Role(this, 'SchedulerRole', { assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com') });
+    new scheduler.Schedule(this, 'Schedule', {
+      description: `Discovers logged-in CXone agents of tenant ${props.tenant}`,
+      schedule: scheduler.ScheduleExpression.rate(props.every ?? Duration.minutes(1)),
+      // Runs must not pile up: a late run is useless once the next one is due.
+      target: new schedulerTargets.LambdaInvoke(this.function, { role: this.schedulerRole, retryAttempts: 0, maxEventAge: Duration.minutes(1) }),
+    });
+  }
+}

@@ -1,0 +1,233 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { PollStatus } from '../../lambdas/poll-session/poll-state.js';
+import { METRICS_NAMESPACE, MetricDimension, MetricName, POLL_ERROR_OUTCOME } from '../../lambdas/shared/metrics.js';
+import type { DeadLetterStore } from './dead-letter-store.js';
+import type { DeployedRoute } from './routes.js';
+
+export interface ObservabilityProps {
+  dashboardName: string;
+  /** Service dimension of the poller's EMF metrics. */
+  serviceName: string;
+  sessions: sfn.IStateMachine;
+  /** The poller: one invocation in flight per active session. */
+  poller: lambda.IFunction;
+  /** Every function of the stack, by the label the dashboard shows. */
+  functions: Record<string, lambda.IFunction>;
+  deadLetters: DeadLetterStore;
+  routes: DeployedRoute[];
+  eventBusName: string;
+  /** The account's Lambda concurrency quota; an alarm fires at 80 % of it. */
+  lambdaConcurrencyLimit: number;
+  /** Sends every alarm to this address through an encrypted SNS topic. @default no notifications */
+  alarmEmail?: string;
+}
+
+const PERIOD = Duration.minutes(1);
+/** Share of the concurrency quota at which the alarm fires: every polling agent holds one execution. */
+const CONCURRENCY_ALARM_SHARE = 0.8;
+
+/**
+ * The bridge at a glance: a CloudWatch dashboard (sessions, polls, events, failures, Lambda,
+ * routes, dead-letter queues) and the alarms on what needs a person, optionally mailed through an
+ * encrypted SNS topic. The dead-letter store and the routes own their queue alarms; this construct
+ * adds the rest and wires every alarm to the topic.
+ */
+export class Observability extends Construct {
+  readonly dashboard: cloudwatch.Dashboard;
+  /** Every alarm of the stack, including those the dead-letter store and routes own. */
+  readonly alarms: cloudwatch.Alarm[];
+  readonly topic?: sns.Topic;
+
+  constructor(scope: Construct, id: string, props: ObservabilityProps) {
+    super(scope, id);
+    const emf = (metricName: string, statistic = 'Sum', dimensions: Record<string, string> = {}) =>
+      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, statistic, period: PERIOD, dimensionsMap: { [MetricDimension.Service]: props.serviceName, ...dimensions } });
+    const ruleMetric = (route: DeployedRoute, metricName: string) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/Events',
+        metricName,
+        statistic: 'Sum',
+        period: PERIOD,
+        dimensionsMap: { EventBusName: props.eventBusName, RuleName: route.rule.ruleName },
+        label: `${route.name} ${metricName}`,
+      });
+    const accountConcurrency = new cloudwatch.Metric({ namespace: 'AWS/Lambda', metricName: 'ConcurrentExecutions', statistic: 'Maximum', period: PERIOD, label: 'account' });
+    const functions = Object.entries(props.functions);
+
+    const alarm = (id: string, description: string, metric: cloudwatch.IMetric, threshold = 0) =>
+      new cloudwatch.Alarm(this, id, {
+        alarmDescription: description,
+        metric,
+        threshold,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    const failedExecutions = alarm(
+      'FailedExecutionsAlarm',
+      'A session execution failed or timed out: that agent is no longer polled. See the execution history for the error and cause.',
+      new cloudwatch.MathExpression({
+        expression: 'failed + timedOut',
+        usingMetrics: { failed: props.sessions.metricFailed({ period: PERIOD }), timedOut: props.sessions.metricTimedOut({ period: PERIOD }) },
+        period: PERIOD,
+        label: 'failed or timed-out executions',
+      }),
+    );
+    const throttles = functions.map(([label, fn]) => alarm(`${label}ThrottlesAlarm`, `Lambda throttled the ${label} function.`, fn.metricThrottles({ period: PERIOD, statistic: 'Sum' })));
+    const concurrency = alarm(
+      'ConcurrencyAlarm',
+      `Lambda concurrency in this account is above ${CONCURRENCY_ALARM_SHARE * 100} % of ${props.lambdaConcurrencyLimit}: every polling agent holds one execution, so new polls will soon be throttled. Ask for a higher quota.`,
+      accountConcurrency,
+      Math.floor(props.lambdaConcurrencyLimit * CONCURRENCY_ALARM_SHARE),
+    );
+    const failedDeliveries = props.routes.map((route) =>
+      alarm(`${pascal(route.name)}FailedInvocationsAlarm`, `Route ${route.name}: EventBridge failed to deliver events to the target (they go to the route's dead-letter queue).`, ruleMetric(route, 'FailedInvocations')),
+    );
+    this.alarms = [
+      failedExecutions,
+      props.deadLetters.parkedEventsAlarm,
+      props.deadLetters.depthAlarm,
+      ...props.routes.map((route) => route.deadLetterAlarm),
+      ...failedDeliveries,
+      ...throttles,
+      concurrency,
+    ];
+
+    if (props.alarmEmail) {
+      this.topic = this.alarmTopic(props.alarmEmail);
+      const action = new actions.SnsAction(this.topic);
+      for (const each of this.alarms) {
+        each.addAlarmAction(action);
+        each.addOkAction(action);
+      }
+    }
+
+    const graph = (title: string, left: cloudwatch.IMetric[], options: Partial<cloudwatch.GraphWidgetProps> = {}) =>
+      new cloudwatch.GraphWidget({ title, left, width: 12, height: 6, ...options });
+    const outcomes = [...Object.values(PollStatus), POLL_ERROR_OUTCOME];
+    const dlqs = [
+      props.deadLetters.queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum', label: 'unpublished events' }),
+      ...props.routes.map((route) => route.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum', label: `route ${route.name}` })),
+    ];
+    const pollerDuration = props.poller.metricDuration({ period: PERIOD, statistic: 'Sum' });
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: props.dashboardName, defaultInterval: Duration.hours(3) });
+    this.dashboard.addWidgets(
+      new cloudwatch.TextWidget({
+        markdown: `# cxone-eventbridge\nSessions, polls, events and deliveries of bus \`${props.eventBusName}\`. Every active agent session keeps one poll in flight.`,
+        width: 24,
+        height: 2,
+      }),
+    );
+    this.dashboard.addWidgets(
+      graph('Active sessions', [
+        new cloudwatch.MathExpression({ expression: 'duration / (PERIOD(duration) * 1000)', usingMetrics: { duration: pollerDuration }, label: 'sessions polling (polls in flight)', period: PERIOD }),
+        props.poller.metric('ConcurrentExecutions', { statistic: 'Maximum', period: PERIOD, label: 'poller concurrency (max)' }),
+      ]),
+      graph('Session executions', [
+        props.sessions.metricStarted({ period: PERIOD, label: 'started' }),
+        props.sessions.metricSucceeded({ period: PERIOD, label: 'ended' }),
+        props.sessions.metricFailed({ period: PERIOD, label: 'failed' }),
+        props.sessions.metricTimedOut({ period: PERIOD, label: 'timed out' }),
+        props.sessions.metricAborted({ period: PERIOD, label: 'stopped' }),
+      ]),
+    );
+    this.dashboard.addWidgets(
+      graph(
+        'Polls by outcome (EVENTS = 200, NO_EVENTS = 304, ENDED = 409 or session end)',
+        outcomes.map((outcome) => emf(MetricName.PollOutcomes, 'Sum', { [MetricDimension.Outcome]: outcome }).with({ label: outcome })),
+        { stacked: true },
+      ),
+      graph('Events published per detail type', [
+        new cloudwatch.MathExpression({
+          expression: `SEARCH('{${METRICS_NAMESPACE},${MetricDimension.Service},${MetricDimension.DetailType}} MetricName="${MetricName.EventsPublishedByType}" ${MetricDimension.Service}="${props.serviceName}"', 'Sum', 60)`,
+          label: '',
+          period: PERIOD,
+        }),
+      ], { stacked: true }),
+    );
+    this.dashboard.addWidgets(
+      graph('Publish failures and parked events', [
+        emf(MetricName.PublishFailures).with({ label: 'entries EventBridge refused' }),
+        emf(MetricName.EventsPending, 'Maximum').with({ label: 'events pending (max per poll)' }),
+        emf(MetricName.EventsParked).with({ label: 'events parked' }),
+        emf(MetricName.Resyncs).with({ label: 'resyncs' }),
+      ]),
+      graph('Poll latency (ms)', [
+        emf(MetricName.PollLatency, 'p50', { [MetricDimension.Outcome]: PollStatus.Events }).with({ label: 'with events p50' }),
+        emf(MetricName.PollLatency, 'p99', { [MetricDimension.Outcome]: PollStatus.Events }).with({ label: 'with events p99' }),
+        emf(MetricName.PollLatency, 'p50', { [MetricDimension.Outcome]: PollStatus.NoEvents }).with({ label: 'no events (hold) p50' }),
+      ]),
+    );
+    this.dashboard.addWidgets(
+      graph('Lambda duration p99 (ms)', functions.map(([label, fn]) => fn.metricDuration({ period: PERIOD, statistic: 'p99', label }))),
+      graph(
+        'Lambda concurrency',
+        [accountConcurrency, ...functions.map(([label, fn]) => fn.metric('ConcurrentExecutions', { statistic: 'Maximum', period: PERIOD, label }))],
+        { leftAnnotations: [{ value: props.lambdaConcurrencyLimit, label: 'account quota' }] },
+      ),
+    );
+    this.dashboard.addWidgets(
+      graph('Lambda throttles and errors', [
+        ...functions.map(([label, fn]) => fn.metricThrottles({ period: PERIOD, statistic: 'Sum', label: `${label} throttles` })),
+        ...functions.map(([label, fn]) => fn.metricErrors({ period: PERIOD, statistic: 'Sum', label: `${label} errors` })),
+      ]),
+      graph('Dead-letter queues (messages waiting)', dlqs),
+    );
+    if (props.routes.length > 0) {
+      this.dashboard.addWidgets(
+        graph('Route deliveries', props.routes.map((route) => ruleMetric(route, 'Invocations').with({ label: `${route.name}` }))),
+        graph(
+          'Route failed deliveries',
+          props.routes.flatMap((route) => [ruleMetric(route, 'FailedInvocations'), ruleMetric(route, 'InvocationsSentToDlq')]),
+        ),
+      );
+    }
+    this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24, height: Math.max(3, Math.ceil(this.alarms.length / 4) + 1) }));
+  }
+
+  /**
+   * An SNS topic for alarms, encrypted with a key of its own: CloudWatch cannot publish to a topic
+   * under the AWS-managed SNS key, whose policy cannot grant it the key.
+   */
+  private alarmTopic(email: string): sns.Topic {
+    const key = new kms.Key(this, 'AlarmTopicKey', { enableKeyRotation: true, description: 'Encrypts the cxone-eventbridge alarm topic' });
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+    );
+    const topic = new sns.Topic(this, 'AlarmTopic', { masterKey: key, enforceSSL: true, displayName: 'cxone-eventbridge alarms' });
+    // The topic's policy replaces SNS's default one: let this account's alarms publish.
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+    );
+    topic.addSubscription(new subscriptions.EmailSubscription(email));
+    return topic;
+  }
+}
+
+/** `agent-state-webhook` → `AgentStateWebhook`, for construct ids. */
+function pascal(name: string): string {
+  return name
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+}

@@ -1,0 +1,147 @@
+import { Duration, SecretValue } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { type Route, type RouteTarget, routeEventPattern } from '../routes-config.js';
+
+export interface EventRoutesProps {
+  /** The bus whose events are routed. */
+  bus: events.IEventBus;
+  /** Prefix of rule names, so two tenants' rules never clash. */
+  tenant: string;
+  /** `source` of our events; the detailTypes/agentIds shorthand matches only it. */
+  eventSource: string;
+  routes: Route[];
+}
+
+/** One deployed route: its rule, where failed deliveries go, and the alarm on them. */
+export interface DeployedRoute {
+  name: string;
+  rule: events.Rule;
+  targetType: RouteTarget['type'];
+  deadLetterQueue: sqs.Queue;
+  deadLetterAlarm: cloudwatch.Alarm;
+  /** The queue the stack created for an `sqs` route without `queueArn`. */
+  queue?: sqs.Queue;
+}
+
+/**
+ * The configured routes: for each a rule on the bus, a target with an explicit retry policy, and its
+ * own encrypted dead-letter queue (alarmed as soon as it holds anything). API destinations get an
+ * EventBridge Connection whose secret is referenced in Secrets Manager, never written in the template.
+ */
+export class EventRoutes extends Construct {
+  readonly routes: DeployedRoute[];
+
+  constructor(scope: Construct, id: string, props: EventRoutesProps) {
+    super(scope, id);
+    this.routes = props.routes.map((route) => this.addRoute(route, props));
+  }
+
+  private addRoute(route: Route, props: EventRoutesProps): DeployedRoute {
+    const scope = new Construct(this, route.name);
+    const deadLetterQueue = new sqs.Queue(scope, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // The longest SQS keeps anything: time to fix the target and redrive.
+      retentionPeriod: Duration.days(14),
+    });
+    const deadLetterAlarm = new cloudwatch.Alarm(scope, 'DeadLetterAlarm', {
+      alarmDescription: `Route ${route.name}: events EventBridge could not deliver are waiting in its dead-letter queue.`,
+      metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const rule = new events.Rule(scope, 'Rule', {
+      eventBus: props.bus,
+      ruleName: `${props.tenant}-${route.name}`,
+      description: route.description ?? `cxone-eventbridge route ${route.name}`,
+      eventPattern: routeEventPattern(route, props.eventSource) as events.EventPattern,
+      enabled: route.enabled,
+    });
+    const input = route.inputTransformer ? new RawInputTransformer(route.inputTransformer.inputPathsMap, route.inputTransformer.inputTemplate) : undefined;
+    const { target, queue } = this.target(scope, route, deadLetterQueue, input);
+    rule.addTarget(target);
+    return { name: route.name, rule, targetType: route.target.type, deadLetterQueue, deadLetterAlarm, queue };
+  }
+
+  private target(scope: Construct, route: Route, deadLetterQueue: sqs.IQueue, input: events.RuleTargetInput | undefined): { target: events.IRuleTarget; queue?: sqs.Queue } {
+    const spec = route.target;
+    const retry = (policy: { maximumRetryAttempts: number; maximumEventAgeSeconds: number }) => ({
+      deadLetterQueue,
+      retryAttempts: policy.maximumRetryAttempts,
+      maxEventAge: Duration.seconds(policy.maximumEventAgeSeconds),
+    });
+    switch (spec.type) {
+      case 'apiDestination': {
+        const connection = new events.Connection(scope, 'Connection', { description: `cxone-eventbridge route ${route.name}`, authorization: authorizationOf(spec.connection) });
+        const destination = new events.ApiDestination(scope, 'ApiDestination', {
+          connection,
+          endpoint: spec.endpoint,
+          httpMethod: spec.method as events.HttpMethod,
+          rateLimitPerSecond: spec.rateLimitPerSecond,
+          description: `cxone-eventbridge route ${route.name}`,
+        });
+        return { target: new targets.ApiDestination(destination, { ...retry(spec.retry), event: input, headerParameters: spec.headers }) };
+      }
+      case 'sqs': {
+        // Without a queue of its own the route gets one, whose poison messages land in the route's DLQ too.
+        const queue = spec.queueArn
+          ? undefined
+          : new sqs.Queue(scope, 'Queue', {
+              encryption: sqs.QueueEncryption.SQS_MANAGED,
+              enforceSSL: true,
+              retentionPeriod: Duration.days(14),
+              deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: 5 },
+            });
+        const target = queue ?? sqs.Queue.fromQueueArn(scope, 'Queue', spec.queueArn as string);
+        return { target: new targets.SqsQueue(target, { ...retry(spec.retry), message: input, messageGroupId: spec.messageGroupId }), queue };
+      }
+      case 'lambda':
+        return { target: new targets.LambdaFunction(lambda.Function.fromFunctionArn(scope, 'Function', spec.functionArn), { ...retry(spec.retry), event: input }) };
+      case 'eventBus':
+        return { target: new targets.EventBus(events.EventBus.fromEventBusArn(scope, 'TargetBus', spec.eventBusArn), { deadLetterQueue }) };
+    }
+  }
+}
+
+/** The connection's credentials: a dynamic reference to the secret, resolved by CloudFormation at deploy. */
+function authorizationOf(auth: Extract<RouteTarget, { type: 'apiDestination' }>['connection']): events.Authorization {
+  const secret = SecretValue.secretsManager(auth.secretName, { jsonField: auth.secretField });
+  switch (auth.type) {
+    case 'apiKey':
+      return events.Authorization.apiKey(auth.headerName, secret);
+    case 'basic':
+      return events.Authorization.basic(auth.username, secret);
+    case 'oauthClientCredentials':
+      return events.Authorization.oauth({
+        authorizationEndpoint: auth.tokenUrl,
+        httpMethod: auth.httpMethod as events.HttpMethod,
+        clientId: auth.clientId,
+        clientSecret: secret,
+        bodyParameters: {
+          grant_type: events.HttpParameter.fromString('client_credentials'),
+          ...(auth.scope ? { scope: events.HttpParameter.fromString(auth.scope) } : {}),
+        },
+      });
+  }
+}
+
+/** An input transformer given as EventBridge writes it (CDK's own builders take objects, not templates). */
+class RawInputTransformer extends events.RuleTargetInput {
+  constructor(
+    private readonly inputPathsMap: Record<string, string>,
+    private readonly inputTemplate: string,
+  ) {
+    super();
+  }
+
+  override bind(): events.RuleTargetInputProperties {
+    return { inputPathsMap: this.inputPathsMap, inputTemplate: this.inputTemplate };
+  }
+}

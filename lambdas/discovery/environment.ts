@@ -1,0 +1,22 @@
+import { z } from 'zod';
+
+const idList = z
+  .string()
+  .default('')
+  .transform((value) => value.split(',').map((id) => id.trim()).filter(Boolean));
+
+/** The discovery function's environment, set by the AgentDiscovery construct. */
+export const DiscoveryEnvironmentSchema = z.object({
+  TENANT: z.string().min(1),
+  CXONE_ISSUER_URL: z.url(),
+  CXONE_SECRET_ID: z.string().min(1),
+  TOKEN_SECRET_ID: z.string().min(1),
+  STATE_MACHINE_ARN: z.string().startsWith('arn:'),
+  /** SSM parameter keeping the agent-state delta cursor. */
+  CURSOR_PARAMETER_NAME: z.string().min(1),
+  INCLUDE_AGENT_IDS: idList,
+  EXCLUDE_AGENT_IDS: idList,
+  INCLUDE_TEAM_IDS: idList,
+  EXCLUDE_TEAM_IDS: idList,
+});
+export type DiscoveryEnvironment = z.input<typeof DiscoveryEnvironmentSchema>;

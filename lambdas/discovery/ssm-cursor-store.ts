@@ -1,0 +1,18 @@
+import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import type { CursorStore } from './discover-sessions.js';
+
+/** The placeholder the stack creates the parameter with (SSM refuses empty values). */
+export const NO_CURSOR = 'none';
+
+/** CursorStore over an SSM String parameter. */
+export function ssmCursorStore(client: SSMClient, name: string): CursorStore {
+  return {
+    async load() {
+      const value = (await client.send(new GetParameterCommand({ Name: name }))).Parameter?.Value;
+      return value && value !== NO_CURSOR ? value : undefined;
+    },
+    async save(cursor) {
+      await client.send(new PutParameterCommand({ Name: name, Value: cursor, Overwrite: true, Type: 'String' }));
+    },
+  };
+}
