@@ -5,7 +5,8 @@ import type { AcceptedEvent } from '../local/eventbridge/local-event-bus.js';
 /** What the bus listener keeps per accepted event: cheap to record, matched after the phase. */
 export interface AcceptedRecord {
   agentId: string;
-  data: unknown;
+  /** The event's detail as the bus parsed it: our metadata and the CXone event as `data`. */
+  detail: { metadata: { agentId: string }; data: unknown };
   acceptedAt: number;
 }
 
@@ -24,8 +25,8 @@ export interface LatencySamples {
 /** Records accepted events without touching their content: matching costs nothing during the run. */
 export function recordAccepted(target: AcceptedRecord[]) {
   return (accepted: AcceptedEvent): void => {
-    const detail = accepted.event.detail as { metadata: { agentId: string }; data: unknown };
-    target.push({ agentId: detail.metadata.agentId, data: detail.data, acceptedAt: accepted.acceptedAt });
+    const detail = accepted.event.detail as AcceptedRecord['detail'];
+    target.push({ agentId: detail.metadata.agentId, detail, acceptedAt: accepted.acceptedAt });
   };
 }
 
@@ -36,7 +37,7 @@ export function recordAccepted(target: AcceptedRecord[]) {
 export function matchLatencies(emitted: readonly EmittedEvent[], accepted: readonly AcceptedRecord[], fromPerf: number, toPerf: number): LatencySamples {
   const arrivals = new Map<string, number[]>();
   for (const record of accepted) {
-    const key = `${record.agentId}|${canonicalJson(record.data)}`;
+    const key = `${record.agentId}|${canonicalJson(record.detail.data)}`;
     const list = arrivals.get(key);
     if (list) list.push(record.acceptedAt);
     else arrivals.set(key, [record.acceptedAt]);

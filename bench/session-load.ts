@@ -23,6 +23,8 @@ export interface LoadProfile {
   windowSeconds: number;
   /** busy: the scenario engine plays the shifts; idle: agents stay logged in and nothing happens. */
   activity: 'busy' | 'idle';
+  /** Busy only: seconds the scenario plays before the window opens (at least the start-up time). @default 15 */
+  warmupSeconds?: number;
   modes: LoadMode[];
   seed?: number;
   progress?: (line: string) => void;
@@ -49,21 +51,29 @@ export interface PhaseResult {
   polls: number;
   pollsByOutcome: Record<string, number>;
   pollErrors: Record<string, number>;
-  /** Billed state transitions (StateEntered), 0 for the bare loop. */
+  /** Billed state transitions (StateEntered) in the window, 0 for the bare loop. */
   stateTransitions: number;
+  /** Transitions per poll over the phase's whole executions, start and SessionEnded included. */
+  transitionsPerPollWholeRun: number | null;
   billedMs: number;
   coldStarts: number;
   putEventsCalls: number;
   putEventsEntries: number;
   tokenRequests: number;
   secretsManagerCalls: number;
-  cpu: { userMs: number; systemMs: number; utilisation: number };
-  memory: { baselineRssMb: number; peakRssMb: number; heapUsedMb: number };
+  /** Process CPU in the window; utilisation 1.0 = one core busy (this machine has os.availableParallelism()). */
+  cpu: { userMs: number; systemMs: number; utilisation: number; msPerSessionSecond: number; msPerPoll: number | null };
+  /** Largest PutEvents entry (Detail) in the window, for EventBridge's 64 KB billing chunks. */
+  maxEventBytes: number;
+  chunksPerEvent: number;
+  /** RSS before the phase's sessions started, its peak during the window, and the peak growth per session. */
+  memory: { baselineRssMb: number; peakRssMb: number; heapUsedMb: number; peakGrowthPerSessionKb: number };
   /** Sessions whose poller was still running after the logout drain (0 when all ended cleanly). */
   unfinishedSessions: number;
 }
 
 const START_CONCURRENCY = 50;
+const EVENTBRIDGE_CHUNK_BYTES = 64 * 1024;
 const READY_TIMEOUT_MS = 120_000;
 const FLUSH_TIMEOUT_MS = 20_000;
 const DRAIN_TIMEOUT_MS = 30_000;
@@ -74,7 +84,7 @@ const DRAIN_TIMEOUT_MS = 30_000;
  * window, and logs everyone out. Both modes use the same simulator, the same twin endpoint and bus,
  * and the same poller configuration taken from the synthesized stack.
  */
-export async function runLoadProfile(profile: LoadProfile): Promise<PhaseResult[]> {
+export async function runLoadProfile(profile: LoadProfile): Promise<LoadProfileResult> {
   const simulator = await startCxoneSimulator({
     agents: profile.sessions,
     timeScale: profile.timeScale,
@@ -86,17 +96,36 @@ export async function runLoadProfile(profile: LoadProfile): Promise<PhaseResult[
   const accepted: { records: AcceptedRecord[] } = { records: [] };
   twin.bus.onEvent((event) => recordAccepted(accepted.records)(event));
   const operator = new CxoneAgentApi(new CxoneAuth({ issuerUrl: simulator.issuerUrl, loadCredentials: async () => simulator.credentials }));
-  const results: PhaseResult[] = [];
+  const phases: PhaseResult[] = [];
   try {
     for (const mode of profile.modes) {
       accepted.records = [];
-      results.push(await runPhase(profile, mode, simulator, twin, operator, accepted));
+      phases.push(await runPhase(profile, mode, simulator, twin, operator, accepted));
     }
   } finally {
     await twin.close();
     await simulator.close();
   }
-  return results;
+  return { phases, poller: pollerSettings(twin) };
+}
+
+/** What the cost model takes from the synthesized poller: its memory and hand-over interval. */
+export interface PollerSettings {
+  memoryMb: number;
+  timeoutSeconds: number;
+  handOverAfterPolls: number;
+}
+
+export interface LoadProfileResult {
+  phases: PhaseResult[];
+  poller: PollerSettings;
+}
+
+function pollerSettings(twin: LocalTwin): PollerSettings {
+  const poller = twin.stack.functions.find((fn) => fn.path.includes('/SessionPoller/'));
+  if (!poller) throw new Error('the stack has no SessionPoller function');
+  const environment = PollerEnvironmentSchema.parse(poller.environment);
+  return { memoryMb: poller.memorySize, timeoutSeconds: poller.timeoutSeconds, handOverAfterPolls: environment.HAND_OVER_AFTER_POLLS };
 }
 
 interface Counters {
@@ -133,17 +162,21 @@ async function runPhase(
   const bareLoops: Promise<unknown>[] = [];
   const stopBare = new AbortController();
   let bareRunning = 0;
+  const executionArns: string[] = [];
 
-  // Log in and start pollers, side by side but bounded.
+  // Log in, let the scenario play, and start pollers side by side but bounded.
   const startupFrom = performance.now();
+  const startupInvocations = twin.lambdaStats.invocations;
   const logins = simulator.agentIds.map((agentId) => ({ agentId, login: simulator.loginAgent(agentId) }));
+  if (profile.activity === 'busy') simulator.startScenario();
+  const firstBatches = firstBatchTracker(simulator, logins.map(({ login }) => login.sessionId));
   for (let index = 0; index < logins.length; index += START_CONCURRENCY) {
     await Promise.all(
       logins.slice(index, index + START_CONCURRENCY).map(async ({ agentId, login }) => {
         const sessionId = await operator.joinSession(agentId);
         const executionName = executionNameFor(twin.tenant, agentId, login.sessionStartTime);
         if (mode === 'orchestrated') {
-          twin.stepFunctions.startExecution(twin.stack.stateMachine.arn, executionName, JSON.stringify({ agentId, sessionId }));
+          executionArns.push(twin.stepFunctions.startExecution(twin.stack.stateMachine.arn, executionName, JSON.stringify({ agentId, sessionId })).executionArn);
           return;
         }
         // One handler per session: its own clients and caches, as one Lambda execution environment.
@@ -156,20 +189,24 @@ async function runPhase(
         );
       }),
     );
+    if (index % 500 === 0 && index > 0) say(`${index} pollers started`);
   }
-  const ready = await waitFor(() => isSettled(simulator, profile.sessions), READY_TIMEOUT_MS);
-  if (!ready) say(`not every poller was holding a poll after ${READY_TIMEOUT_MS / 1000} s; measuring anyway`);
+  // Ready once every session's first batch (its login events) was delivered: every poller runs.
+  const ready = await waitFor(firstBatches, READY_TIMEOUT_MS);
+  if (!ready) say(`not every poller had its first batch after ${READY_TIMEOUT_MS / 1000} s; measuring anyway`);
   const startupSeconds = (performance.now() - startupFrom) / 1000;
-  say(`${profile.sessions} pollers holding a poll after ${startupSeconds.toFixed(1)} s; measuring ${profile.windowSeconds} s`);
+  const warmup = profile.activity === 'busy' ? Math.max(0, (profile.warmupSeconds ?? 15) - startupSeconds) : 0;
+  say(`${profile.sessions} pollers running after ${startupSeconds.toFixed(1)} s; ${warmup > 0 ? `warming up ${warmup.toFixed(0)} s, then ` : ''}measuring ${profile.windowSeconds} s`);
+  await sleep(warmup * 1000);
 
   // The window.
   const counters = () => readCounters(mode, simulator, twin, bareStats, accepted.records.length);
+  const phaseInvocations = () => twin.lambdaStats.invocations - startupInvocations;
   const before = counters();
   let peakRss = process.memoryUsage.rss();
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
   }, 200);
-  if (profile.activity === 'busy') simulator.startScenario();
   const windowEnd = before.at + profile.windowSeconds * 1000;
   let lastReport = before.at;
   while (performance.now() < windowEnd) {
@@ -189,6 +226,9 @@ async function runPhase(
   // Let the last window events reach the bus, then end every session.
   await waitFor(() => isSettled(simulator, profile.sessions), FLUSH_TIMEOUT_MS);
   const samples = matchLatencies(simulator.emittedEvents(), accepted.records, before.at, after.at);
+  const windowRecords = accepted.records.slice(before.onBus, after.onBus);
+  const maxEventBytes = windowRecords.reduce((max, record) => Math.max(max, Buffer.byteLength(JSON.stringify(record.detail))), 0);
+  const chunks = windowRecords.reduce((sum, record) => sum + Math.max(1, Math.ceil(Buffer.byteLength(JSON.stringify(record.detail)) / EVENTBRIDGE_CHUNK_BYTES)), 0);
   simulator.logoutAll();
   const drained = mode === 'orchestrated' ? twin.stepFunctions.settled() : Promise.all(bareLoops);
   await Promise.race([drained, sleep(DRAIN_TIMEOUT_MS)]);
@@ -197,6 +237,10 @@ async function runPhase(
   const unfinishedSessions =
     mode === 'orchestrated' ? [...twin.stepFunctions.executions.values()].filter((execution) => execution.status === 'RUNNING').length : bareRunning;
   say(`done: ${samples.endToEnd.length} latency samples, p50 ${percentiles(samples.endToEnd).p50 ?? '-'} ms`);
+  const executions = executionArns.map((arn) => twin.stepFunctions.executions.get(arn)).filter((execution) => execution !== undefined);
+  const wholeRunTransitions = executions.reduce((sum, execution) => sum + execution.transitions, 0);
+  const cpuMs = (after.cpu.user - before.cpu.user + after.cpu.system - before.cpu.system) / 1000;
+  const windowMs = after.at - before.at;
 
   const delta = (key: keyof Omit<Counters, 'cpu' | 'byOutcome' | 'errors'>) => after[key] - before[key];
   return {
@@ -218,6 +262,8 @@ async function runPhase(
     pollsByOutcome: mapDelta(before.byOutcome, after.byOutcome),
     pollErrors: mapDelta(before.errors, after.errors),
     stateTransitions: delta('transitions'),
+    // The twin's invocations of this phase are all this phase's polls: phases run one after the other.
+    transitionsPerPollWholeRun: mode === 'orchestrated' && phaseInvocations() > 0 ? round(wholeRunTransitions / phaseInvocations(), 4) : null,
     billedMs: delta('billedMs'),
     coldStarts: delta('coldStarts'),
     putEventsCalls: delta('putEventsCalls'),
@@ -228,8 +274,17 @@ async function runPhase(
       userMs: round((after.cpu.user - before.cpu.user) / 1000, 0),
       systemMs: round((after.cpu.system - before.cpu.system) / 1000, 0),
       utilisation: round(cpuUtilisation(before, after), 3),
+      msPerSessionSecond: round(cpuMs / profile.sessions / (windowMs / 1000), 3),
+      msPerPoll: delta('polls') > 0 ? round(cpuMs / delta('polls'), 3) : null,
     },
-    memory: { baselineRssMb: mb(baselineRss), peakRssMb: mb(peakRss), heapUsedMb: mb(heapUsed) },
+    maxEventBytes,
+    chunksPerEvent: windowRecords.length > 0 ? round(chunks / windowRecords.length, 3) : 1,
+    memory: {
+      baselineRssMb: mb(baselineRss),
+      peakRssMb: mb(peakRss),
+      heapUsedMb: mb(heapUsed),
+      peakGrowthPerSessionKb: round(Math.max(0, peakRss - baselineRss) / 1024 / profile.sessions, 1),
+    },
     unfinishedSessions,
   };
 }
@@ -238,6 +293,17 @@ async function runPhase(
 function isSettled(simulator: CxoneSimulator, sessions: number): boolean {
   const stats = simulator.stats();
   return stats.eventsQueued === 0 && stats.heldPolls >= sessions;
+}
+
+/** A check that is true once every given platform session had a batch delivered (incremental scan). */
+function firstBatchTracker(simulator: CxoneSimulator, platformSessionIds: string[]): () => boolean {
+  const waiting = new Set(platformSessionIds);
+  let scanned = 0;
+  return () => {
+    const batches = simulator.deliveredBatches();
+    for (; scanned < batches.length; scanned++) waiting.delete(batches[scanned]?.sessionId ?? '');
+    return waiting.size === 0;
+  };
 }
 
 function readCounters(mode: LoadMode, simulator: CxoneSimulator, twin: LocalTwin, bare: BareLoopStats, onBus: number): Counters {

@@ -1,5 +1,6 @@
 import { type CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import type { IConstruct } from 'constructs';
 import type { CxoneEventBridgeStack } from './stack.js';
 
@@ -7,7 +8,8 @@ import type { CxoneEventBridgeStack } from './stack.js';
  * The cdk-nag findings we accept, each on the one construct it concerns and for the exact finding,
  * with the reason. Anything new fails synth and the cdk-nag test.
  */
-export function applyNagAcknowledgements({ poller, sessions, deadLetters, sharedToken, discovery }: CxoneEventBridgeStack): void {
+export function applyNagAcknowledgements(stack: CxoneEventBridgeStack): void {
+  const { poller, sessions, deadLetters, sharedToken, discovery } = stack;
   const stateMachineRole = sessions.stateMachine.role.node.tryFindChild('DefaultPolicy') ?? sessions.stateMachine.role;
   acknowledgeQualifiedInvoke(stateMachineRole, poller.function);
   if (discovery) acknowledgeQualifiedInvoke(discovery.schedulerRole, discovery.function);
@@ -31,6 +33,47 @@ export function applyNagAcknowledgements({ poller, sessions, deadLetters, shared
     id: 'AwsSolutions::AwsSolutions-SMG4',
     reason: 'This secret holds a short-lived CXone access token that the token refresher rewrites on its own schedule; a Secrets Manager rotation would fight it.',
   });
+  acknowledgeServerlessAndRoutes(stack);
+}
+
+/** Serverless-pack findings on the functions and queues, and the findings every route repeats. */
+function acknowledgeServerlessAndRoutes({ poller, sharedToken, discovery, deadLetters, routes, observability }: CxoneEventBridgeStack): void {
+  Validations.of(poller.function).acknowledge({
+    id: 'Serverless::Serverless-LambdaDLQ',
+    reason: 'Invoked only synchronously, by the state machine, whose Retry/Catch handle every failure; a Lambda DLQ applies to asynchronous invocations only.',
+  });
+  for (const fn of [sharedToken.refresher, discovery?.function]) {
+    if (!fn) continue;
+    Validations.of(fn).acknowledge({
+      id: 'Serverless::Serverless-LambdaDLQ',
+      reason: 'Its only asynchronous caller is its schedule, whose events carry no data: a failed run is replaced by the next one, so there is nothing to redrive; errors are on the dashboard.',
+    });
+  }
+  for (const fn of [poller.function, sharedToken.refresher, discovery?.function]) {
+    if (!fn) continue;
+    Validations.of(fn).acknowledge({
+      id: 'Serverless::Serverless-LambdaTracing',
+      reason:
+        'Each invocation is one outbound call (for the poller, a CXone long poll that is mostly hold time); the state machine traces every task with X-Ray and duration, errors and poll latency are on the dashboard, so a trace per poll of every agent would add cost without insight.',
+    });
+  }
+  Validations.of(sharedToken.node.findChild('Schedule')).acknowledge({
+    id: 'Serverless::Serverless-EventBusDLQ',
+    reason: 'A schedule tick carries no data: a missed one is replaced by the next five minutes later, so a dead-letter queue would hold nothing worth redriving.',
+  });
+  const isDeadLetterQueue = 'It is itself a dead-letter queue, read by operators who redrive or replay its messages; a queue behind it would only move the problem.';
+  Validations.of(deadLetters.queue).acknowledge({ id: 'Serverless::Serverless-SQSRedrivePolicy', reason: isDeadLetterQueue });
+  for (const route of routes.routes) {
+    // A route's own queue (created for an sqs route) redrives into this one, which nag then sees as a DLQ already.
+    if (!route.queue) Validations.of(route.deadLetterQueue).acknowledge({ id: 'AwsSolutions::AwsSolutions-SQS3', reason: isDeadLetterQueue });
+    Validations.of(route.deadLetterQueue).acknowledge({ id: 'Serverless::Serverless-SQSRedrivePolicy', reason: isDeadLetterQueue });
+  }
+  for (const subscription of observability.topic?.node.findAll().filter((child) => child instanceof sns.CfnSubscription) ?? []) {
+    Validations.of(subscription).acknowledge({
+      id: 'Serverless::Serverless-SNSRedrivePolicy',
+      reason: 'An alarm e-mail that cannot be delivered has no one to be redriven to; the alarm state stays in CloudWatch and on the dashboard.',
+    });
+  }
 }
 
 /** CDK grants lambda:InvokeFunction on `<function ARN>:*` (its versions and aliases) next to the ARN itself. */

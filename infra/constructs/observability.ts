@@ -51,16 +51,10 @@ export class Observability extends Construct {
     super(scope, id);
     const emf = (metricName: string, statistic = 'Sum', dimensions: Record<string, string> = {}) =>
       new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, statistic, period: PERIOD, dimensionsMap: { [MetricDimension.Service]: props.serviceName, ...dimensions } });
+    // Rules on a custom bus report per EventBusName and RuleName.
     const ruleMetric = (route: DeployedRoute, metricName: string) =>
-      new cloudwatch.Metric({
-        namespace: 'AWS/Events',
-        metricName,
-        statistic: 'Sum',
-        period: PERIOD,
-        dimensionsMap: { EventBusName: props.eventBusName, RuleName: route.rule.ruleName },
-        label: `${route.name} ${metricName}`,
-      });
-    const accountConcurrency = new cloudwatch.Metric({ namespace: 'AWS/Lambda', metricName: 'ConcurrentExecutions', statistic: 'Maximum', period: PERIOD, label: 'account' });
+      new cloudwatch.Metric({ namespace: 'AWS/Events', metricName, statistic: 'Sum', period: PERIOD, dimensionsMap: { EventBusName: props.eventBusName, RuleName: route.rule.ruleName } });
+    const accountConcurrency = new cloudwatch.Metric({ namespace: 'AWS/Lambda', metricName: 'ConcurrentExecutions', statistic: 'Maximum', period: PERIOD });
     const functions = Object.entries(props.functions);
 
     const alarm = (id: string, description: string, metric: cloudwatch.IMetric, threshold = 0) =>
@@ -172,7 +166,7 @@ export class Observability extends Construct {
       graph('Lambda duration p99 (ms)', functions.map(([label, fn]) => fn.metricDuration({ period: PERIOD, statistic: 'p99', label }))),
       graph(
         'Lambda concurrency',
-        [accountConcurrency, ...functions.map(([label, fn]) => fn.metric('ConcurrentExecutions', { statistic: 'Maximum', period: PERIOD, label }))],
+        [accountConcurrency.with({ label: 'account' }), ...functions.map(([label, fn]) => fn.metric('ConcurrentExecutions', { statistic: 'Maximum', period: PERIOD, label }))],
         { leftAnnotations: [{ value: props.lambdaConcurrencyLimit, label: 'account quota' }] },
       ),
     );
@@ -188,7 +182,10 @@ export class Observability extends Construct {
         graph('Route deliveries', props.routes.map((route) => ruleMetric(route, 'Invocations').with({ label: `${route.name}` }))),
         graph(
           'Route failed deliveries',
-          props.routes.flatMap((route) => [ruleMetric(route, 'FailedInvocations'), ruleMetric(route, 'InvocationsSentToDlq')]),
+          props.routes.flatMap((route) => [
+            ruleMetric(route, 'FailedInvocations').with({ label: `${route.name} failed` }),
+            ruleMetric(route, 'InvocationsSentToDlq').with({ label: `${route.name} sent to DLQ` }),
+          ]),
         ),
       );
     }

@@ -61,6 +61,7 @@ export class SessionPoller extends Construct {
       DEAD_LETTER_QUEUE_URL: props.deadLetterQueue.queueUrl,
       MAX_PUBLISH_ATTEMPTS: props.maxPublishAttempts,
       HAND_OVER_AFTER_POLLS: props.handOverAfterPolls,
+      HEARTBEAT_SECONDS: 300,
     };
     this.function = new BridgeFunction(this, 'Poller', {
       entry: 'poll-session/handler.ts',

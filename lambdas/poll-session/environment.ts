@@ -17,6 +17,8 @@ export const PollerEnvironmentSchema = z.object({
   MAX_PUBLISH_ATTEMPTS: z.coerce.number().int().min(1).default(5),
   /** Polls per execution before handing over to the next generation (history stays under 25,000 events). */
   HAND_OVER_AFTER_POLLS: z.coerce.number().int().min(1).default(2_000),
+  /** Seconds without events after which an idle session publishes a heartbeat. */
+  HEARTBEAT_SECONDS: z.coerce.number().int().min(1).default(300),
 });
 export type PollerEnvironment = z.infer<typeof PollerEnvironmentSchema>;
 

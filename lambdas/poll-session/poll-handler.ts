@@ -52,6 +52,7 @@ export function createPollHandler(env: PollerEnvironment): PollHandler {
         publishReserveMs: env.PUBLISH_RESERVE_MS,
         maxPublishAttempts: env.MAX_PUBLISH_ATTEMPTS,
         handOverAfterPolls: env.HAND_OVER_AFTER_POLLS,
+        heartbeatIntervalMs: env.HEARTBEAT_SECONDS * 1000,
         executionName,
         remainingTimeMs: () => context.getRemainingTimeInMillis(),
       });

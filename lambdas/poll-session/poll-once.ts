@@ -4,6 +4,7 @@ import { canonicalJson, eventIdOf, type SequencedEvent, type SessionIdentity, to
 import { fitPayload, type ParkedItem, type ParkPort, ParkReason } from '../publishing/parking.js';
 import { type PutEventsPort, publishInOrder } from '../publishing/publisher.js';
 import { CxoneContractViolationError, CxoneSessionNotFoundError, CxoneUnavailableError, PublishFailedError } from '../shared/errors.js';
+import { lifecycleEvents } from './lifecycle.js';
 import { nextGenerationName, type PollState, PollStatus } from './poll-state.js';
 
 /** The CXone calls a poll makes. */
@@ -30,6 +31,8 @@ export interface PollDependencies {
   /** This execution's name, and after how many polls it hands over to the next generation. */
   executionName: string;
   handOverAfterPolls: number;
+  /** Publish a heartbeat after this long without events. @default 5 minutes */
+  heartbeatIntervalMs?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -57,8 +60,17 @@ const HOLD_MARGIN_MS = 5_000;
  * because polling with an old one makes CXone resend a snapshot.
  */
 export async function pollOnce(initial: PollState, deps: PollDependencies): Promise<PollOutcome> {
-  const run = new PollRun(initial, deps);
-  return run.execute();
+  const outcome = await new PollRun(initial, deps).execute();
+  const lifecycle = lifecycleEvents(initial, outcome.state, outcome.received, {
+    tenant: deps.tenant,
+    eventSource: deps.eventSource,
+    executionName: deps.executionName,
+    heartbeatIntervalMs: deps.heartbeatIntervalMs ?? 5 * 60_000,
+    now: (deps.now ?? Date.now)(),
+  });
+  // Best effort: lifecycle events are the bridge's own signals, not events CXone handed over.
+  if (lifecycle.entries.length > 0) await deps.putEvents(lifecycle.entries).catch(() => undefined);
+  return { ...outcome, state: lifecycle.state };
 }
 
 class PollRun {
@@ -98,7 +110,7 @@ class PollRun {
     const answer = await this.poll();
     if (answer === 'resynced') return this.afterPoll(PollStatus.Resynced);
     if (answer.kind === 'no-events') return this.afterPoll(PollStatus.NoEvents);
-    if (answer.kind === 'session-ended') return this.finish({ sessionEnded: true, status: PollStatus.Ended });
+    if (answer.kind === 'session-ended') return this.finish({ sessionEnded: true, endReason: this.state.endReason ?? 'session-gone', status: PollStatus.Ended });
 
     const events = this.sequence(answer.response.events);
     // Keep the rotated cursor whatever happens to publishing.
@@ -163,7 +175,7 @@ class PollRun {
       sequence += 1;
       return { sequence, platformSessionId, receivedAt, data };
     });
-    this.state = { ...this.state, sequence, platformSessionId, sessionEnded };
+    this.state = { ...this.state, sequence, platformSessionId, sessionEnded, ...(sessionEnded && !this.state.sessionEnded ? { endReason: 'agent-session-end' as const } : {}) };
     return events;
   }
 

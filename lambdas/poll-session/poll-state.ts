@@ -49,6 +49,12 @@ export const PollStateSchema = z.object({
   resyncs: z.number().int().nonnegative().default(0),
   /** With HAND_OVER: the deterministic name of the next generation's execution. */
   nextExecutionName: z.string().optional(),
+  /** The PollingStarted lifecycle event has been published for this session. */
+  announced: z.boolean().default(false),
+  /** When events or a heartbeat were last published (epoch ms), for the idle heartbeat. */
+  lastActivityAt: z.number().optional(),
+  /** Why the session ended, for the PollingEnded lifecycle event. */
+  endReason: z.enum(['agent-session-end', 'session-gone']).optional(),
   status: z.enum(Object.values(PollStatus) as [PollStatus, ...PollStatus[]]).optional(),
 });
 export type PollStateInput = z.input<typeof PollStateSchema>;

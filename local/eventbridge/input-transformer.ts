@@ -79,6 +79,8 @@ export function validateInputTransformer(transformer: InputTransformer): void {
     }
   }
   if (!isJsonTemplate(template)) return;
+  const key = placeholderUsedAsKey(template);
+  if (key) throw new InvalidInputTransformerError('InputTemplate', `placeholder <${key}> is used as an object key, which a JSON template does not allow`);
   // Fill every variable with a sample value and check the result parses.
   const sample = Object.fromEntries(Object.keys(paths).map((name) => [name, { found: true, value: 'sample' }]));
   const rendered = render(template, { ...sample, ...predefined({ version: '0', detail: {} }, { ruleArn: 'arn', ruleName: 'rule', ingestionTime: 'time' }) }, true);
@@ -150,6 +152,21 @@ function isJsonTemplate(template: string): boolean {
 
 function placeholdersOf(template: string): string[] {
   return [...template.matchAll(/<([A-Za-z0-9_.-]+)>/g)].map((match) => match[1] ?? '');
+}
+
+/** The first placeholder written where a JSON object key belongs (outside strings, before a colon). */
+function placeholderUsedAsKey(template: string): string | undefined {
+  let inString = false;
+  for (let i = 0; i < template.length; i += 1) {
+    const char = template[i];
+    if (inString && char === '\\') i += 1;
+    else if (char === '"') inString = !inString;
+    else if (!inString && char === '<') {
+      const match = PLACEHOLDER.exec(template.slice(i));
+      if (match && /^\s*:/.test(template.slice(i + match[0].length))) return match[1];
+    }
+  }
+  return undefined;
 }
 
 /**

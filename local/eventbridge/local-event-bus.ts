@@ -33,6 +33,8 @@ export interface AcceptedEvent {
   matchedRules: string[];
   /** performance.now() when the bus accepted it. */
   acceptedAt: number;
+  /** When the bus accepted it (ISO 8601): `<aws.events.event.ingestion-time>`. */
+  ingestionTime: string;
 }
 
 /** A fault the next PutEvents calls meet, for failure tests. */
@@ -145,7 +147,7 @@ export class LocalEventBus {
       .map((rule) => rule.name);
     for (const rule of matchedRules) this.deliveries.set(rule, (this.deliveries.get(rule) ?? 0) + 1);
     this.stats.accepted += 1;
-    const accepted: AcceptedEvent = { event, eventBusName: busName, matchedRules, acceptedAt: performance.now() };
+    const accepted: AcceptedEvent = { event, eventBusName: busName, matchedRules, acceptedAt: performance.now(), ingestionTime: new Date().toISOString() };
     for (const listener of this.listeners) listener(accepted);
     return { EventId: event.id };
   }

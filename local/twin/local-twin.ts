@@ -16,6 +16,7 @@ import { LocalSqs } from '../aws/local-sqs.js';
 import { LocalSsm } from '../aws/local-ssm.js';
 import { createDiscoveryHandler } from '../../lambdas/discovery/discovery-handler.js';
 import { LocalEventBus } from '../eventbridge/local-event-bus.js';
+import { LocalTargets } from '../eventbridge/targets.js';
 import { type LocalTaskHandler, LocalStepFunctions } from '../stepfunctions/local-step-functions.js';
 import { type LambdaHandler, type LocalLambdaStats, localLambdaTask } from './local-lambda.js';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type SynthesizedSchedule, type SynthesizedStack, synthesizeStack } from './synthesized-stack.js';
@@ -30,6 +31,8 @@ export interface LocalTwinOptions {
   waitMs?: number;
   /** Run scheduled functions this often instead of their rate (e.g. discovery every 2 s locally). */
   scheduleEveryMs?: number;
+  /** Send every API destination request here instead of its configured endpoint. */
+  sinkUrl?: string;
 }
 
 /** The whole bridge on this machine. */
@@ -48,6 +51,8 @@ export interface LocalTwin {
   functionStats: Map<string, LocalLambdaStats>;
   /** Parameters the stack keeps (the discovery cursor). */
   ssm: LocalSsm;
+  /** The routes' targets: deliveries per rule and each delivery's payload. */
+  targets: LocalTargets;
   /** Runs every scheduled function now, as its schedule would; resolves with their results. */
   runSchedules(): Promise<unknown[]>;
   /** Most polls ever in flight at once for one agent: 1 means no session ever had two pollers. */
@@ -93,6 +98,10 @@ export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTw
   for (const parameter of stack.parameters) ssm.put(parameter.name, parameter.value);
   const stepFunctions = new LocalStepFunctions();
   Object.assign(operations, bus.operations(), stepFunctions.operations(), secrets.operations(), sqs.operations(), ssm.operations());
+  // The routes deliver what the bus matched, as EventBridge would, to real endpoints or the sink.
+  const sendMessage = sqs.operations()['AmazonSQS.SendMessage'] as AwsOperation;
+  const targets = new LocalTargets({ rules: stack.rules, sinkUrl: options.sinkUrl, sendToQueue: (QueueUrl, MessageBody) => void sendMessage({ QueueUrl, MessageBody }) });
+  bus.onEvent((accepted) => targets.dispatch(accepted));
 
   Object.assign(process.env, {
     AWS_ENDPOINT_URL: aws.endpoint,
@@ -167,6 +176,7 @@ export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTw
     lambdaStats,
     functionStats,
     ssm,
+    targets,
     runSchedules: scheduled.runAll,
     maxConcurrentPollsPerAgent: () => maxConcurrent,
     sqs,
@@ -179,6 +189,8 @@ export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTw
         if (execution.status === 'RUNNING') execution.abort();
       }
       await Promise.race([stepFunctions.settled(), new Promise((resolve) => setTimeout(resolve, 2_000))]);
+      // Deliveries in flight finish (each is bounded by the 5 s API destination timeout and few retries).
+      await Promise.race([targets.settled(), new Promise((resolve) => setTimeout(resolve, 10_000))]);
       await aws.close();
     },
   };

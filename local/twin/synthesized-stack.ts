@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { BridgeConfig } from '../../infra/config.js';
 import { CxoneEventBridgeStack } from '../../infra/stack.js';
+import type { InputTransformer } from '../eventbridge/input-transformer.js';
+import type { LocalRuleTarget } from '../eventbridge/targets.js';
 
 /** The local account and region every twin resource lives in. */
 export const LOCAL_ACCOUNT = '000000000000';
@@ -28,6 +30,10 @@ export interface SynthesizedRule {
   eventPattern: unknown;
   enabled: boolean;
   targetIds: string[];
+  /** The rule's ARN, as `<aws.events.rule-arn>` gives it. */
+  arn: string;
+  /** Its targets, with what the twin needs to deliver to them. */
+  targets: LocalRuleTarget[];
 }
 
 /** A scheduled rule: the twin invokes its function targets on that rate. */
@@ -108,12 +114,17 @@ export function readTemplate(template: Template, options: ReadTemplateOptions = 
 
   const rules = ofType('AWS::Events::Rule').filter(([, resource]) => resource.Properties?.EventPattern !== undefined).map(([logicalId, resource]) => {
     const props = resource.Properties ?? {};
+    const name = String(props.Name ?? logicalId);
+    const eventBusName = String(resolve(props.EventBusName ?? 'default'));
+    const targets = (props.Targets as Record<string, unknown>[] | undefined) ?? [];
     return {
-      name: String(props.Name ?? logicalId),
-      eventBusName: String(resolve(props.EventBusName ?? 'default')),
+      name,
+      eventBusName,
       eventPattern: resolve(props.EventPattern),
       enabled: props.State !== 'DISABLED',
-      targetIds: ((props.Targets as { Id: string }[] | undefined) ?? []).map((target) => target.Id),
+      targetIds: targets.map((target) => String(target.Id)),
+      arn: `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:rule/${eventBusName === 'default' ? '' : `${eventBusName}/`}${name}`,
+      targets: targets.map((target) => readRuleTarget(target, template, resolve)),
     };
   });
 
@@ -186,6 +197,8 @@ function intrinsicResolver(template: Template, queueUrlBase: string): (value: un
         return refOf(logicalId);
       case 'AWS::SQS::Queue':
         return `arn:aws:sqs:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${logicalId}`;
+      case 'AWS::Events::ApiDestination':
+        return `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:api-destination/${String(resource.Properties?.Name ?? logicalId)}`;
       default:
         return `arn:aws:local:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${logicalId}`;
     }
@@ -214,4 +227,46 @@ function intrinsicResolver(template: Template, queueUrlBase: string): (value: un
     return Object.fromEntries(Object.entries(object).map(([key, inner]) => [key, resolve(inner)]));
   };
   return resolve;
+}
+
+/** A rule target in the twin's terms: its kind, transformer, retry policy, DLQ, and the API destination behind it. */
+function readRuleTarget(target: Record<string, unknown>, template: Template, resolve: (value: unknown) => unknown): LocalRuleTarget {
+  const arn = String(resolve(target.Arn));
+  const logicalIdOf = (value: unknown) => ((value as { 'Fn::GetAtt'?: [string, string] } | null)?.['Fn::GetAtt']?.[0]);
+  const resourceOf = (value: unknown) => template.Resources[logicalIdOf(value) ?? ''];
+  const kind: LocalRuleTarget['kind'] = arn.includes(':api-destination/')
+    ? 'apiDestination'
+    : arn.startsWith('arn:aws:sqs:')
+      ? 'sqs'
+      : arn.startsWith('arn:aws:lambda:')
+        ? 'lambda'
+        : arn.includes(':event-bus/')
+          ? 'eventBus'
+          : 'other';
+  const transformer = target.InputTransformer as { InputPathsMap?: Record<string, string>; InputTemplate: string } | undefined;
+  const retry = target.RetryPolicy as { MaximumRetryAttempts?: number; MaximumEventAgeInSeconds?: number } | undefined;
+  const dlq = (target.DeadLetterConfig as { Arn?: unknown } | undefined)?.Arn;
+  const queue = resourceOf(target.Arn);
+  const destination = resourceOf(target.Arn);
+  const destinationProps = destination?.Type === 'AWS::Events::ApiDestination' ? (destination.Properties ?? {}) : undefined;
+  const connection = destinationProps ? resourceOf(destinationProps.ConnectionArn) : undefined;
+  const headers = (target.HttpParameters as { HeaderParameters?: Record<string, string> } | undefined)?.HeaderParameters;
+  return {
+    id: String(target.Id),
+    arn,
+    kind,
+    inputTransformer: transformer ? ({ InputPathsMap: transformer.InputPathsMap, InputTemplate: transformer.InputTemplate } satisfies InputTransformer) : undefined,
+    retryPolicy: retry ? { maximumRetryAttempts: retry.MaximumRetryAttempts ?? 185, maximumEventAgeSeconds: retry.MaximumEventAgeInSeconds ?? 86_400 } : undefined,
+    deadLetterQueueUrl: resourceOf(dlq)?.Type === 'AWS::SQS::Queue' ? String(resolve({ Ref: logicalIdOf(dlq) })) : undefined,
+    queueUrl: kind === 'sqs' && queue?.Type === 'AWS::SQS::Queue' ? String(resolve({ Ref: logicalIdOf(target.Arn) })) : undefined,
+    apiDestination: destinationProps
+      ? {
+          endpoint: String(destinationProps.InvocationEndpoint),
+          httpMethod: String(destinationProps.HttpMethod ?? 'POST'),
+          rateLimitPerSecond: destinationProps.InvocationRateLimitPerSecond === undefined ? undefined : Number(destinationProps.InvocationRateLimitPerSecond),
+          authorizationType: connection?.Properties?.AuthorizationType === undefined ? undefined : String(connection.Properties.AuthorizationType),
+          headers,
+        }
+      : undefined,
+  };
 }

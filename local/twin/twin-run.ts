@@ -1,6 +1,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { CxoneCredentials } from '../../lambdas/cxone/auth.js';
+import { isLifecycleDetailType } from '../../lambdas/poll-session/lifecycle.js';
 import { canonicalJson } from '../../lambdas/publishing/envelope.js';
 import { type CxoneSimulator, type SimulatorOptions, startCxoneSimulator } from '../cxone-simulator/index.js';
 import type { AcceptedEvent } from '../eventbridge/local-event-bus.js';
@@ -83,8 +84,10 @@ export async function runTwin(options: TwinRunOptions = {}): Promise<TwinSummary
   let indexedSeq = 0;
   const out: WriteStream | undefined = options.eventsOut ? createWriteStream(options.eventsOut) : undefined;
   twin.bus.onEvent((event) => {
-    accepted.push(event);
     out?.write(`${JSON.stringify(event.event)}\n`);
+    // The bridge's own lifecycle events go out too, but only CXone events are counted and timed.
+    if (isLifecycleDetailType(event.event['detail-type'])) return;
+    accepted.push(event);
     if (simulator) {
       const key = keyOf(event);
       if (!emittedAt.has(key)) {

@@ -260,11 +260,11 @@ describe('bus, logs and outputs', () => {
   });
 });
 
-describe('cdk-nag AwsSolutions', () => {
-  it('reports no unacknowledged finding', () => {
-    const awsSolutions = report.pluginReports.find((plugin) => plugin.pluginName === 'AwsSolutions');
-    expect(awsSolutions?.violations.map((violation) => violation.ruleName)).toEqual([]);
-    expect(awsSolutions?.conclusion).toBe('success');
+describe('cdk-nag AwsSolutions and Serverless', () => {
+  it.each(['AwsSolutions', 'Serverless'])('%s reports no unacknowledged finding', (pack) => {
+    const plugin = report.pluginReports.find((candidate) => candidate.pluginName === pack);
+    expect(plugin?.violations.map((violation) => violation.ruleName)).toEqual([]);
+    expect(plugin?.conclusion).toBe('success');
   });
 
   it('acknowledges each finding narrowly, with a reason', () => {
@@ -276,6 +276,14 @@ describe('cdk-nag AwsSolutions', () => {
       'AwsSolutions-SF1',
       'AwsSolutions-SMG4',
       'AwsSolutions-SQS3',
+      'Serverless-EventBusDLQ',
+      'Serverless-LambdaDLQ',
+      'Serverless-LambdaDLQ',
+      'Serverless-LambdaDLQ',
+      'Serverless-LambdaTracing',
+      'Serverless-LambdaTracing',
+      'Serverless-LambdaTracing',
+      'Serverless-SQSRedrivePolicy',
     ]);
     for (const finding of suppressed) {
       expect(finding.reason.length).toBeGreaterThan(40);

@@ -3,6 +3,7 @@ import { type CxoneSimulator, type Fault, startCxoneSimulator } from '../../loca
 import type { EventBridgeEvent } from '../../local/eventbridge/local-event-bus.js';
 import type { LocalExecution } from '../../local/stepfunctions/local-step-functions.js';
 import { type LocalTwin, startLocalTwin } from '../../local/twin/local-twin.js';
+import { isLifecycleDetailType } from '../../lambdas/poll-session/lifecycle.js';
 import { type Accounting, accountFor, type EventDetail, parkedItems, waitFor } from './zero-loss.js';
 
 /**
@@ -23,7 +24,9 @@ beforeAll(async () => {
     config: { pollTimeoutSeconds: 1, maxPublishAttempts: 3 },
     waitMs: 50,
   });
-  twin.bus.onEvent((accepted) => onBus.push(accepted.event));
+  twin.bus.onEvent((accepted) => {
+    if (!isLifecycleDetailType(accepted.event['detail-type'])) onBus.push(accepted.event);
+  });
 });
 afterAll(async () => {
   await twin?.close();

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CxoneSimulator, startCxoneSimulator } from '../../local/cxone-simulator/index.js';
 import type { EventBridgeEvent } from '../../local/eventbridge/local-event-bus.js';
 import { type LocalTwin, startLocalTwin } from '../../local/twin/local-twin.js';
+import { isLifecycleDetailType } from '../../lambdas/poll-session/lifecycle.js';
 
 /**
  * The real synthesized definition on the local engine, the real poller in-process, the simulator
@@ -10,12 +11,15 @@ import { type LocalTwin, startLocalTwin } from '../../local/twin/local-twin.js';
 let simulator: CxoneSimulator;
 let twin: LocalTwin;
 const onBus: EventBridgeEvent[] = [];
+const lifecycleOnBus: EventBridgeEvent[] = [];
 
 beforeAll(async () => {
   simulator = await startCxoneSimulator({ agents: 3, seed: 7 });
   // A 1 s hold keeps 304 loops quick.
   twin = await startLocalTwin({ cxoneIssuerUrl: simulator.issuerUrl, credentials: simulator.credentials, config: { pollTimeoutSeconds: 1 } });
-  twin.bus.onEvent((accepted) => onBus.push(accepted.event));
+  twin.bus.onEvent((accepted) => {
+    (isLifecycleDetailType(accepted.event['detail-type']) ? lifecycleOnBus : onBus).push(accepted.event);
+  });
 });
 
 afterAll(async () => {
@@ -99,6 +103,15 @@ describe('one agent session on the local twin', () => {
     const polls = execution?.history.filter((event) => event.type === 'StateEntered' && event.state.name === 'PollCxone').length ?? 0;
     // Every poll is a Task and a Choice; the final Succeed is the one extra.
     expect(execution?.transitions).toBe(polls * 2 + 1);
+  });
+});
+
+describe('lifecycle events', () => {
+  it('announce the start and the end of polling with the reason', () => {
+    const lifecycle = lifecycleOnBus.filter((event) => (event.detail as Detail).metadata.agentId === '2103457');
+    expect(lifecycle[0]?.['detail-type']).toBe('CxoneEventBridge.PollingStarted');
+    expect(lifecycle.at(-1)).toMatchObject({ 'detail-type': 'CxoneEventBridge.PollingEnded', detail: { data: { reason: 'agent-session-end' } } });
+    expect(lifecycle.filter((event) => event['detail-type'] === 'CxoneEventBridge.PollingStarted')).toHaveLength(1);
   });
 });
 

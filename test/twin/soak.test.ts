@@ -3,7 +3,7 @@ import type { CxoneSimulator } from '../../local/cxone-simulator/index.js';
 import type { EventBridgeEvent } from '../../local/eventbridge/local-event-bus.js';
 import type { LocalTwin } from '../../local/twin/local-twin.js';
 import { runTwin } from '../../local/twin/twin-run.js';
-import { accountFor, type EventDetail, parkedItems } from './zero-loss.js';
+import { accountFor, cxoneEvents, type EventDetail, parkedItems } from './zero-loss.js';
 
 describe('soak: 50 sessions, many generations, faults sprinkled in', () => {
   it('loses nothing, keeps sequence gap-free across hand-overs and never runs two pollers for a session', async () => {
@@ -54,7 +54,7 @@ describe('soak: 50 sessions, many generations, faults sprinkled in', () => {
       sequences.set(sequence, (sequences.get(sequence) ?? new Set()).add(eventId));
       bySession.set(key, sequences);
     };
-    for (const event of onBus) {
+    for (const event of cxoneEvents(onBus)) {
       const { metadata } = event.detail as EventDetail;
       record(metadata.agentId, metadata.platformSessionId, metadata.sequence, metadata.eventId);
     }

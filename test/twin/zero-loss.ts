@@ -1,3 +1,4 @@
+import { isLifecycleDetailType } from '../../lambdas/poll-session/lifecycle.js';
 import { canonicalJson } from '../../lambdas/publishing/envelope.js';
 import type { ParkedItem } from '../../lambdas/publishing/parking.js';
 import type { CxoneSimulator } from '../../local/cxone-simulator/index.js';
@@ -26,7 +27,7 @@ export function accountFor(simulator: CxoneSimulator, twin: LocalTwin, onBus: Ev
   const emitted = simulator.emittedEvents().filter((event) => wanted.has(event.agentId));
   for (const event of emitted) add(`${event.agentId}|${canonicalJson(event.event)}`, 1);
 
-  const details = onBus.map((event) => event.detail as EventDetail).filter((detail) => wanted.has(detail.metadata.agentId));
+  const details = cxoneEvents(onBus).map((event) => event.detail as EventDetail).filter((detail) => wanted.has(detail.metadata.agentId));
   const parked = parkedItems(twin).filter((item) => wanted.has(item.agentId) && item.sequence !== undefined);
   for (const detail of details) add(`${detail.metadata.agentId}|${canonicalJson(detail.data)}`, -1);
   for (const item of parked) add(`${item.agentId}|${canonicalJson(item.payload)}`, -1);
@@ -45,6 +46,11 @@ export function accountFor(simulator: CxoneSimulator, twin: LocalTwin, onBus: Ev
     duplicates,
     duplicatesWithoutEarlierId: Math.max(0, duplicates - repeatedCopies),
   };
+}
+
+/** The CXone events among what the bus accepted (leaving out the bridge's lifecycle events). */
+export function cxoneEvents(onBus: EventBridgeEvent[]): EventBridgeEvent[] {
+  return onBus.filter((event) => !isLifecycleDetailType(event['detail-type']));
 }
 
 export function parkedItems(twin: LocalTwin): ParkedItem[] {

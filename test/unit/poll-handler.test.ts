@@ -4,6 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CxoneAgentApi } from '../../lambdas/cxone/agent-api.js';
 import { CxoneAuth } from '../../lambdas/cxone/auth.js';
+import { isLifecycleDetailType } from '../../lambdas/poll-session/lifecycle.js';
 import { createPollHandler } from '../../lambdas/poll-session/poll-handler.js';
 import { type CxoneSimulator, startCxoneSimulator } from '../../local/cxone-simulator/index.js';
 
@@ -42,6 +43,7 @@ const handler = () =>
     DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dead-letters',
     MAX_PUBLISH_ATTEMPTS: 5,
     HAND_OVER_AFTER_POLLS: 2_000,
+    HEARTBEAT_SECONDS: 300,
   });
 
 const invocation = (state: Record<string, unknown>) => ({ state, executionName: 'acme-2103457-20250312T140001000Z' });
@@ -73,7 +75,7 @@ describe('poll handler', () => {
     // Prepare
     const sent: PutEventsRequestEntry[] = [];
     eventBridge.on(PutEventsCommand).callsFake(({ Entries = [] }: { Entries?: PutEventsRequestEntry[] }) => {
-      sent.push(...Entries);
+      sent.push(...Entries.filter((entry) => !isLifecycleDetailType(entry.DetailType)));
       return { FailedEntryCount: 0, Entries: Entries.map((_, i) => ({ EventId: `e${i}` })) };
     });
     // Act
@@ -91,7 +93,7 @@ describe('poll handler', () => {
     const accepted: PutEventsRequestEntry[] = [];
     eventBridge.on(PutEventsCommand).callsFake(({ Entries = [] }: { Entries?: PutEventsRequestEntry[] }) => {
       const results = Entries.map((entry) => (entry.DetailType === 'AgentState' ? { ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' } : { EventId: 'ok' }));
-      accepted.push(...Entries.filter((entry) => entry.DetailType !== 'AgentState'));
+      accepted.push(...Entries.filter((entry) => entry.DetailType !== 'AgentState' && !isLifecycleDetailType(entry.DetailType)));
       return { FailedEntryCount: results.filter((result) => 'ErrorCode' in result).length, Entries: results };
     });
     const cursor = await loggedInCursor('2103458');

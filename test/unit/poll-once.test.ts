@@ -4,6 +4,7 @@ import type { EnvelopeEntry } from '../../lambdas/publishing/envelope.js';
 import type { ParkedItem, ParkPort } from '../../lambdas/publishing/parking.js';
 import type { PutEventsEntryResult, PutEventsPort } from '../../lambdas/publishing/publisher.js';
 import { type PollDependencies, pollOnce } from '../../lambdas/poll-session/poll-once.js';
+import { isLifecycleDetailType } from '../../lambdas/poll-session/lifecycle.js';
 import { nextGenerationName, type PollState, PollStateSchema, PollStatus } from '../../lambdas/poll-session/poll-state.js';
 import { CxoneContractViolationError, CxoneSessionNotFoundError, CxoneUnavailableError } from '../../lambdas/shared/errors.js';
 
@@ -48,16 +49,21 @@ function recordingParking(refuse = false) {
 /** A bus that records entries and fails the entries a rule picks. */
 function recordingBus(failWhen: (entry: EnvelopeEntry, call: number) => boolean = () => false) {
   const published: EnvelopeEntry[] = [];
+  const lifecycle: EnvelopeEntry[] = [];
   let calls = 0;
   const putEvents: PutEventsPort = async (entries) => {
     calls += 1;
     return entries.map((entry): PutEventsEntryResult => {
+      if (isLifecycleDetailType(entry.DetailType)) {
+        lifecycle.push(entry);
+        return {};
+      }
       if (failWhen(entry, calls)) return { errorCode: 'ThrottlingException', errorMessage: 'Rate exceeded' };
       published.push(entry);
       return {};
     });
   };
-  return { published, putEvents, calls: () => calls };
+  return { published, lifecycle, putEvents, calls: () => calls };
 }
 
 function deps(cxone: PollDependencies['cxone'], putEvents: PutEventsPort, overrides: Partial<PollDependencies> = {}): PollDependencies {

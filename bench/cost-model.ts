@@ -1,0 +1,116 @@
+import { PRICES, type Prices } from './prices.js';
+
+/** What one agent-hour consumes: the counts the dollars are computed from. */
+export interface AgentHourUsage {
+  /** get-next-event polls (= poller invocations = loop iterations). */
+  polls: number;
+  /** Billed state transitions per poll, hand-overs included. */
+  transitionsPerPoll: number;
+  /** Billed Lambda duration: the long poll holds an invocation nearly all the time. */
+  lambdaSeconds: number;
+  /** Configured poller memory. */
+  memoryGb: number;
+  /** Events put on the bus. */
+  events: number;
+  /** 64 KB chunks per event (1 for every CXone event seen so far). */
+  chunksPerEvent: number;
+  /** GetSecretValue calls (the poller re-reads the shared token about every 40 minutes). */
+  secretsManagerCalls: number;
+  /** CloudWatch Logs bytes per poll (the EMF metrics line and Lambda's platform records). */
+  logBytesPerPoll: number;
+  /** X-Ray traces: one per execution (one per login, one per hand-over generation). */
+  traces: number;
+}
+
+export type Architecture = 'arm64' | 'x86_64';
+
+/** Dollars per agent-hour, split as the issue asks. */
+export interface CostBreakdown {
+  stepFunctions: number;
+  lambda: number;
+  eventBridge: number;
+  /** Secrets Manager, CloudWatch Logs, X-Ray (SQS only sees traffic on failures). */
+  rest: number;
+  total: number;
+}
+
+/** The arithmetic, as printed in the results JSON and the README. */
+export const COST_FORMULA = [
+  'stepFunctions = polls × transitionsPerPoll × $/transition',
+  'lambda = lambdaSeconds × memoryGb × $/GB-s(architecture) + polls × $/request',
+  'eventBridge = events × chunksPerEvent × $/64KB-event',
+  'rest = secretsManagerCalls × $/call + polls × logBytesPerPoll / 1e9 × $/GB ingested + traces × $/trace',
+  'idle floor = memoryGb × 3600 s × arm64 $/GB-s + (3600 / 60) polls × 2 transitions × $/transition',
+].join('; ');
+
+/** Prices one agent-hour. */
+export function costPerAgentHour(usage: AgentHourUsage, architecture: Architecture = 'arm64', prices: Prices = PRICES): CostBreakdown {
+  const perGbSecond = architecture === 'arm64' ? prices.lambda.perGbSecondArm64 : prices.lambda.perGbSecondX86;
+  const stepFunctions = usage.polls * usage.transitionsPerPoll * prices.stepFunctions.perStateTransition;
+  const lambda = usage.lambdaSeconds * usage.memoryGb * perGbSecond + usage.polls * prices.lambda.perRequest;
+  const eventBridge = usage.events * usage.chunksPerEvent * prices.eventBridge.perCustomEventChunk;
+  const rest =
+    usage.secretsManagerCalls * prices.secretsManager.perApiCall +
+    ((usage.polls * usage.logBytesPerPoll) / 1e9) * prices.cloudWatch.perLogGbIngested +
+    usage.traces * prices.xRay.perTraceRecorded;
+  return { stepFunctions, lambda, eventBridge, rest, total: stepFunctions + lambda + eventBridge + rest };
+}
+
+/**
+ * This design's floor for an idle agent: a 128 MB arm64 invocation held for the whole hour, and
+ * the two transitions (Task, Choice) of each 60-second poll. Nothing else.
+ */
+export function idleFloorPerAgentHour(memoryGb: number, holdSeconds = 60, prices: Prices = PRICES): number {
+  return memoryGb * 3600 * prices.lambda.perGbSecondArm64 + (3600 / holdSeconds) * 2 * prices.stepFunctions.perStateTransition;
+}
+
+/** Counts measured on the twin, and the model's own constants, that set an agent-hour's usage. */
+export interface MeasuredCounts {
+  memoryGb: number;
+  /** Production hold per poll (the twin may use a shorter one). */
+  holdSeconds: number;
+  /** Transitions per poll on the twin in steady state (no hand-over, no session end in the window). */
+  transitionsPerPoll: number;
+  /** Polls per execution before a hand-over, which costs 2 more transitions (HandOver, HandedOver). */
+  handOverAfterPolls: number;
+  /** Lambda wall time per idle poll beyond the hold (cold path excluded), in seconds. */
+  idleOverheadSeconds: number;
+  /** Polls that returned events, per event (batching: several events per poll). */
+  eventPollsPerEvent: number;
+  /** 304 polls per busy agent-hour at the production hold. */
+  busyNoEventPollsPerHour: number;
+  chunksPerEvent: number;
+  /** Shared-token reads per execution environment per hour (see lambdas/cxone/auth.ts). */
+  secretsManagerCallsPerHour: number;
+  logBytesPerPoll: number;
+  /** Logins per agent-hour (one execution, so one trace, each). */
+  loginsPerHour: number;
+}
+
+/** Usage of one agent-hour with `eventsPerHour` events (0 = idle). */
+export function agentHourUsage(counts: MeasuredCounts, eventsPerHour: number): AgentHourUsage {
+  const idlePolls = 3600 / (counts.holdSeconds + counts.idleOverheadSeconds);
+  const polls = eventsPerHour === 0 ? idlePolls : eventsPerHour * counts.eventPollsPerEvent + Math.min(idlePolls, counts.busyNoEventPollsPerHour);
+  return {
+    polls,
+    transitionsPerPoll: counts.transitionsPerPoll + 2 / counts.handOverAfterPolls,
+    // Each poll ends only to start the next: an invocation is held the whole hour, idle or busy.
+    lambdaSeconds: 3600,
+    memoryGb: counts.memoryGb,
+    events: eventsPerHour,
+    chunksPerEvent: counts.chunksPerEvent,
+    secretsManagerCalls: counts.secretsManagerCallsPerHour,
+    logBytesPerPoll: counts.logBytesPerPoll,
+    traces: counts.loginsPerHour + polls / counts.handOverAfterPolls,
+  };
+}
+
+/** The naive design: Task, Pass and two Choices per poll (4 transitions), on x86. */
+export function naiveUsage(usage: AgentHourUsage, handOverAfterPolls: number): AgentHourUsage {
+  return { ...usage, transitionsPerPoll: 4 + 2 / handOverAfterPolls };
+}
+
+/** Idle cost's distance from the floor, as a fraction (0.05 = 5 % above). */
+export function distanceFromFloor(idleTotal: number, floor: number): number {
+  return idleTotal / floor - 1;
+}

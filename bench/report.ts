@@ -1,0 +1,305 @@
+import {
+  type AgentHourUsage,
+  agentHourUsage,
+  COST_FORMULA,
+  type CostBreakdown,
+  costPerAgentHour,
+  distanceFromFloor,
+  idleFloorPerAgentHour,
+  type MeasuredCounts,
+  naiveUsage,
+} from './cost-model.js';
+import type { ScenarioCalibration } from './calibrate.js';
+import type { MachineInfo } from './machine.js';
+import { PRICES } from './prices.js';
+import type { PhaseResult } from './session-load.js';
+
+/** The busy agent of the issue: 300 events an hour. */
+export const BUSY_EVENTS_PER_HOUR = 300;
+/** Production hold per poll (pollTimeoutSeconds default). */
+export const PRODUCTION_HOLD_SECONDS = 60;
+/** EMF metrics line of one invocation (439 bytes measured) plus Lambda's JSON platform start and report records (estimated). */
+export const LOG_BYTES_PER_POLL = 1_100;
+/** Shared-token reads per execution environment per hour: one per token generation, about every 40 minutes. */
+export const SHARED_TOKEN_READS_PER_HOUR = 1.5;
+/** One login (one execution, one X-Ray trace) per 8-hour shift. */
+export const LOGINS_PER_HOUR = 1 / 8;
+
+/** One session count: the state machine and the bare loop, measured in the same process. */
+export interface SizeResult {
+  sessions: number;
+  orchestrated: PhaseResult;
+  bare: PhaseResult;
+  /** Peak RSS of the whole worker process (simulator, twin, both phases). */
+  maxRssMb: number;
+}
+
+export interface BenchInput {
+  mode: 'quick' | 'full';
+  machine: MachineInfo;
+  calibration: ScenarioCalibration;
+  busyTimeScale: number;
+  idle: { orchestrated: PhaseResult; bare: PhaseResult; maxRssMb: number };
+  sizes: SizeResult[];
+  handOverAfterPolls: number;
+  memoryGb: number;
+  durationSeconds: number;
+}
+
+/** Figures of one size, as the table shows them. */
+export interface SizeFigures {
+  sessions: number;
+  timeScale: number;
+  eventsPerAgentHour: number;
+  latencySamples: number;
+  orchestratedMs: Record<string, number | null>;
+  bareMs: Record<string, number | null>;
+  /** Orchestrated minus bare, and their ratio, at p50. */
+  overheadP50Ms: number | null;
+  ratioP50: number | null;
+  transitionsPerPoll: number | null;
+  transitionsPerEvent: number | null;
+  putEventsPerEvent: number | null;
+  gbSecondsPerAgentHour: number;
+  tokenRequestsPerAgentHour: number;
+  cpuMsPerSessionSecond: number;
+  cpuUtilisation: number;
+  peakRssMb: number;
+  rssGrowthPerSessionKb: number;
+  unmatchedEvents: number;
+}
+
+export interface Target {
+  name: string;
+  target: string;
+  value: string;
+  met: boolean;
+  note?: string;
+}
+
+export interface CostFigures {
+  counts: MeasuredCounts;
+  idle: { usage: AgentHourUsage; design: CostBreakdown; naive: CostBreakdown };
+  busy: { usage: AgentHourUsage; design: CostBreakdown; naive: CostBreakdown };
+  idleFloor: number;
+  idleDistanceFromFloor: number;
+}
+
+export interface BenchResults {
+  generatedAt: string;
+  mode: 'quick' | 'full';
+  durationSeconds: number;
+  machine: BenchInput['machine'];
+  mapping: {
+    busyEventsPerAgentHour: number;
+    scenarioEventsPerSimulatedHour: number;
+    busyTimeScale: number;
+    explanation: string;
+  };
+  sizes: SizeFigures[];
+  idle: { sessions: number; pollTimeoutSeconds: number; overheadMsPerPoll: number; transitionsPerPoll: number | null; cpuMsPerPoll: number | null; bareCpuMsPerPoll: number | null };
+  cost: CostFigures & { formula: string; prices: typeof PRICES; assumptions: string[] };
+  targets: Target[];
+  raw: { idle: BenchInput['idle']; sizes: SizeResult[]; calibration: ScenarioCalibration };
+}
+
+const hours = (phase: PhaseResult) => (phase.sessions * phase.windowSeconds) / 3600;
+const per = (value: number, over: number) => (over > 0 ? value / over : null);
+const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
+const roundOrNull = (value: number | null, digits: number) => (value === null ? null : round(value, digits));
+
+/** Table figures of one size. */
+export function sizeFigures(size: SizeResult): SizeFigures {
+  const { orchestrated: o, bare: b } = size;
+  const p50o = o.latencyMs.p50 ?? null;
+  const p50b = b.latencyMs.p50 ?? null;
+  return {
+    sessions: size.sessions,
+    timeScale: o.timeScale,
+    eventsPerAgentHour: Math.round(o.eventsEmitted / hours(o)),
+    latencySamples: o.latencySamples,
+    orchestratedMs: o.latencyMs,
+    bareMs: b.latencyMs,
+    overheadP50Ms: p50o !== null && p50b !== null ? round(p50o - p50b, 1) : null,
+    ratioP50: p50o !== null && p50b ? round(p50o / p50b, 2) : null,
+    transitionsPerPoll: roundOrNull(per(o.stateTransitions, o.polls), 3),
+    transitionsPerEvent: roundOrNull(per(o.stateTransitions, o.eventsOnBus), 3),
+    putEventsPerEvent: roundOrNull(per(o.putEventsCalls, o.eventsOnBus), 3),
+    // Billed wall time over the window's session-seconds: how much of the hour an invocation is held.
+    gbSecondsPerAgentHour: round(Math.min(1, o.billedMs / (o.sessions * o.windowSeconds * 1000)) * 3600 * 0.125, 1),
+    tokenRequestsPerAgentHour: round(o.tokenRequests / hours(o), 3),
+    cpuMsPerSessionSecond: o.cpu.msPerSessionSecond,
+    cpuUtilisation: o.cpu.utilisation,
+    peakRssMb: o.memory.peakRssMb,
+    rssGrowthPerSessionKb: o.memory.peakGrowthPerSessionKb,
+    unmatchedEvents: o.unmatchedEvents + b.unmatchedEvents,
+  };
+}
+
+/** The counts the cost model needs, from the idle run and the largest busy run. */
+export function measuredCounts(input: BenchInput): MeasuredCounts {
+  const idle = input.idle.orchestrated;
+  const largest = [...input.sizes].sort((a, b) => b.sessions - a.sessions)[0];
+  if (!largest) throw new Error('no busy run to take counts from');
+  const busy = largest.orchestrated;
+  const eventPolls = busy.pollsByOutcome.EVENTS ?? 0;
+  return {
+    memoryGb: input.memoryGb,
+    holdSeconds: PRODUCTION_HOLD_SECONDS,
+    transitionsPerPoll: per(busy.stateTransitions, busy.polls) ?? 2,
+    handOverAfterPolls: input.handOverAfterPolls,
+    idleOverheadSeconds: Math.max(0, (per(idle.billedMs, idle.polls) ?? 0) / 1000 - idle.pollTimeoutSeconds),
+    eventPollsPerEvent: per(eventPolls, busy.eventsOnBus) ?? 1,
+    busyNoEventPollsPerHour: (busy.pollsByOutcome.NO_EVENTS ?? 0) / hours(busy),
+    chunksPerEvent: busy.chunksPerEvent,
+    secretsManagerCallsPerHour: SHARED_TOKEN_READS_PER_HOUR,
+    logBytesPerPoll: LOG_BYTES_PER_POLL,
+    loginsPerHour: LOGINS_PER_HOUR,
+  };
+}
+
+/** Dollars per agent-hour for an idle and a busy agent, this design and the naive one. */
+export function costFigures(counts: MeasuredCounts): CostFigures {
+  const idleUsage = agentHourUsage(counts, 0);
+  const busyUsage = agentHourUsage(counts, BUSY_EVENTS_PER_HOUR);
+  const idleDesign = costPerAgentHour(idleUsage, 'arm64');
+  const idleFloor = idleFloorPerAgentHour(counts.memoryGb, counts.holdSeconds);
+  return {
+    counts,
+    idle: { usage: idleUsage, design: idleDesign, naive: costPerAgentHour(naiveUsage(idleUsage, counts.handOverAfterPolls), 'x86_64') },
+    busy: { usage: busyUsage, design: costPerAgentHour(busyUsage, 'arm64'), naive: costPerAgentHour(naiveUsage(busyUsage, counts.handOverAfterPolls), 'x86_64') },
+    idleFloor,
+    idleDistanceFromFloor: distanceFromFloor(idleDesign.total, idleFloor),
+  };
+}
+
+/** The issue's targets, reported (never asserted). */
+export function evaluateTargets(sizes: SizeFigures[], cost: CostFigures): Target[] {
+  const targets: Target[] = [];
+  const thousand = sizes.find((size) => size.sessions === 1_000);
+  const p99 = thousand?.orchestratedMs.p99 ?? null;
+  targets.push({
+    name: 'p99 latency at 1,000 sessions',
+    target: '< 250 ms',
+    value: thousand ? `${p99 ?? '-'} ms` : 'not run (quick mode)',
+    met: p99 !== null && p99 < 250,
+  });
+  const overheads = sizes.map((size) => size.overheadP50Ms).filter((value) => value !== null);
+  const worst = overheads.length ? Math.max(...overheads) : null;
+  targets.push({
+    name: 'orchestration overhead at p50 (worst size)',
+    target: '< 10 ms',
+    value: worst === null ? '-' : `${worst} ms`,
+    met: worst !== null && worst < 10,
+  });
+  const perPoll = sizes.map((size) => size.transitionsPerPoll).filter((value) => value !== null);
+  const maxPerPoll = perPoll.length ? Math.max(...perPoll) : null;
+  targets.push({
+    name: 'billed transitions per poll',
+    target: '≤ 2',
+    value: maxPerPoll === null ? '-' : `${maxPerPoll} measured; ${round(cost.busy.usage.transitionsPerPoll, 4)} with hand-overs`,
+    met: maxPerPoll !== null && maxPerPoll <= 2,
+    note: `a hand-over every ${cost.counts.handOverAfterPolls} polls adds 2 transitions (HandOverToNextExecution, HandedOver), and each session ends with one Succeed`,
+  });
+  targets.push({
+    name: 'idle cost vs floor',
+    target: 'within 10 %',
+    value: `$${cost.idle.design.total.toFixed(6)} vs $${cost.idleFloor.toFixed(6)} (+${(cost.idleDistanceFromFloor * 100).toFixed(2)} %)`,
+    met: cost.idleDistanceFromFloor <= 0.1,
+  });
+  return targets;
+}
+
+/** Assembles everything the JSON file holds. */
+export function buildResults(input: BenchInput): BenchResults {
+  const sizes = input.sizes.map(sizeFigures);
+  const counts = measuredCounts(input);
+  const cost = costFigures(counts);
+  const idle = input.idle.orchestrated;
+  return {
+    generatedAt: new Date().toISOString(),
+    mode: input.mode,
+    durationSeconds: Math.round(input.durationSeconds),
+    machine: input.machine,
+    mapping: {
+      busyEventsPerAgentHour: BUSY_EVENTS_PER_HOUR,
+      scenarioEventsPerSimulatedHour: input.calibration.eventsPerSimulatedHour,
+      busyTimeScale: input.busyTimeScale,
+      explanation:
+        `The scenario engine's default shift (calls, digital contacts, work items, voicemails, breaks; mean idle 90 s) emits ` +
+        `${input.calibration.eventsPerSimulatedHour} events per simulated agent-hour. Played at time scale ${input.busyTimeScale} ` +
+        `(= ${BUSY_EVENTS_PER_HOUR} / ${input.calibration.eventsPerSimulatedHour}), one real hour of an agent carries ${BUSY_EVENTS_PER_HOUR} events with the same mix: ` +
+        `the busy agent. Polls, holds and Lambda time run in real time, so an agent-hour is a real hour. Runs under 100 sessions play 10x faster ` +
+        `(3,000 events per agent-hour) so that they yield enough latency samples; the per-event counts of the cost model come from the largest run.`,
+    },
+    sizes,
+    idle: {
+      sessions: idle.sessions,
+      pollTimeoutSeconds: idle.pollTimeoutSeconds,
+      overheadMsPerPoll: round(counts.idleOverheadSeconds * 1000, 1),
+      transitionsPerPoll: roundOrNull(per(idle.stateTransitions, idle.polls), 3),
+      cpuMsPerPoll: idle.cpu.msPerPoll,
+      bareCpuMsPerPoll: input.idle.bare.cpu.msPerPoll,
+    },
+    cost: {
+      ...cost,
+      formula: COST_FORMULA,
+      prices: PRICES,
+      assumptions: [
+        `Idle agent: polls per hour = 3600 / (${PRODUCTION_HOLD_SECONDS} s hold + measured per-poll overhead of a 304 on the twin).`,
+        `Busy agent: polls per hour = ${BUSY_EVENTS_PER_HOUR} events × measured polls-with-events per event + measured 304 polls per agent-hour (at most the idle rate).`,
+        'Lambda duration = the whole hour (lambdaSeconds 3600): each poll ends only to start the next, so one invocation is always held; the twin measures the held share per size.',
+        `Transitions per poll = measured steady-state value + 2 / handOverAfterPolls (${input.handOverAfterPolls}) for the hand-over to the next generation.`,
+        `Secrets Manager: ${SHARED_TOKEN_READS_PER_HOUR} GetSecretValue per agent-hour (each session's execution environment re-reads the shared token once per token generation, about every 40 minutes); CXone token requests are free and tenant-wide (about 1.5 an hour per tenant).`,
+        `CloudWatch Logs: ${LOG_BYTES_PER_POLL} bytes per invocation (the 439-byte EMF metrics line and Lambda's JSON platform start/report records); the state machine logs ERROR only.`,
+        `X-Ray: one trace per execution (${LOGINS_PER_HOUR} logins per agent-hour plus one per hand-over); SQS: the dead-letter queue sees requests only on failures (0 here).`,
+        'Not per agent: per-tenant fixed costs (two secrets $0.80/month, custom metrics and alarms, the token refresher every 5 minutes).',
+        'Naive design: Task, Pass and two Choices per poll (4 transitions), x86 Lambda; the same polls, memory, events and the rest.',
+      ],
+    },
+    targets: evaluateTargets(sizes, cost),
+    raw: { idle: input.idle, sizes: input.sizes, calibration: input.calibration },
+  };
+}
+
+const dollars = (value: number) => `$${value.toFixed(6)}`;
+const ms = (value: number | null | undefined) => (value === null || value === undefined ? '-' : String(value));
+
+/** The results as Markdown tables (printed, and pasted into the README). */
+export function renderMarkdown(results: BenchResults): string {
+  const lines: string[] = [];
+  lines.push(
+    '| sessions | events / agent-hour | latency p50 / p95 / p99 (ms), state machine | bare loop p50 / p95 / p99 (ms) | overhead p50 | transitions / poll | transitions / event | PutEvents / event | GB-s / agent-hour | token requests / agent-hour | CPU ms / session-s | peak RSS (MB), growth / session |',
+    '| ---: | ---: | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+  );
+  for (const size of results.sizes) {
+    const o = size.orchestratedMs;
+    const b = size.bareMs;
+    lines.push(
+      `| ${size.sessions.toLocaleString('en-US')} | ${size.eventsPerAgentHour.toLocaleString('en-US')} | ${ms(o.p50)} / ${ms(o.p95)} / ${ms(o.p99)} (n = ${size.latencySamples}) | ${ms(b.p50)} / ${ms(b.p95)} / ${ms(b.p99)} | ` +
+        `${size.overheadP50Ms === null ? '-' : `${size.overheadP50Ms >= 0 ? '+' : ''}${size.overheadP50Ms} ms (×${size.ratioP50})`} | ${ms(size.transitionsPerPoll)} | ${ms(size.transitionsPerEvent)} | ${ms(size.putEventsPerEvent)} | ` +
+        `${size.gbSecondsPerAgentHour} | ${size.tokenRequestsPerAgentHour} | ${size.cpuMsPerSessionSecond} | ${size.peakRssMb}, ${size.rssGrowthPerSessionKb} KB |`,
+    );
+  }
+  const { idle, busy, idleFloor } = results.cost;
+  const naivePerPoll = naiveUsage(idle.usage, results.cost.counts.handOverAfterPolls).transitionsPerPoll;
+  const usageCell = (usage: AgentHourUsage, perPoll: number) => `${round(usage.polls, 1)}, ${round(usage.polls * perPoll, 1)}`;
+  lines.push(
+    '',
+    '| cost per agent-hour (USD) | idle | busy (300 events) | naive idle | naive busy |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    `| Step Functions | ${dollars(idle.design.stepFunctions)} | ${dollars(busy.design.stepFunctions)} | ${dollars(idle.naive.stepFunctions)} | ${dollars(busy.naive.stepFunctions)} |`,
+    `| Lambda | ${dollars(idle.design.lambda)} | ${dollars(busy.design.lambda)} | ${dollars(idle.naive.lambda)} | ${dollars(busy.naive.lambda)} |`,
+    `| EventBridge | ${dollars(idle.design.eventBridge)} | ${dollars(busy.design.eventBridge)} | ${dollars(idle.naive.eventBridge)} | ${dollars(busy.naive.eventBridge)} |`,
+    `| the rest (Secrets Manager, CloudWatch Logs, X-Ray) | ${dollars(idle.design.rest)} | ${dollars(busy.design.rest)} | ${dollars(idle.naive.rest)} | ${dollars(busy.naive.rest)} |`,
+    `| **total** | **${dollars(idle.design.total)}** | **${dollars(busy.design.total)}** | ${dollars(idle.naive.total)} | ${dollars(busy.naive.total)} |`,
+    `| polls, transitions | ${usageCell(idle.usage, idle.usage.transitionsPerPoll)} | ${usageCell(busy.usage, busy.usage.transitionsPerPoll)} | ${usageCell(idle.usage, naivePerPoll)} | ${usageCell(busy.usage, naivePerPoll)} |`,
+    '',
+    `Idle floor (128 MB arm64 held for the hour + 2 transitions per 60-second poll): ${dollars(idleFloor)}; idle cost is ${(results.cost.idleDistanceFromFloor * 100).toFixed(2)} % above it.`,
+    '',
+    '| target | wanted | measured | met |',
+    '| --- | --- | --- | --- |',
+    ...results.targets.map((target) => `| ${target.name} | ${target.target} | ${target.value} | ${target.met ? 'yes' : '**no**'} |`),
+  );
+  return lines.join('\n');
+}

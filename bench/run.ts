@@ -1,0 +1,168 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: latency, orchestration overhead, billed counts, cost per agent-hour, CPU and
+ * memory of the bridge on the local twin, for 1, 10, 100 and 1,000 concurrent sessions. Each load
+ * profile runs in its own child process (bench/profile-worker.ts); this process only plans,
+ * reports progress, and writes bench/results/bench-<mode>.json, .md and .svg.
+ */
+import { fork } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { calibrateScenario } from './calibrate.js';
+import { renderChart } from './chart.js';
+import { machineInfo } from './machine.js';
+import type { WorkerMessage } from './profile-worker.js';
+import { BUSY_EVENTS_PER_HOUR, type BenchInput, buildResults, renderMarkdown, type SizeResult } from './report.js';
+import type { LoadProfile, PhaseResult, PollerSettings } from './session-load.js';
+
+const USAGE = `usage: npm run bench -- [--quick] [--sizes 1,10,100,1000] [--cpu-prof DIR]
+
+  --quick          1, 10 and 100 sessions with short windows (under 2 minutes)
+  --sizes LIST     session counts to run (default 1,10,100,1000; --quick: 1,10,100)
+  --cpu-prof DIR   write a V8 CPU profile of every worker into DIR (node --cpu-prof)`;
+
+interface Plan {
+  mode: 'quick' | 'full';
+  sizes: number[];
+  /** Measured seconds per mode, by session count. */
+  windowSeconds: (sessions: number) => number;
+  warmupSeconds: number;
+  idle: { sessions: number; pollTimeoutSeconds: number; windowSeconds: number };
+  calibrationSeconds: number;
+}
+
+const PLANS: Record<'quick' | 'full', Plan> = {
+  quick: { mode: 'quick', sizes: [1, 10, 100], windowSeconds: () => 8, warmupSeconds: 4, idle: { sessions: 10, pollTimeoutSeconds: 2, windowSeconds: 6 }, calibrationSeconds: 2 },
+  full: {
+    mode: 'full',
+    sizes: [1, 10, 100, 1_000],
+    windowSeconds: (sessions) => (sessions === 10 ? 45 : 60),
+    warmupSeconds: 15,
+    idle: { sessions: 100, pollTimeoutSeconds: 2, windowSeconds: 20 },
+    calibrationSeconds: 3,
+  },
+};
+/** Under this many sessions the agents play 10x faster, for enough latency samples. */
+const SMALL_RUN_SESSIONS = 100;
+const SMALL_RUN_SPEED_UP = 10;
+/** No worker may run longer than this; it is killed and the benchmark fails. */
+const WORKER_TIMEOUT_MS = 10 * 60_000;
+
+const here = dirname(fileURLToPath(import.meta.url));
+const started = performance.now();
+const say = (line: string) => console.log(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)}s] ${line}`);
+
+const { values } = (() => {
+  try {
+    return parseArgs({ options: { quick: { type: 'boolean' }, sizes: { type: 'string' }, 'cpu-prof': { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  } catch (error) {
+    console.error(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+    process.exit(2);
+  }
+})();
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const plan = PLANS[values.quick ? 'quick' : 'full'];
+const sizes = values.sizes ? values.sizes.split(',').map(Number) : plan.sizes;
+if (sizes.some((size) => !Number.isInteger(size) || size < 1 || size > 2_000)) {
+  console.error(`--sizes takes whole numbers from 1 to 2000\n\n${USAGE}`);
+  process.exit(2);
+}
+
+const machine = machineInfo();
+say(`cxone-eventbridge bench (${plan.mode}): ${machine.nproc} × ${machine.cpuModel}, ${machine.memoryGb} GB, Node ${machine.node}`);
+say('calibrating the scenario: events per simulated agent-hour');
+const calibration = await calibrateScenario(200, plan.calibrationSeconds);
+const busyTimeScale = Math.round((BUSY_EVENTS_PER_HOUR / calibration.eventsPerSimulatedHour) * 100) / 100;
+say(`scenario emits ${calibration.eventsPerSimulatedHour} events per simulated agent-hour → time scale ${busyTimeScale} for ${BUSY_EVENTS_PER_HOUR} events per agent-hour`);
+
+say(`idle: ${plan.idle.sessions} sessions, ${plan.idle.pollTimeoutSeconds} s hold, ${plan.idle.windowSeconds} s per mode`);
+const idle = await runWorker({
+  sessions: plan.idle.sessions,
+  timeScale: busyTimeScale,
+  pollTimeoutSeconds: plan.idle.pollTimeoutSeconds,
+  windowSeconds: plan.idle.windowSeconds,
+  activity: 'idle',
+  modes: ['orchestrated', 'bare'],
+});
+
+const sizeResults: SizeResult[] = [];
+for (const sessions of sizes) {
+  const timeScale = sessions < SMALL_RUN_SESSIONS ? Math.round(busyTimeScale * SMALL_RUN_SPEED_UP * 100) / 100 : busyTimeScale;
+  say(`busy: ${sessions} sessions, time scale ${timeScale}, 60 s hold, ${plan.windowSeconds(sessions)} s per mode`);
+  const { phases, maxRssMb } = await runWorker({
+    sessions,
+    timeScale,
+    pollTimeoutSeconds: 60,
+    windowSeconds: plan.windowSeconds(sessions),
+    warmupSeconds: plan.warmupSeconds,
+    activity: 'busy',
+    modes: ['orchestrated', 'bare'],
+  });
+  const [orchestrated, bare] = phasesOf(phases);
+  sizeResults.push({ sessions, orchestrated, bare, maxRssMb });
+  say(`→ ${sessions} sessions: p50/p95/p99 ${orchestrated.latencyMs.p50}/${orchestrated.latencyMs.p95}/${orchestrated.latencyMs.p99} ms (bare ${bare.latencyMs.p50}/${bare.latencyMs.p95}/${bare.latencyMs.p99} ms)`);
+}
+
+const [idleOrchestrated, idleBare] = phasesOf(idle.phases);
+const input: BenchInput = {
+  mode: plan.mode,
+  machine,
+  calibration,
+  busyTimeScale,
+  idle: { orchestrated: idleOrchestrated, bare: idleBare, maxRssMb: idle.maxRssMb },
+  sizes: sizeResults,
+  // Taken from the synthesized stack, as deployed: 128 MB, a hand-over every 2,000 polls by default.
+  handOverAfterPolls: idle.poller.handOverAfterPolls,
+  memoryGb: idle.poller.memoryMb / 1024,
+  durationSeconds: (performance.now() - started) / 1000,
+};
+const results = buildResults(input);
+const markdown = renderMarkdown(results);
+const outDir = join(here, 'results');
+mkdirSync(outDir, { recursive: true });
+const base = join(outDir, `bench-${plan.mode}`);
+writeFileSync(`${base}.json`, `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(`${base}.md`, `${markdown}\n`);
+writeFileSync(`${base}.svg`, renderChart(results));
+console.log(`\n${markdown}\n`);
+say(`wrote ${base}.json, .md and .svg`);
+
+/** Runs one profile in a child process; resolves with its phases, rejects on error or timeout. */
+function runWorker(profile: LoadProfile): Promise<{ phases: PhaseResult[]; poller: PollerSettings; maxRssMb: number }> {
+  const cpuProf = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : [];
+  const child = fork(join(here, 'profile-worker.ts'), [JSON.stringify(profile)], {
+    execArgv: [...process.execArgv, ...cpuProf],
+    // The poller's INFO logs and EMF lines would drown the progress; the twin counts what matters.
+    env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN', POWERTOOLS_METRICS_DISABLED: 'true' },
+  });
+  return new Promise((resolve, reject) => {
+    let result: { phases: PhaseResult[]; poller: PollerSettings; maxRssMb: number } | undefined;
+    let failure: string | undefined;
+    const timer = setTimeout(() => {
+      failure = `worker for ${profile.sessions} sessions took over ${WORKER_TIMEOUT_MS / 60_000} minutes`;
+      child.kill('SIGKILL');
+    }, WORKER_TIMEOUT_MS);
+    child.on('message', (message: WorkerMessage) => {
+      if (message.kind === 'progress') say(`  ${message.line}`);
+      else if (message.kind === 'result') result = { phases: message.phases, poller: message.poller, maxRssMb: message.maxRssMb };
+      else failure = message.message;
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (result) resolve(result);
+      else reject(new Error(failure ?? `worker exited with code ${code} and no result`));
+    });
+  });
+}
+
+function phasesOf(phases: PhaseResult[]): [PhaseResult, PhaseResult] {
+  const orchestrated = phases.find((phase) => phase.mode === 'orchestrated');
+  const bare = phases.find((phase) => phase.mode === 'bare');
+  if (!orchestrated || !bare) throw new Error('a worker did not report both modes');
+  return [orchestrated, bare];
+}
