@@ -203,7 +203,7 @@ describe('agent discovery', () => {
     const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^DiscoveryRole') }] } });
     const statements = Object.values(policies).flatMap((policy) => (policy as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement);
     const states = statements.filter((statement) => [statement.Action].flat().some((action) => action.startsWith('states:')));
-    expect(states.map((statement) => [statement.Action].flat()).flat().sort()).toEqual(['states:ListExecutions', 'states:StartExecution']);
+    expect(states.flatMap((statement) => [statement.Action].flat()).sort()).toEqual(['states:ListExecutions', 'states:StartExecution']);
     for (const statement of states) expect(statement.Resource).toEqual({ Ref: expect.stringMatching(/^SessionsStateMachine/) });
   });
 

@@ -34,7 +34,12 @@ function fakes(delta: AgentStatesDelta, running: string[] = []) {
         },
       },
       executions,
-      cursor: { load: async () => undefined, save: async (value: string) => void (cursor = value) },
+      cursor: {
+        load: async () => undefined,
+        save: async (value: string) => {
+          cursor = value;
+        },
+      },
       filter,
     }),
   };
