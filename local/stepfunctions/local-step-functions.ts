@@ -112,18 +112,7 @@ export class LocalStepFunctions {
       'AWSStepFunctions.DescribeExecution': (request) => {
         const execution = this.executions.get(String(request.executionArn));
         if (!execution) throw new AwsApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${request.executionArn}'`);
-        return {
-          executionArn: execution.executionArn,
-          stateMachineArn: execution.stateMachineArn,
-          name: execution.name,
-          status: execution.status,
-          startDate: execution.startDate.getTime() / 1000,
-          stopDate: execution.stopDate ? execution.stopDate.getTime() / 1000 : undefined,
-          input: execution.input,
-          output: execution.output,
-          error: execution.error,
-          cause: execution.cause,
-        };
+        return { ...executionListItem(execution), input: execution.input, output: execution.output, error: execution.error, cause: execution.cause };
       },
       'AWSStepFunctions.ListExecutions': (request) => {
         const matching = [...this.executions.values()].filter(
@@ -135,14 +124,7 @@ export class LocalStepFunctions {
         const size = Math.min(Number(request.maxResults ?? 100) || 100, 1000);
         const page = matching.slice(offset, offset + size);
         return {
-          executions: page.map((execution) => ({
-            executionArn: execution.executionArn,
-            stateMachineArn: execution.stateMachineArn,
-            name: execution.name,
-            status: execution.status,
-            startDate: execution.startDate.getTime() / 1000,
-            stopDate: execution.stopDate ? execution.stopDate.getTime() / 1000 : undefined,
-          })),
+          executions: page.map(executionListItem),
           nextToken: offset + size < matching.length ? String(offset + size) : undefined,
         };
       },
@@ -179,6 +161,18 @@ export class LocalStepFunctions {
     Object.assign(execution, { status, stopDate: new Date(), ...details });
     for (const listener of this.listeners) listener(execution);
   }
+}
+
+/** An execution as ListExecutions reports it (DescribeExecution adds input, output and error). */
+function executionListItem(execution: LocalExecution) {
+  return {
+    executionArn: execution.executionArn,
+    stateMachineArn: execution.stateMachineArn,
+    name: execution.name,
+    status: execution.status,
+    startDate: execution.startDate.getTime() / 1000,
+    stopDate: execution.stopDate ? execution.stopDate.getTime() / 1000 : undefined,
+  };
 }
 
 function failureOf(error: unknown): [ExecutionStatus, { error?: string; cause?: string }] {
