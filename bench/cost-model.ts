@@ -10,8 +10,10 @@ export interface AgentHourUsage {
   lambdaSeconds: number;
   /** Configured poller memory. */
   memoryGb: number;
-  /** Events put on the bus. */
+  /** CXone events put on the bus. */
   events: number;
+  /** The bridge's lifecycle events (PollingStarted, PollingEnded, idle Heartbeats). */
+  lifecycleEvents: number;
   /** 64 KB chunks per event (1 for every CXone event seen so far). */
   chunksPerEvent: number;
   /** GetSecretValue calls (the poller re-reads the shared token about every 40 minutes). */
@@ -38,7 +40,7 @@ export interface CostBreakdown {
 export const COST_FORMULA = [
   'stepFunctions = polls × transitionsPerPoll × $/transition',
   'lambda = lambdaSeconds × memoryGb × $/GB-s(architecture) + polls × $/request',
-  'eventBridge = events × chunksPerEvent × $/64KB-event',
+  'eventBridge = (events + lifecycleEvents) × chunksPerEvent × $/64KB-event',
   'rest = secretsManagerCalls × $/call + polls × logBytesPerPoll / 1e9 × $/GB ingested + traces × $/trace',
   'idle floor = memoryGb × 3600 s × arm64 $/GB-s + (3600 / 60) polls × 2 transitions × $/transition',
 ].join('; ');
@@ -48,7 +50,7 @@ export function costPerAgentHour(usage: AgentHourUsage, architecture: Architectu
   const perGbSecond = architecture === 'arm64' ? prices.lambda.perGbSecondArm64 : prices.lambda.perGbSecondX86;
   const stepFunctions = usage.polls * usage.transitionsPerPoll * prices.stepFunctions.perStateTransition;
   const lambda = usage.lambdaSeconds * usage.memoryGb * perGbSecond + usage.polls * prices.lambda.perRequest;
-  const eventBridge = usage.events * usage.chunksPerEvent * prices.eventBridge.perCustomEventChunk;
+  const eventBridge = (usage.events + usage.lifecycleEvents) * usage.chunksPerEvent * prices.eventBridge.perCustomEventChunk;
   const rest =
     usage.secretsManagerCalls * prices.secretsManager.perApiCall +
     ((usage.polls * usage.logBytesPerPoll) / 1e9) * prices.cloudWatch.perLogGbIngested +
@@ -83,8 +85,10 @@ export interface MeasuredCounts {
   /** Shared-token reads per execution environment per hour (see lambdas/cxone/auth.ts). */
   secretsManagerCallsPerHour: number;
   logBytesPerPoll: number;
-  /** Logins per agent-hour (one execution, so one trace, each). */
+  /** Logins per agent-hour (one execution, so one trace, and a PollingStarted and a PollingEnded each). */
   loginsPerHour: number;
+  /** An idle session publishes a Heartbeat after this many seconds without events. */
+  heartbeatSeconds: number;
 }
 
 /** Usage of one agent-hour with `eventsPerHour` events (0 = idle). */
@@ -98,6 +102,8 @@ export function agentHourUsage(counts: MeasuredCounts, eventsPerHour: number): A
     lambdaSeconds: 3600,
     memoryGb: counts.memoryGb,
     events: eventsPerHour,
+    // A busy agent is rarely silent for a heartbeat interval; an idle one sends one per interval.
+    lifecycleEvents: 2 * counts.loginsPerHour + (eventsPerHour === 0 ? 3600 / counts.heartbeatSeconds : 0),
     chunksPerEvent: counts.chunksPerEvent,
     secretsManagerCalls: counts.secretsManagerCallsPerHour,
     logBytesPerPoll: counts.logBytesPerPoll,

@@ -1,3 +1,4 @@
+import { isLifecycleDetailType } from '../lambdas/poll-session/lifecycle.js';
 import { canonicalJson } from '../lambdas/publishing/envelope.js';
 import type { EmittedEvent } from '../local/cxone-simulator/index.js';
 import type { AcceptedEvent } from '../local/eventbridge/local-event-bus.js';
@@ -20,13 +21,39 @@ export interface LatencySamples {
   deliveryToBus: number[];
   /** Emitted in the window but not (yet) on the bus when the phase was read. */
   unmatched: number;
+  /** The slowest events, to see where a tail comes from. */
+  slowest: SlowEvent[];
+}
+
+export interface SlowEvent {
+  /** Seconds after the window opened that the simulator emitted it. */
+  emittedAtSeconds: number;
+  agentId: string;
+  type: string;
+  endToEndMs: number;
+  toDeliveryMs: number | null;
+  deliveryToBusMs: number | null;
+}
+
+const SLOWEST_KEPT = 5;
+
+/** Where the bus listener files what it sees during a phase. */
+export interface AcceptedLog {
+  /** CXone events, in acceptance order. */
+  records: AcceptedRecord[];
+  /** The bridge's own lifecycle events (PollingStarted, Heartbeat, …), counted only. */
+  lifecycle: number;
 }
 
 /** Records accepted events without touching their content: matching costs nothing during the run. */
-export function recordAccepted(target: AcceptedRecord[]) {
+export function recordAccepted(log: AcceptedLog) {
   return (accepted: AcceptedEvent): void => {
+    if (isLifecycleDetailType(accepted.event['detail-type'])) {
+      log.lifecycle += 1;
+      return;
+    }
     const detail = accepted.event.detail as AcceptedRecord['detail'];
-    target.push({ agentId: detail.metadata.agentId, detail, acceptedAt: accepted.acceptedAt });
+    log.records.push({ agentId: detail.metadata.agentId, detail, acceptedAt: accepted.acceptedAt });
   };
 }
 
@@ -42,7 +69,7 @@ export function matchLatencies(emitted: readonly EmittedEvent[], accepted: reado
     if (list) list.push(record.acceptedAt);
     else arrivals.set(key, [record.acceptedAt]);
   }
-  const samples: LatencySamples = { endToEnd: [], toDelivery: [], deliveryToBus: [], unmatched: 0 };
+  const samples: LatencySamples = { endToEnd: [], toDelivery: [], deliveryToBus: [], unmatched: 0, slowest: [] };
   for (const event of emitted) {
     if (event.emittedAtPerf < fromPerf || event.emittedAtPerf >= toPerf) continue;
     const at = arrivals.get(`${event.agentId}|${canonicalJson(event.event)}`)?.shift();
@@ -55,6 +82,23 @@ export function matchLatencies(emitted: readonly EmittedEvent[], accepted: reado
       samples.toDelivery.push(event.deliveredAtPerf - event.emittedAtPerf);
       samples.deliveryToBus.push(at - event.deliveredAtPerf);
     }
+    keepSlowest(samples.slowest, {
+      emittedAtSeconds: round((event.emittedAtPerf - fromPerf) / 1000),
+      agentId: event.agentId,
+      type: String((event.event as { Type?: unknown }).Type ?? 'untyped'),
+      endToEndMs: round(at - event.emittedAtPerf),
+      toDeliveryMs: event.deliveredAtPerf === undefined ? null : round(event.deliveredAtPerf - event.emittedAtPerf),
+      deliveryToBusMs: event.deliveredAtPerf === undefined ? null : round(at - event.deliveredAtPerf),
+    });
   }
   return samples;
 }
+
+function keepSlowest(list: SlowEvent[], candidate: SlowEvent): void {
+  if (list.length >= SLOWEST_KEPT && (list[list.length - 1]?.endToEndMs ?? 0) >= candidate.endToEndMs) return;
+  list.push(candidate);
+  list.sort((a, b) => b.endToEndMs - a.endToEndMs);
+  if (list.length > SLOWEST_KEPT) list.pop();
+}
+
+const round = (value: number) => Math.round(value * 10) / 10;

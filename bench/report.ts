@@ -42,6 +42,7 @@ export interface BenchInput {
   idle: { orchestrated: PhaseResult; bare: PhaseResult; maxRssMb: number };
   sizes: SizeResult[];
   handOverAfterPolls: number;
+  heartbeatSeconds: number;
   memoryGb: number;
   durationSeconds: number;
 }
@@ -109,7 +110,7 @@ const round = (value: number, digits: number) => Math.round(value * 10 ** digits
 const roundOrNull = (value: number | null, digits: number) => (value === null ? null : round(value, digits));
 
 /** Table figures of one size. */
-export function sizeFigures(size: SizeResult): SizeFigures {
+export function sizeFigures(size: SizeResult, memoryGb: number): SizeFigures {
   const { orchestrated: o, bare: b } = size;
   const p50o = o.latencyMs.p50 ?? null;
   const p50b = b.latencyMs.p50 ?? null;
@@ -125,8 +126,8 @@ export function sizeFigures(size: SizeResult): SizeFigures {
     transitionsPerPoll: roundOrNull(per(o.stateTransitions, o.polls), 3),
     transitionsPerEvent: roundOrNull(per(o.stateTransitions, o.eventsOnBus), 3),
     putEventsPerEvent: roundOrNull(per(o.putEventsCalls, o.eventsOnBus), 3),
-    // Billed wall time over the window's session-seconds: how much of the hour an invocation is held.
-    gbSecondsPerAgentHour: round(Math.min(1, o.billedMs / (o.sessions * o.windowSeconds * 1000)) * 3600 * 0.125, 1),
+    // The sampled share of the window in which each session had an invocation in flight.
+    gbSecondsPerAgentHour: round(Math.min(1, o.lambdaOccupancy) * 3600 * memoryGb, 1),
     tokenRequestsPerAgentHour: round(o.tokenRequests / hours(o), 3),
     cpuMsPerSessionSecond: o.cpu.msPerSessionSecond,
     cpuUtilisation: o.cpu.utilisation,
@@ -155,6 +156,7 @@ export function measuredCounts(input: BenchInput): MeasuredCounts {
     secretsManagerCallsPerHour: SHARED_TOKEN_READS_PER_HOUR,
     logBytesPerPoll: LOG_BYTES_PER_POLL,
     loginsPerHour: LOGINS_PER_HOUR,
+    heartbeatSeconds: input.heartbeatSeconds,
   };
 }
 
@@ -212,7 +214,7 @@ export function evaluateTargets(sizes: SizeFigures[], cost: CostFigures): Target
 
 /** Assembles everything the JSON file holds. */
 export function buildResults(input: BenchInput): BenchResults {
-  const sizes = input.sizes.map(sizeFigures);
+  const sizes = input.sizes.map((size) => sizeFigures(size, input.memoryGb));
   const counts = measuredCounts(input);
   const cost = costFigures(counts);
   const idle = input.idle.orchestrated;
@@ -252,6 +254,7 @@ export function buildResults(input: BenchInput): BenchResults {
         `Transitions per poll = measured steady-state value + 2 / handOverAfterPolls (${input.handOverAfterPolls}) for the hand-over to the next generation.`,
         `Secrets Manager: ${SHARED_TOKEN_READS_PER_HOUR} GetSecretValue per agent-hour (each session's execution environment re-reads the shared token once per token generation, about every 40 minutes); CXone token requests are free and tenant-wide (about 1.5 an hour per tenant).`,
         `CloudWatch Logs: ${LOG_BYTES_PER_POLL} bytes per invocation (the 439-byte EMF metrics line and Lambda's JSON platform start/report records); the state machine logs ERROR only.`,
+        `Lifecycle events: a PollingStarted and a PollingEnded per login, and for an idle agent one Heartbeat per ${input.heartbeatSeconds} s without events (none for the busy agent).`,
         `X-Ray: one trace per execution (${LOGINS_PER_HOUR} logins per agent-hour plus one per hand-over); SQS: the dead-letter queue sees requests only on failures (0 here).`,
         'Not per agent: per-tenant fixed costs (two secrets $0.80/month, custom metrics and alarms, the token refresher every 5 minutes).',
         'Naive design: Task, Pass and two Choices per poll (4 transitions), x86 Lambda; the same polls, memory, events and the rest.',

@@ -7,7 +7,7 @@
  */
 import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { calibrateScenario } from './calibrate.js';
@@ -21,7 +21,8 @@ const USAGE = `usage: npm run bench -- [--quick] [--sizes 1,10,100,1000] [--cpu-
 
   --quick          1, 10 and 100 sessions with short windows (under 2 minutes)
   --sizes LIST     session counts to run (default 1,10,100,1000; --quick: 1,10,100)
-  --cpu-prof DIR   write a V8 CPU profile of every worker into DIR (node --cpu-prof)`;
+  --cpu-prof DIR   write a V8 CPU profile of every measured window into DIR; summarise it with
+                   npx tsx bench/cpu-profile-summary.ts DIR/<file>.cpuprofile`;
 
 interface Plan {
   mode: 'quick' | 'full';
@@ -34,7 +35,7 @@ interface Plan {
 }
 
 const PLANS: Record<'quick' | 'full', Plan> = {
-  quick: { mode: 'quick', sizes: [1, 10, 100], windowSeconds: () => 8, warmupSeconds: 4, idle: { sessions: 10, pollTimeoutSeconds: 2, windowSeconds: 6 }, calibrationSeconds: 2 },
+  quick: { mode: 'quick', sizes: [1, 10, 100], windowSeconds: () => 6, warmupSeconds: 2, idle: { sessions: 10, pollTimeoutSeconds: 2, windowSeconds: 4 }, calibrationSeconds: 2 },
   full: {
     mode: 'full',
     sizes: [1, 10, 100, 1_000],
@@ -118,6 +119,7 @@ const input: BenchInput = {
   sizes: sizeResults,
   // Taken from the synthesized stack, as deployed: 128 MB, a hand-over every 2,000 polls by default.
   handOverAfterPolls: idle.poller.handOverAfterPolls,
+  heartbeatSeconds: idle.poller.heartbeatSeconds,
   memoryGb: idle.poller.memoryMb / 1024,
   durationSeconds: (performance.now() - started) / 1000,
 };
@@ -134,9 +136,9 @@ say(`wrote ${base}.json, .md and .svg`);
 
 /** Runs one profile in a child process; resolves with its phases, rejects on error or timeout. */
 function runWorker(profile: LoadProfile): Promise<{ phases: PhaseResult[]; poller: PollerSettings; maxRssMb: number }> {
-  const cpuProf = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : [];
-  const child = fork(join(here, 'profile-worker.ts'), [JSON.stringify(profile)], {
-    execArgv: [...process.execArgv, ...cpuProf],
+  const cpuProfileDir = values['cpu-prof'] ? resolve(values['cpu-prof']) : undefined;
+  const child = fork(join(here, 'profile-worker.ts'), [JSON.stringify({ ...profile, cpuProfileDir })], {
+    execArgv: process.execArgv,
     // The poller's INFO logs and EMF lines would drown the progress; the twin counts what matters.
     env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN', POWERTOOLS_METRICS_DISABLED: 'true' },
   });

@@ -1,3 +1,6 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { dirname, join } from 'node:path';
 import { PollerEnvironmentSchema } from '../lambdas/poll-session/environment.js';
 import { createPollHandler } from '../lambdas/poll-session/poll-handler.js';
 import { CxoneAgentApi } from '../lambdas/cxone/agent-api.js';
@@ -7,7 +10,7 @@ import { type CxoneSimulator, startCxoneSimulator } from '../local/cxone-simulat
 import { type LocalTwin, startLocalTwin } from '../local/twin/local-twin.js';
 import { percentiles } from '../local/twin/percentiles.js';
 import { type BareLoopStats, emptyBareLoopStats, runBareLoop } from './bare-loop.js';
-import { type AcceptedRecord, matchLatencies, recordAccepted } from './latency.js';
+import { type AcceptedLog, matchLatencies, recordAccepted, type SlowEvent } from './latency.js';
 
 /** How the bridge is driven: the state machine on the local engine, or the handler in a plain loop. */
 export type LoadMode = 'orchestrated' | 'bare';
@@ -27,6 +30,8 @@ export interface LoadProfile {
   warmupSeconds?: number;
   modes: LoadMode[];
   seed?: number;
+  /** Write a V8 CPU profile of each mode's window (not start-up) into this directory. */
+  cpuProfileDir?: string;
   progress?: (line: string) => void;
 }
 
@@ -44,10 +49,15 @@ export interface PhaseResult {
   toDeliveryMs: Record<string, number | null>;
   deliveryToBusMs: Record<string, number | null>;
   latencySamples: number;
+  /** The window's slowest events, with the CXone and the bridge share of their latency. */
+  slowestEvents: SlowEvent[];
   /** Window events not on the bus when the phase was read (0 unless the bridge fell behind). */
   unmatchedEvents: number;
   eventsEmitted: number;
+  /** CXone events put on the bus in the window. */
   eventsOnBus: number;
+  /** The bridge's lifecycle events on the bus in the window (PollingStarted, Heartbeat, …). */
+  lifecycleEventsOnBus: number;
   polls: number;
   pollsByOutcome: Record<string, number>;
   pollErrors: Record<string, number>;
@@ -56,6 +66,8 @@ export interface PhaseResult {
   /** Transitions per poll over the phase's whole executions, start and SessionEnded included. */
   transitionsPerPollWholeRun: number | null;
   billedMs: number;
+  /** Mean invocations in flight per session over the window (sampled every 200 ms): the share of the hour Lambda bills. */
+  lambdaOccupancy: number;
   coldStarts: number;
   putEventsCalls: number;
   putEventsEntries: number;
@@ -93,13 +105,14 @@ export async function runLoadProfile(profile: LoadProfile): Promise<LoadProfileR
     scenario: { loginSpreadMinutes: 0, shiftMinutes: 100_000, meanIdleSeconds: 90 },
   });
   const twin = await startLocalTwin({ cxoneIssuerUrl: simulator.issuerUrl, credentials: simulator.credentials, config: { pollTimeoutSeconds: profile.pollTimeoutSeconds } });
-  const accepted: { records: AcceptedRecord[] } = { records: [] };
-  twin.bus.onEvent((event) => recordAccepted(accepted.records)(event));
+  const accepted: AcceptedLog = { records: [], lifecycle: 0 };
+  twin.bus.onEvent(recordAccepted(accepted));
   const operator = new CxoneAgentApi(new CxoneAuth({ issuerUrl: simulator.issuerUrl, loadCredentials: async () => simulator.credentials }));
   const phases: PhaseResult[] = [];
   try {
     for (const mode of profile.modes) {
       accepted.records = [];
+      accepted.lifecycle = 0;
       phases.push(await runPhase(profile, mode, simulator, twin, operator, accepted));
     }
   } finally {
@@ -114,6 +127,8 @@ export interface PollerSettings {
   memoryMb: number;
   timeoutSeconds: number;
   handOverAfterPolls: number;
+  /** An idle session publishes a Heartbeat lifecycle event after this long without events. */
+  heartbeatSeconds: number;
 }
 
 export interface LoadProfileResult {
@@ -125,7 +140,12 @@ function pollerSettings(twin: LocalTwin): PollerSettings {
   const poller = twin.stack.functions.find((fn) => fn.path.includes('/SessionPoller/'));
   if (!poller) throw new Error('the stack has no SessionPoller function');
   const environment = PollerEnvironmentSchema.parse(poller.environment);
-  return { memoryMb: poller.memorySize, timeoutSeconds: poller.timeoutSeconds, handOverAfterPolls: environment.HAND_OVER_AFTER_POLLS };
+  return {
+    memoryMb: poller.memorySize,
+    timeoutSeconds: poller.timeoutSeconds,
+    handOverAfterPolls: environment.HAND_OVER_AFTER_POLLS,
+    heartbeatSeconds: environment.HEARTBEAT_SECONDS,
+  };
 }
 
 interface Counters {
@@ -143,6 +163,7 @@ interface Counters {
   secretsManagerCalls: number;
   emitted: number;
   onBus: number;
+  lifecycle: number;
 }
 
 async function runPhase(
@@ -151,7 +172,7 @@ async function runPhase(
   simulator: CxoneSimulator,
   twin: LocalTwin,
   operator: CxoneAgentApi,
-  accepted: { records: AcceptedRecord[] },
+  accepted: AcceptedLog,
 ): Promise<PhaseResult> {
   const label = `[${profile.activity} ${profile.sessions} ${mode}]`;
   const say = (line: string) => profile.progress?.(`${label} ${line}`);
@@ -166,6 +187,7 @@ async function runPhase(
 
   // Log in, let the scenario play, and start pollers side by side but bounded.
   const startupFrom = performance.now();
+  const emittedAtStart = simulator.emittedEvents().length;
   const startupInvocations = twin.lambdaStats.invocations;
   const logins = simulator.agentIds.map((agentId) => ({ agentId, login: simulator.loginAgent(agentId) }));
   if (profile.activity === 'busy') simulator.startScenario();
@@ -191,22 +213,29 @@ async function runPhase(
     );
     if (index % 500 === 0 && index > 0) say(`${index} pollers started`);
   }
-  // Ready once every session's first batch (its login events) was delivered: every poller runs.
-  const ready = await waitFor(firstBatches, READY_TIMEOUT_MS);
-  if (!ready) say(`not every poller had its first batch after ${READY_TIMEOUT_MS / 1000} s; measuring anyway`);
+  // Ready once every session's first batch (its login events) was delivered, so every poller runs,
+  // and the bus has caught up with what was emitted meanwhile: the window starts in steady state.
+  const ready = (await waitFor(firstBatches, READY_TIMEOUT_MS)) && (await waitFor(caughtUp(simulator, emittedAtStart, accepted), READY_TIMEOUT_MS));
+  if (!ready) say(`the pollers had not caught up after ${READY_TIMEOUT_MS / 1000} s; measuring anyway`);
   const startupSeconds = (performance.now() - startupFrom) / 1000;
   const warmup = profile.activity === 'busy' ? Math.max(0, (profile.warmupSeconds ?? 15) - startupSeconds) : 0;
   say(`${profile.sessions} pollers running after ${startupSeconds.toFixed(1)} s; ${warmup > 0 ? `warming up ${warmup.toFixed(0)} s, then ` : ''}measuring ${profile.windowSeconds} s`);
   await sleep(warmup * 1000);
 
   // The window.
-  const counters = () => readCounters(mode, simulator, twin, bareStats, accepted.records.length);
+  const counters = () => readCounters(mode, simulator, twin, bareStats, accepted);
   const phaseInvocations = () => twin.lambdaStats.invocations - startupInvocations;
   const before = counters();
   let peakRss = process.memoryUsage.rss();
+  const lambdaStats = mode === 'orchestrated' ? twin.lambdaStats : bareStats;
+  let inFlightSum = 0;
+  let inFlightSamples = 0;
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
+    inFlightSum += lambdaStats.invocations - sum(lambdaStats.results) - sum(lambdaStats.errors);
+    inFlightSamples += 1;
   }, 200);
+  const profiler = profile.cpuProfileDir ? await startWindowProfile() : undefined;
   const windowEnd = before.at + profile.windowSeconds * 1000;
   let lastReport = before.at;
   while (performance.now() < windowEnd) {
@@ -221,6 +250,11 @@ async function runPhase(
   simulator.stopScenario();
   const after = counters();
   clearInterval(sampler);
+  if (profiler && profile.cpuProfileDir) {
+    const file = join(profile.cpuProfileDir, `${profile.activity}-${profile.sessions}-${mode}.cpuprofile`);
+    await profiler.stop(file);
+    say(`cpu profile of the window: ${file}`);
+  }
   const heapUsed = process.memoryUsage().heapUsed;
 
   // Let the last window events reach the bus, then end every session.
@@ -255,9 +289,11 @@ async function runPhase(
     toDeliveryMs: percentiles(samples.toDelivery),
     deliveryToBusMs: percentiles(samples.deliveryToBus),
     latencySamples: samples.endToEnd.length,
+    slowestEvents: samples.slowest,
     unmatchedEvents: samples.unmatched,
     eventsEmitted: delta('emitted'),
     eventsOnBus: delta('onBus'),
+    lifecycleEventsOnBus: delta('lifecycle'),
     polls: delta('polls'),
     pollsByOutcome: mapDelta(before.byOutcome, after.byOutcome),
     pollErrors: mapDelta(before.errors, after.errors),
@@ -265,6 +301,7 @@ async function runPhase(
     // The twin's invocations of this phase are all this phase's polls: phases run one after the other.
     transitionsPerPollWholeRun: mode === 'orchestrated' && phaseInvocations() > 0 ? round(wholeRunTransitions / phaseInvocations(), 4) : null,
     billedMs: delta('billedMs'),
+    lambdaOccupancy: inFlightSamples > 0 ? round(inFlightSum / inFlightSamples / profile.sessions, 4) : 0,
     coldStarts: delta('coldStarts'),
     putEventsCalls: delta('putEventsCalls'),
     putEventsEntries: delta('putEventsEntries'),
@@ -295,6 +332,39 @@ function isSettled(simulator: CxoneSimulator, sessions: number): boolean {
   return stats.eventsQueued === 0 && stats.heldPolls >= sessions;
 }
 
+/** The in-process V8 profiler (what node --cpu-prof uses), limited to the measured window. */
+async function startWindowProfile(): Promise<{ stop: (file: string) => Promise<void> }> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async stop(file) {
+      const { profile } = await session.post('Profiler.stop');
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
+
+/** True once every event this phase emitted more than 500 ms ago is on the bus. */
+function caughtUp(simulator: CxoneSimulator, fromIndex: number, accepted: AcceptedLog): () => boolean {
+  return () => {
+    const emitted = simulator.emittedEvents();
+    const cutoff = performance.now() - 500;
+    let due = 0;
+    for (let index = fromIndex; index < emitted.length; index++) if ((emitted[index]?.emittedAtPerf ?? cutoff) < cutoff) due += 1;
+    return accepted.records.length >= due;
+  };
+}
+
+const sum = (values: Map<string, number>) => {
+  let total = 0;
+  for (const value of values.values()) total += value;
+  return total;
+};
+
 /** A check that is true once every given platform session had a batch delivered (incremental scan). */
 function firstBatchTracker(simulator: CxoneSimulator, platformSessionIds: string[]): () => boolean {
   const waiting = new Set(platformSessionIds);
@@ -306,7 +376,7 @@ function firstBatchTracker(simulator: CxoneSimulator, platformSessionIds: string
   };
 }
 
-function readCounters(mode: LoadMode, simulator: CxoneSimulator, twin: LocalTwin, bare: BareLoopStats, onBus: number): Counters {
+function readCounters(mode: LoadMode, simulator: CxoneSimulator, twin: LocalTwin, bare: BareLoopStats, accepted: AcceptedLog): Counters {
   const lambda = mode === 'orchestrated' ? twin.lambdaStats : bare;
   const stats = simulator.stats();
   let transitions = 0;
@@ -325,7 +395,8 @@ function readCounters(mode: LoadMode, simulator: CxoneSimulator, twin: LocalTwin
     tokenRequests: stats.tokenRequests,
     secretsManagerCalls: twin.aws.calls.get('secretsmanager.GetSecretValue') ?? 0,
     emitted: stats.eventsEmitted,
-    onBus,
+    onBus: accepted.records.length,
+    lifecycle: accepted.lifecycle,
   };
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LifecycleDetailType } from '../poll-session/lifecycle.js';
 import { EventMetadataSchema } from '../publishing/envelope.js';
 import { UNTYPED_EVENT_TYPE } from './events.js';
 
@@ -235,7 +236,7 @@ function cxoneEventSchema(type: string, spec: EventTypeSpec): z.ZodType {
   return z.looseObject({ Type: z.literal(type), IISHost: text().optional(), VCHost: text().optional(), ...optional }).describe(spec.description);
 }
 
-/** CXone event bodies by detail type. CustomEvent spells its keys in lower case (§5). */
+/** `detail.data` by detail type: the CXone events (CustomEvent spells its keys in lower case, §5) and the bridge's own lifecycle events. */
 export const CXONE_EVENT_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   ...Object.fromEntries(Object.entries(EVENT_TYPES).map(([type, spec]) => [type, cxoneEventSchema(type, spec)])),
   CustomEvent: z
@@ -248,7 +249,31 @@ export const CXONE_EVENT_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
     })
     .describe('A custom event sent by a Studio script.'),
   [UNTYPED_EVENT_TYPE]: z.looseObject({}).describe('A CXone event with no type at all, published as it came.'),
+  ...lifecycleSchemas(),
 };
+
+/** The bridge's own detail types (lambdas/poll-session/lifecycle.ts): what happened to the polling of a session. */
+function lifecycleSchemas(): Record<string, z.ZodType> {
+  const descriptions: Record<string, string> = {
+    [LifecycleDetailType.PollingStarted]: 'The bridge started polling this agent session.',
+    [LifecycleDetailType.PollingEnded]: 'The bridge stopped polling this agent session; data.reason says why (agent-session-end, session-gone, error).',
+    [LifecycleDetailType.SessionResynced]: 'The session was rejoined or an unreadable batch skipped; CXone restatements may follow.',
+    [LifecycleDetailType.Heartbeat]: 'The session is alive but has had no events for a while.',
+  };
+  return Object.fromEntries(
+    Object.values(LifecycleDetailType).map((type) => [
+      type,
+      z
+        .looseObject({
+          execution: z.string().describe('Step Functions execution polling the session'),
+          polls: z.number().int().nonnegative(),
+          resyncs: z.number().int().nonnegative(),
+          reason: z.string().optional(),
+        })
+        .describe(descriptions[type] ?? type),
+    ]),
+  );
+}
 
 /** The detail types we publish schemas for, sorted. */
 export const KNOWN_DETAIL_TYPES: readonly string[] = Object.keys(CXONE_EVENT_SCHEMAS).sort();

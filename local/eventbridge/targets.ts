@@ -42,6 +42,8 @@ export interface RouteStats {
   delivered: number;
   deadLettered: number;
   failed: number;
+  /** Why the last delivery that did not go through failed. */
+  lastError?: string;
 }
 
 export interface LocalTargetsOptions {
@@ -125,7 +127,10 @@ export class LocalTargets {
       }
     }
     const stats = this.stats.get(rule.name);
-    if (stats) stats[status === 'delivered' ? 'delivered' : status === 'dead-lettered' ? 'deadLettered' : 'failed'] += 1;
+    if (stats) {
+      stats[status === 'delivered' ? 'delivered' : status === 'dead-lettered' ? 'deadLettered' : 'failed'] += 1;
+      if (!ok) stats.lastError = detail.error ?? `HTTP ${detail.httpStatus}`;
+    }
     this.deliveries.push({ rule: rule.name, targetId: target.id, kind: target.kind, status, payload, attempts: attempt, ...detail });
     if (this.deliveries.length > (this.options.keepDeliveries ?? 10_000)) this.deliveries.shift();
   }

@@ -3,10 +3,12 @@
  * local engine, the real poller in-process, against the CXone simulator over HTTP, publishing to a
  * local EventBridge that applies the stack's rules.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { readRoutesFile } from '../../infra/routes-config.js';
 import { CxoneCredentialsSchema } from '../../lambdas/cxone/auth.js';
 import { isLoopbackHost } from '../../lambdas/cxone/http.js';
-import { runTwin, type TwinSummary } from './twin-run.js';
+import { formatRouteStats, runTwin, type TwinSummary } from './twin-run.js';
 
 const USAGE = `usage: npm start -- [options]
 
@@ -23,7 +25,11 @@ const USAGE = `usage: npm start -- [options]
                          CXONE_ACCESS_KEY_SECRET variables; plain http only on loopback)
   --agent-ids 1,2,3      agents to poll on the external CXone
   --discovery            let the stack's discovery function find agents as they log in (every 2 s)
-                         instead of starting each session as \`npm run session\` would`;
+                         instead of starting each session as \`npm run session\` would
+  --routes-file FILE     routes to deliver (a JSON array, or {"routes": [...]}) instead of those in
+                         cdk.json's context
+  --sink-url URL         send every API destination request to this URL (e.g. a local request bin)
+                         instead of its configured endpoint`;
 
 function fail(message: string): never {
   console.error(`${message}\n\n${USAGE}`);
@@ -51,6 +57,8 @@ const { values } = (() => {
         'cxone-issuer': { type: 'string' },
         'agent-ids': { type: 'string' },
         discovery: { type: 'boolean' },
+        'routes-file': { type: 'string' },
+        'sink-url': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -90,6 +98,18 @@ if (pollTimeoutSeconds > 60 || !Number.isInteger(pollTimeoutSeconds)) fail('--po
 const agents = positiveNumber(values.agents, 'agents', 3) as number;
 if (!Number.isInteger(agents) || agents < 1) fail('--agents must be a whole number of at least 1');
 
+// The deployment's routes (cdk.json) unless a file is given: their rules deliver on the local bus.
+let routes: unknown[];
+try {
+  routes = values['routes-file']
+    ? readRoutesFile(values['routes-file'])
+    : ((JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context?: { routes?: unknown[] } }).context?.routes ?? []);
+} catch (error) {
+  fail(`cannot read routes: ${error instanceof Error ? error.message : String(error)}`);
+}
+const sinkUrl = values['sink-url'];
+if (sinkUrl !== undefined && !/^https?:\/\/./.test(sinkUrl)) fail(`--sink-url must be an http(s) URL, got "${sinkUrl}"`);
+
 const stop = new AbortController();
 process.once('SIGINT', () => {
   console.log('\nstopping: logging agents out and waiting for the pollers to finish (Ctrl-C again to quit at once)');
@@ -112,6 +132,8 @@ const summary: TwinSummary = await runTwin({
   eventsOut: values['events-out'],
   summaryOut: values.summary,
   discovery: values.discovery,
+  routes,
+  sinkUrl,
   external,
   signal: stop.signal,
   progress: (line) => console.log(line),
@@ -128,5 +150,6 @@ summary
   events       ${events.onBus} on the bus${events.emitted === null ? '' : ` of ${events.emitted} emitted; lost ${events.lost}, duplicates ${events.duplicates}`} (${events.perSecond}/s)
   latency      p50 ${latencyMs.p50 ?? '-'} ms, p95 ${latencyMs.p95 ?? '-'} ms, p99 ${latencyMs.p99 ?? '-'} ms (simulator emit → bus accept)
   transitions  ${summary.stateTransitions} (${summary.transitionsPerPoll ?? '-'} per poll); PutEvents calls ${summary.putEventsCalls}`);
+for (const [rule, stats] of Object.entries(summary.routes)) console.log(`  route        ${rule}: ${formatRouteStats(stats)}`);
 for (const failure of sessions.failures) console.log(`  failed execution ${failure.name}: ${failure.error} ${failure.cause ?? ''}`);
 process.exit(sessions.failed > 0 || (events.lost ?? 0) > 0 ? 1 : 0);

@@ -4,7 +4,9 @@ import type { CxoneCredentials } from '../../lambdas/cxone/auth.js';
 import { isLifecycleDetailType } from '../../lambdas/poll-session/lifecycle.js';
 import { canonicalJson } from '../../lambdas/publishing/envelope.js';
 import { type CxoneSimulator, type SimulatorOptions, startCxoneSimulator } from '../cxone-simulator/index.js';
+import type { BridgeConfigInput } from '../../infra/config.js';
 import type { AcceptedEvent } from '../eventbridge/local-event-bus.js';
+import type { RouteStats } from '../eventbridge/targets.js';
 import { type LocalTwin, type LocalTwinOptions, startLocalTwin } from './local-twin.js';
 import { percentiles } from './percentiles.js';
 
@@ -37,6 +39,10 @@ export interface TwinRunOptions {
   onReady?: (context: { twin: LocalTwin; simulator?: CxoneSimulator }) => void | Promise<void>;
   /** Let the stack's discovery function find logged-in agents (every 2 s) instead of starting sessions directly. */
   discovery?: boolean;
+  /** Routes of the stack (as in cdk.json); their rules deliver on the local bus. */
+  routes?: unknown[];
+  /** Send every API destination request to this URL instead of its endpoint. */
+  sinkUrl?: string;
 }
 
 export interface TwinSummary {
@@ -51,6 +57,8 @@ export interface TwinSummary {
   transitionsPerPoll: number | null;
   putEventsCalls: number;
   ruleDeliveries: Record<string, number>;
+  /** Deliveries per route rule: delivered, dead-lettered, failed. */
+  routes: Record<string, RouteStats>;
 }
 
 /**
@@ -73,8 +81,14 @@ export async function runTwin(options: TwinRunOptions = {}): Promise<TwinSummary
     cxoneIssuerUrl: options.external?.issuerUrl ?? (simulator as CxoneSimulator).issuerUrl,
     credentials: options.external?.credentials ?? (simulator as CxoneSimulator).credentials,
     ...(options.discovery ? { scheduleEveryMs: 2_000 } : {}),
+    sinkUrl: options.sinkUrl,
     ...options.twinOptions,
-    config: { pollTimeoutSeconds: options.pollTimeoutSeconds ?? 60, ...(options.discovery ? { discoveryEnabled: true } : {}), ...options.twinOptions?.config },
+    config: {
+      pollTimeoutSeconds: options.pollTimeoutSeconds ?? 60,
+      ...(options.discovery ? { discoveryEnabled: true } : {}),
+      ...(options.routes ? { routes: options.routes as BridgeConfigInput['routes'] } : {}),
+      ...options.twinOptions?.config,
+    },
   });
 
   const accepted: AcceptedEvent[] = [];
@@ -206,6 +220,7 @@ function summarize(twin: LocalTwin, simulator: CxoneSimulator | undefined, accep
     transitionsPerPoll: polls ? Math.round((transitions / polls) * 100) / 100 : null,
     putEventsCalls: twin.aws.calls.get('AWSEvents.PutEvents') ?? 0,
     ruleDeliveries: Object.fromEntries(twin.bus.deliveries),
+    routes: Object.fromEntries(twin.targets.stats),
   };
 }
 
@@ -220,8 +235,20 @@ function progressLine(twin: LocalTwin, onBus: number, latencies: number[], elaps
     `[${seconds.toFixed(0).padStart(4)}s] sessions ${running} running / ${executions.length} started | ` +
     `polls ${twin.lambdaStats.invocations} (${outcomes || 'none yet'}${errors ? `, errors ${errors}` : ''}) | ` +
     `events on bus ${onBus} (${(onBus / Math.max(seconds, 0.001)).toFixed(1)}/s) | ` +
-    `latency p50 ${recent.p50 ?? '-'} ms p95 ${recent.p95 ?? '-'} ms`
+    `latency p50 ${recent.p50 ?? '-'} ms p95 ${recent.p95 ?? '-'} ms` +
+    routesText(twin)
   );
+}
+
+/** ` | routes name 3 ok 1 dlq, …` when the stack has routes. */
+function routesText(twin: LocalTwin): string {
+  const routes = [...twin.targets.stats].map(([rule, stats]) => `${rule} ${formatRouteStats(stats)}`);
+  return routes.length > 0 ? ` | routes ${routes.join(', ')}` : '';
+}
+
+/** `3 delivered, 1 to DLQ, 0 failed` in short. */
+export function formatRouteStats(stats: RouteStats): string {
+  return `${stats.delivered} ok${stats.deadLettered ? ` ${stats.deadLettered} dlq` : ''}${stats.failed ? ` ${stats.failed} failed` : ''}${stats.lastError ? ` (last error: ${stats.lastError})` : ''}`;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

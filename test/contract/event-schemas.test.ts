@@ -1,31 +1,12 @@
-import { Ajv } from 'ajv';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eventTypeOf } from '../../lambdas/cxone/events.js';
 import { KNOWN_DETAIL_TYPES, publishedEventSchema, schemaFiles } from '../../lambdas/cxone/event-schemas.js';
 import { toEnvelopeEntry } from '../../lambdas/publishing/envelope.js';
 import { SAMPLES_PATH, samplesAvailable } from '../simulator/sample-contract.js';
+import { committedSchema, SCHEMAS_DIR, validatorOf } from './schema-validator.js';
 
-const SCHEMAS_DIR = join(import.meta.dirname, '../../schemas');
-const committed = (name: string) => readFileSync(join(SCHEMAS_DIR, name), 'utf8');
-
-/** Draft 4 writes exclusive bounds as booleans beside minimum/maximum; Ajv 8 speaks draft 7, where they are numbers. */
-function toDraft7(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(toDraft7);
-  if (schema === null || typeof schema !== 'object') return schema;
-  const { $schema: _, ...rest } = schema as Record<string, unknown>;
-  const out = Object.fromEntries(Object.entries(rest).map(([key, value]) => [key, toDraft7(value)]));
-  for (const [flag, bound] of [['exclusiveMinimum', 'minimum'], ['exclusiveMaximum', 'maximum']] as const) {
-    if (out[flag] === true) {
-      out[flag] = out[bound];
-      delete out[bound];
-    } else if (out[flag] === false) delete out[flag];
-  }
-  return out;
-}
-
-const validatorOf = (detailType: string) => new Ajv({ strict: false, allErrors: true }).compile(toDraft7(JSON.parse(committed(`${detailType}.json`))) as object);
+const committed = committedSchema;
 
 /** A sample CXone event as the bus delivers it: our envelope around it, EventBridge's fields outside. */
 function publishedEvent(data: Record<string, unknown>, sequence: number) {

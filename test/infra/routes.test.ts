@@ -15,7 +15,9 @@ const ruleNamed = (name: string) => {
   if (!found) throw new Error(`no rule acme-${name}`);
   return { logicalId: found[0], props: found[1].Properties as { EventPattern: unknown; Targets: Record<string, unknown>[]; EventBusName: unknown } };
 };
-const dlqOf = (target: Record<string, unknown>) => ((target.DeadLetterConfig as { Arn: { 'Fn::GetAtt': [string, string] } }).Arn['Fn::GetAtt'][0]);
+/** The logical id in `{ "Fn::GetAtt": [id, attribute] }`. */
+const getAttId = (value: unknown) => (value as { 'Fn::GetAtt': [string, string] } | undefined)?.['Fn::GetAtt'][0] ?? '';
+const dlqOf = (target: Record<string, unknown>) => getAttId((target.DeadLetterConfig as { Arn: unknown }).Arn);
 
 describe('routes', () => {
   it('puts one rule per route on our bus, named <tenant>-<route>', () => {
@@ -79,7 +81,7 @@ describe('routes', () => {
     });
     template.hasResourceProperties('AWS::Events::ApiDestination', { InvocationEndpoint: 'https://crm.example.com/api/calls', HttpMethod: 'PUT', InvocationRateLimitPerSecond: 10 });
     // EventBridge assumes a role that may invoke this one destination only.
-    const roleArn = (target?.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const roleArn = getAttId(target?.RoleArn);
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: roleArn }],
       PolicyDocument: { Statement: [{ Action: 'events:InvokeApiDestination', Effect: 'Allow', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RoutesagentstatewebhookApiDestination'), 'Arn'] } }] },
@@ -115,7 +117,7 @@ describe('routes', () => {
 
   it('delivers to SQS (a queue it creates, or an existing FIFO one with a group id)', () => {
     const [created] = ruleNamed('all-to-queue').props.Targets;
-    const queueId = (created?.Arn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const queueId = getAttId(created?.Arn);
     expect(json.Resources[queueId]?.Properties).toMatchObject({
       SqsManagedSseEnabled: true,
       RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqOf(created as Record<string, unknown>), 'Arn'] }, maxReceiveCount: 5 },
@@ -138,7 +140,7 @@ describe('routes', () => {
   it('forwards to another bus with a role that may put events on that bus only', () => {
     const [target] = ruleNamed('everything-to-analytics').props.Targets;
     expect(target).toMatchObject({ Arn: 'arn:aws:events:eu-west-1:210987654321:event-bus/analytics' });
-    const role = (target?.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const role = getAttId(target?.RoleArn);
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: role }],
       PolicyDocument: { Statement: [{ Action: 'events:PutEvents', Effect: 'Allow', Resource: 'arn:aws:events:eu-west-1:210987654321:event-bus/analytics' }] },

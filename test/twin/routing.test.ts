@@ -5,6 +5,7 @@ import type { RouteInput } from '../../infra/routes-config.js';
 import { type CxoneSimulator, startCxoneSimulator } from '../../local/cxone-simulator/index.js';
 import type { EventBridgeEvent } from '../../local/eventbridge/local-event-bus.js';
 import { type LocalTwin, startLocalTwin } from '../../local/twin/local-twin.js';
+import { validatorOf } from '../contract/schema-validator.js';
 
 /**
  * Events flow from the simulator through the real definition and poller to the bus, whose rules
@@ -129,6 +130,15 @@ describe('routes on the local twin', () => {
     const dlqUrl = twin.stack.rules.find((candidate) => candidate.name === 'local-rejected-webhook')?.targets[0]?.deadLetterQueueUrl as string;
     expect(twin.sqs.messages(dlqUrl).map((message) => JSON.parse(message.body))).toEqual([event]);
     expect(twin.targets.deliveries.find((delivery) => delivery.rule === 'local-rejected-webhook')).toMatchObject({ status: 'dead-lettered', attempts: 1, httpStatus: 400 });
+    expect(twin.targets.stats.get('local-rejected-webhook')).toEqual({ delivered: 0, deadLettered: 1, failed: 0, lastError: 'HTTP 400' });
+  });
+
+  it('publishes only events that validate against the schema of their detail type', () => {
+    expect(new Set(onBus.map((event) => event['detail-type']))).toContain('CxoneEventBridge.PollingStarted');
+    for (const event of onBus) {
+      const validate = validatorOf(event['detail-type']);
+      expect(validate(event), `${event['detail-type']}: ${JSON.stringify(validate.errors)}`).toBe(true);
+    }
   });
 
   it('delivers nothing a rule does not match', () => {
