@@ -1,3 +1,4 @@
+import { isLoopbackHost } from '../../lambdas/cxone/http.js';
 import type { AcceptedEvent } from './local-event-bus.js';
 import { applyInputTransformer, type InputTransformer } from './input-transformer.js';
 
@@ -156,6 +157,9 @@ export class LocalTargets {
   private async callApiDestination(target: LocalRuleTarget, payload: string, ruleName: string) {
     const destination = target.apiDestination;
     const url = this.options.sinkUrl ?? destination?.endpoint ?? '';
+    // The twin never calls out of this machine: an endpoint elsewhere is recorded, as Lambda and
+    // bus targets are; --sink-url (on loopback) receives what it would have been sent.
+    if (!isLocalUrl(url)) return { ok: true, retryable: false, url };
     const method = destination?.httpMethod ?? 'POST';
     await this.waitForSlot(target.arn, destination?.rateLimitPerSecond);
     try {
@@ -186,6 +190,14 @@ export class LocalTargets {
     const slot = Math.max(now, this.nextSlot.get(key) ?? now);
     this.nextSlot.set(key, slot + 1000 / perSecond);
     if (slot > now) await sleep(slot - now);
+  }
+}
+
+function isLocalUrl(url: string): boolean {
+  try {
+    return isLoopbackHost(new URL(url).hostname);
+  } catch {
+    return false;
   }
 }
 

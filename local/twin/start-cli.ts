@@ -31,6 +31,15 @@ const USAGE = `usage: npm start -- [options]
   --sink-url URL         send every API destination request to this URL (e.g. a local request bin)
                          instead of its configured endpoint`;
 
+function isLoopbackUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && isLoopbackHost(url.hostname);
+  } catch {
+    return false;
+  }
+}
+
 function fail(message: string): never {
   console.error(`${message}\n\n${USAGE}`);
   process.exit(2);
@@ -108,7 +117,7 @@ try {
   fail(`cannot read routes: ${error instanceof Error ? error.message : String(error)}`);
 }
 const sinkUrl = values['sink-url'];
-if (sinkUrl !== undefined && !/^https?:\/\/./.test(sinkUrl)) fail(`--sink-url must be an http(s) URL, got "${sinkUrl}"`);
+if (sinkUrl !== undefined && !isLoopbackUrl(sinkUrl)) fail(`--sink-url must be an http(s) URL on this machine (127.0.0.1, localhost or [::1]), got "${sinkUrl}"`);
 
 const stop = new AbortController();
 process.once('SIGINT', () => {
