@@ -23,6 +23,8 @@ export interface LatencySamples {
   unmatched: number;
   /** The slowest events, to see where a tail comes from. */
   slowest: SlowEvent[];
+  /** End-to-end samples by tenth of the window, by emit time. */
+  bySlice: number[][];
 }
 
 export interface SlowEvent {
@@ -36,6 +38,7 @@ export interface SlowEvent {
 }
 
 const SLOWEST_KEPT = 5;
+const SLICES = 10;
 
 /** Where the bus listener files what it sees during a phase. */
 export interface AcceptedLog {
@@ -69,7 +72,7 @@ export function matchLatencies(emitted: readonly EmittedEvent[], accepted: reado
     if (list) list.push(record.acceptedAt);
     else arrivals.set(key, [record.acceptedAt]);
   }
-  const samples: LatencySamples = { endToEnd: [], toDelivery: [], deliveryToBus: [], unmatched: 0, slowest: [] };
+  const samples: LatencySamples = { endToEnd: [], toDelivery: [], deliveryToBus: [], unmatched: 0, slowest: [], bySlice: Array.from({ length: SLICES }, () => []) };
   for (const event of emitted) {
     if (event.emittedAtPerf < fromPerf || event.emittedAtPerf >= toPerf) continue;
     const at = arrivals.get(`${event.agentId}|${canonicalJson(event.event)}`)?.shift();
@@ -78,6 +81,7 @@ export function matchLatencies(emitted: readonly EmittedEvent[], accepted: reado
       continue;
     }
     samples.endToEnd.push(at - event.emittedAtPerf);
+    samples.bySlice[Math.min(SLICES - 1, Math.floor(((event.emittedAtPerf - fromPerf) / (toPerf - fromPerf)) * SLICES))]?.push(at - event.emittedAtPerf);
     if (event.deliveredAtPerf !== undefined) {
       samples.toDelivery.push(event.deliveredAtPerf - event.emittedAtPerf);
       samples.deliveryToBus.push(at - event.deliveredAtPerf);

@@ -5,6 +5,7 @@ import { PollerEnvironmentSchema } from '../lambdas/poll-session/environment.js'
 import { createPollHandler } from '../lambdas/poll-session/poll-handler.js';
 import { CxoneAgentApi } from '../lambdas/cxone/agent-api.js';
 import { CxoneAuth } from '../lambdas/cxone/auth.js';
+import { CxoneUnavailableError } from '../lambdas/shared/errors.js';
 import { executionNameFor } from '../lambdas/sessions/execution-name.js';
 import { type CxoneSimulator, startCxoneSimulator } from '../local/cxone-simulator/index.js';
 import { type LocalTwin, startLocalTwin } from '../local/twin/local-twin.js';
@@ -28,6 +29,8 @@ export interface LoadProfile {
   activity: 'busy' | 'idle';
   /** Busy only: seconds the scenario plays before the window opens (at least the start-up time). @default 15 */
   warmupSeconds?: number;
+  /** Busy only: seconds to wait after the pollers caught up, however long the start-up took. @default 0 */
+  settleSeconds?: number;
   modes: LoadMode[];
   seed?: number;
   /** Write a V8 CPU profile of each mode's window (not start-up) into this directory. */
@@ -49,6 +52,8 @@ export interface PhaseResult {
   toDeliveryMs: Record<string, number | null>;
   deliveryToBusMs: Record<string, number | null>;
   latencySamples: number;
+  /** p99 of each tenth of the window, to tell a passing stall from a steady tail. */
+  p99BySlice: (number | null)[];
   /** The window's slowest events, with the CXone and the bridge share of their latency. */
   slowestEvents: SlowEvent[];
   /** Window events not on the bus when the phase was read (0 unless the bridge fell behind). */
@@ -85,6 +90,7 @@ export interface PhaseResult {
 }
 
 const START_CONCURRENCY = 50;
+const JOIN_ATTEMPTS = 3;
 const EVENTBRIDGE_CHUNK_BYTES = 64 * 1024;
 const READY_TIMEOUT_MS = 120_000;
 const FLUSH_TIMEOUT_MS = 20_000;
@@ -195,7 +201,7 @@ async function runPhase(
   for (let index = 0; index < logins.length; index += START_CONCURRENCY) {
     await Promise.all(
       logins.slice(index, index + START_CONCURRENCY).map(async ({ agentId, login }) => {
-        const sessionId = await operator.joinSession(agentId);
+        const sessionId = await joinWithRetry(operator, agentId);
         const executionName = executionNameFor(twin.tenant, agentId, login.sessionStartTime);
         if (mode === 'orchestrated') {
           executionArns.push(twin.stepFunctions.startExecution(twin.stack.stateMachine.arn, executionName, JSON.stringify({ agentId, sessionId })).executionArn);
@@ -214,11 +220,14 @@ async function runPhase(
     if (index % 500 === 0 && index > 0) say(`${index} pollers started`);
   }
   // Ready once every session's first batch (its login events) was delivered, so every poller runs,
-  // and the bus has caught up with what was emitted meanwhile: the window starts in steady state.
-  const ready = (await waitFor(firstBatches, READY_TIMEOUT_MS)) && (await waitFor(caughtUp(simulator, emittedAtStart, accepted), READY_TIMEOUT_MS));
+  // and the bus has caught up with what was emitted until then: the window starts in steady state.
+  const ready = (await waitFor(firstBatches, READY_TIMEOUT_MS)) && (await waitFor(caughtUp(simulator, emittedAtStart, accepted, performance.now()), READY_TIMEOUT_MS));
   if (!ready) say(`the pollers had not caught up after ${READY_TIMEOUT_MS / 1000} s; measuring anyway`);
   const startupSeconds = (performance.now() - startupFrom) / 1000;
-  const warmup = profile.activity === 'busy' ? Math.max(0, (profile.warmupSeconds ?? 15) - startupSeconds) : 0;
+  // Busy: let the shifts play on before measuring. Idle: let every poller finish one whole hold.
+  // A long start-up (1,000 executions) counts as warm-up, but the window never opens on its heels.
+  const warmup =
+    profile.activity === 'busy' ? Math.max(profile.settleSeconds ?? 0, (profile.warmupSeconds ?? 15) - startupSeconds) : profile.pollTimeoutSeconds + 1;
   say(`${profile.sessions} pollers running after ${startupSeconds.toFixed(1)} s; ${warmup > 0 ? `warming up ${warmup.toFixed(0)} s, then ` : ''}measuring ${profile.windowSeconds} s`);
   await sleep(warmup * 1000);
 
@@ -289,6 +298,7 @@ async function runPhase(
     toDeliveryMs: percentiles(samples.toDelivery),
     deliveryToBusMs: percentiles(samples.deliveryToBus),
     latencySamples: samples.endToEnd.length,
+    p99BySlice: samples.bySlice.map((slice) => percentiles(slice).p99 ?? null),
     slowestEvents: samples.slowest,
     unmatchedEvents: samples.unmatched,
     eventsEmitted: delta('emitted'),
@@ -332,6 +342,21 @@ function isSettled(simulator: CxoneSimulator, sessions: number): boolean {
   return stats.eventsQueued === 0 && stats.heldPolls >= sessions;
 }
 
+/**
+ * The operator's join, retried: while the local engine validates 50 new executions in a row the
+ * event loop stalls for seconds, and a keep-alive socket the simulator closed meanwhile fails once.
+ */
+async function joinWithRetry(operator: CxoneAgentApi, agentId: string): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await operator.joinSession(agentId);
+    } catch (error) {
+      if (!(error instanceof CxoneUnavailableError) || attempt >= JOIN_ATTEMPTS) throw error;
+      await sleep(200 * attempt);
+    }
+  }
+}
+
 /** The in-process V8 profiler (what node --cpu-prof uses), limited to the measured window. */
 async function startWindowProfile(): Promise<{ stop: (file: string) => Promise<void> }> {
   const session = new Session();
@@ -348,11 +373,11 @@ async function startWindowProfile(): Promise<{ stop: (file: string) => Promise<v
   };
 }
 
-/** True once every event this phase emitted more than 500 ms ago is on the bus. */
-function caughtUp(simulator: CxoneSimulator, fromIndex: number, accepted: AcceptedLog): () => boolean {
+/** True once every event this phase emitted before `since`, or more than 500 ms ago, is on the bus. */
+function caughtUp(simulator: CxoneSimulator, fromIndex: number, accepted: AcceptedLog, since: number): () => boolean {
   return () => {
     const emitted = simulator.emittedEvents();
-    const cutoff = performance.now() - 500;
+    const cutoff = Math.max(since, performance.now() - 500);
     let due = 0;
     for (let index = fromIndex; index < emitted.length; index++) if ((emitted[index]?.emittedAtPerf ?? cutoff) < cutoff) due += 1;
     return accepted.records.length >= due;
