@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { ENVELOPE_SCHEMA_VERSION, type EnvelopeEntry, type EventMetadata } from '../publishing/envelope.js';
+import { ENVELOPE_SCHEMA_VERSION, type EnvelopeEntry, type EventMetadata, hashId } from '../publishing/envelope.js';
 import { type PollState, PollStatus } from './poll-state.js';
 
 /**
@@ -55,10 +54,9 @@ export function lifecycleEvents(before: PollState, after: PollState, received: n
 
 function lifecycleEntry(type: LifecycleDetailType, state: PollState, context: LifecycleContext, reason?: string): EnvelopeEntry {
   const data: LifecycleData = { execution: context.executionName, polls: state.polls, resyncs: state.resyncs, ...(reason ? { reason } : {}) };
-  const hex = createHash('sha256').update([type, context.executionName, state.sequence, state.polls, state.resyncs].join('\n')).digest('hex');
   const metadata: EventMetadata = {
     schemaVersion: ENVELOPE_SCHEMA_VERSION,
-    eventId: `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`,
+    eventId: hashId([type, context.executionName, state.sequence, state.polls, state.resyncs]),
     tenant: context.tenant,
     agentId: state.agentId,
     platformSessionId: state.platformSessionId,

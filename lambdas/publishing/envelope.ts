@@ -73,9 +73,12 @@ export function toEnvelopeEntry(event: SequencedEvent, identity: SessionIdentity
  * identical body (e.g. two UpdatePermissions) share an id: the rare false merge §6 accepts.
  */
 export function eventIdOf(event: Pick<SequencedEvent, 'platformSessionId' | 'data'>, identity: SessionIdentity): string {
-  const hex = createHash('sha256')
-    .update([identity.tenant, identity.agentId, event.platformSessionId ?? '', canonicalJson(event.data)].join('\n'))
-    .digest('hex');
+  return hashId([identity.tenant, identity.agentId, event.platformSessionId ?? '', canonicalJson(event.data)]);
+}
+
+/** A UUID-shaped id from the SHA-256 of the parts: the same parts always give the same id. */
+export function hashId(parts: (string | number)[]): string {
+  const hex = createHash('sha256').update(parts.join('\n')).digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 

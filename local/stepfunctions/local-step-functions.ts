@@ -48,12 +48,13 @@ const INVALID_NAME = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]/;
  * anything else is ExecutionAlreadyExists.
  */
 export class LocalStepFunctions {
-  private readonly machines = new Map<string, LocalStateMachine>();
+  /** Registered machines, each with its engine instance built (and its definition validated) once. */
+  private readonly machines = new Map<string, LocalStateMachine & { engine: StateMachine }>();
   readonly executions = new Map<string, LocalExecution>();
   private readonly listeners: ((execution: LocalExecution) => void)[] = [];
 
   register(machine: LocalStateMachine): void {
-    this.machines.set(machine.arn, machine);
+    this.machines.set(machine.arn, { ...machine, engine: new StateMachine(machine.definition, { validationOptions: { checkArn: false } }) });
   }
 
   /** Called when an execution ends. */
@@ -78,7 +79,7 @@ export class LocalStepFunctions {
       throw new AwsApiError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
 
-    const run = new StateMachine(machine.definition, { validationOptions: { checkArn: false } }).run(parsedInput as never, {
+    const run = machine.engine.run(parsedInput as never, {
       overrides: { taskResourceLocalHandlers: machine.taskHandlers as never, waitTimeOverrides: machine.waitTimeOverrides },
       context: { Execution: { Id: executionArn, Name: name, RoleArn: 'arn:aws:iam::000000000000:role/local' }, StateMachine: { Id: stateMachineArn } },
     });
