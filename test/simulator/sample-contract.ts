@@ -5,8 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-/** `<repo>/../shared/reference/cxone-sample-events.json`. */
-export const SAMPLES_PATH = resolve(import.meta.dirname, '../../../shared/reference/cxone-sample-events.json');
+/** The sample shift, a fixture in the repository (origin in test/fixtures/README.md). */
+export const SAMPLES_PATH = resolve(import.meta.dirname, '../fixtures/cxone-sample-events.json');
 
 /** Whether the shared reference is present (a bare clone of the repo has no ../shared). */
 export const samplesAvailable = existsSync(SAMPLES_PATH);

@@ -7,8 +7,8 @@ import {
   parseEventPattern,
 } from '../../local/eventbridge/event-pattern.js';
 
-// The conformance corpus lives next to the repo, in the shared workspace.
-const corpusDir = fileURLToPath(new URL('../../../shared/eventbridge-patterns/', import.meta.url));
+// The conformance corpus is a fixture in the repository (origins and licence in test/fixtures/README.md).
+const corpusDir = fileURLToPath(new URL('../fixtures/eventbridge-patterns/', import.meta.url));
 
 interface MatchCase {
   name: string;
@@ -26,7 +26,7 @@ interface InvalidCase {
 function loadCorpus(): { matchCases: MatchCase[]; invalidCases: InvalidCase[] } {
   if (!existsSync(corpusDir)) {
     throw new Error(
-      `EventBridge pattern corpus not found at ${corpusDir}. It is expected in the shared workspace (../shared/eventbridge-patterns relative to the repo root).`,
+      `EventBridge pattern corpus not found at ${corpusDir}. It ships in the repository under test/fixtures/eventbridge-patterns.`,
     );
   }
   const readAll = <T>(sub: string): T[] =>
