@@ -2,6 +2,7 @@ import type { AgentStateRecord, CxoneAgentApi, Station } from '../cxone/agent-ap
 import type { PollStateInput } from '../poll-session/poll-state.js';
 import { ConfigurationError } from '../shared/errors.js';
 import { executionNameFor, sessionNameOf } from './execution-name.js';
+import { type DescribeExecutionByName, type ExecutionSummary, planPoller } from './poller-restart.js';
 
 /** The Step Functions calls starting a session needs. */
 export interface SessionExecutions {
@@ -9,6 +10,8 @@ export interface SessionExecutions {
   runningSessionNames(): Promise<Set<string>>;
   /** Starts the named execution; false when Step Functions refused it as already existing. */
   start(name: string, input: PollStateInput): Promise<{ executionArn: string; started: boolean }>;
+  /** One execution by name, for a login no running execution polls (see poller-restart.ts). */
+  describe: DescribeExecutionByName;
 }
 
 export interface StartAgentSessionRequest {
@@ -21,8 +24,10 @@ export interface StartAgentSessionRequest {
 export interface StartAgentSessionResult {
   executionName: string;
   executionArn?: string;
-  /** started: a new poller; already-running: a poller for this login exists and was left alone. */
-  outcome: 'started' | 'already-running';
+  /** started: a new poller; already-running: a poller for this login exists and was left alone; ended: its poller saw the session end. */
+  outcome: 'started' | 'already-running' | 'ended';
+  /** With a start that restarts the login: the execution that ended abnormally before it. */
+  restartOf?: ExecutionSummary;
 }
 
 type SessionCalls = Pick<CxoneAgentApi, 'getAgentState' | 'joinSession' | 'startSession'>;
@@ -53,16 +58,20 @@ export interface Login {
 }
 
 /**
- * Starts the poller of one login unless one of its generations is running. Joining rotates the
- * cursor, so it happens only when no poller of this login runs: a running one is never disturbed.
+ * Starts the poller of one login unless one of its generations is running, under the name
+ * poller-restart.ts chooses (a restart `-r<n>` after an abnormal end). Joining rotates the cursor,
+ * so it happens only when no poller of this login runs: a running one is never disturbed.
  */
 export async function startPolling(login: Login, cxone: Pick<SessionCalls, 'joinSession'>, executions: SessionExecutions, running: Set<string>): Promise<StartAgentSessionResult> {
-  const executionName = executionNameFor(login.tenant, login.agentId, login.sessionStartTime);
-  if (running.has(executionName)) return { executionName, outcome: 'already-running' };
+  const base = executionNameFor(login.tenant, login.agentId, login.sessionStartTime);
+  if (running.has(base)) return { executionName: base, outcome: 'already-running' };
+  const plan = await planPoller(base, executions.describe);
+  if (plan.action !== 'start') return { executionName: plan.latest.name, outcome: plan.action === 'running' ? 'already-running' : 'ended' };
+  const executionName = plan.name;
   const sessionId = login.sessionId ?? (await cxone.joinSession(login.agentId));
   const { executionArn, started } = await executions.start(executionName, { agentId: login.agentId, sessionId });
   if (started) running.add(sessionNameOf(executionName));
-  return { executionName, executionArn, outcome: started ? 'started' : 'already-running' };
+  return { executionName, executionArn, outcome: started ? 'started' : 'already-running', ...(started && plan.previous ? { restartOf: plan.previous } : {}) };
 }
 
 /** The Real-Time API keeps the last login's start time after logout; `isActive` and the state tell. */

@@ -1,5 +1,13 @@
-import { ExecutionAlreadyExists, ListExecutionsCommand, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  ListExecutionsCommand,
+  type SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { sessionNameOf } from './execution-name.js';
+import type { ExecutionStatus } from './poller-restart.js';
 import type { SessionExecutions } from './start-agent-session.js';
 
 /** SessionExecutions over the AWS SDK for one state machine. */
@@ -22,6 +30,15 @@ export function stepFunctionsExecutions(client: SFNClient, stateMachineArn: stri
         return { executionArn: output.executionArn ?? executionArnOf(name), started: true };
       } catch (error) {
         if (error instanceof ExecutionAlreadyExists) return { executionArn: executionArnOf(name), started: false };
+        throw error;
+      }
+    },
+    async describe(name) {
+      try {
+        const output = await client.send(new DescribeExecutionCommand({ executionArn: executionArnOf(name) }));
+        return { name, status: (output.status ?? 'RUNNING') as ExecutionStatus, ...(output.stopDate ? { stopDate: output.stopDate } : {}) };
+      } catch (error) {
+        if (error instanceof ExecutionDoesNotExist) return undefined;
         throw error;
       }
     },
