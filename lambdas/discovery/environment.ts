@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_RECONCILE_EVERY_MINUTES } from '../../contract/discovery.js';
 
 const idList = z
   .string()
@@ -14,6 +15,11 @@ export const DiscoveryEnvironmentSchema = z.object({
   STATE_MACHINE_ARN: z.string().startsWith('arn:'),
   /** SSM parameter keeping the agent-state delta cursor. */
   CURSOR_PARAMETER_NAME: z.string().min(1),
+  /** Minutes between full reconciles against every agent (contract/discovery.ts). */
+  RECONCILE_EVERY_MINUTES: z.coerce.number().int().positive().default(DEFAULT_RECONCILE_EVERY_MINUTES),
+  /** The bus PollerRestarted events go to, with this source. */
+  EVENT_BUS_NAME: z.string().min(1),
+  EVENT_SOURCE: z.string().min(1),
   INCLUDE_AGENT_IDS: idList,
   EXCLUDE_AGENT_IDS: idList,
   INCLUDE_TEAM_IDS: idList,

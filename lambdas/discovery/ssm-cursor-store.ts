@@ -1,5 +1,6 @@
 import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import type { CursorStore } from './discover-sessions.js';
+import { parseDiscoveryCursor, serializeDiscoveryCursor } from './discovery-cursor.js';
 
 /** The placeholder the stack creates the parameter with (SSM refuses empty values). */
 export const NO_CURSOR = 'none';
@@ -9,10 +10,10 @@ export function ssmCursorStore(client: SSMClient, name: string): CursorStore {
   return {
     async load() {
       const value = (await client.send(new GetParameterCommand({ Name: name }))).Parameter?.Value;
-      return value && value !== NO_CURSOR ? value : undefined;
+      return value && value !== NO_CURSOR ? parseDiscoveryCursor(value) : undefined;
     },
     async save(cursor) {
-      await client.send(new PutParameterCommand({ Name: name, Value: cursor, Overwrite: true, Type: 'String' }));
+      await client.send(new PutParameterCommand({ Name: name, Value: serializeDiscoveryCursor(cursor), Overwrite: true, Type: 'String' }));
     },
   };
 }

@@ -14,6 +14,11 @@ export const LifecycleDetailType = {
   SessionResynced: 'CxoneEventBridge.SessionResynced',
   /** The session is alive but has had no events for `heartbeatIntervalMs`. */
   Heartbeat: 'CxoneEventBridge.Heartbeat',
+  /**
+   * Discovery started a login's poller again after its execution failed, was stopped or timed out.
+   * Published by discovery, outside the session's numbering: its metadata has no `sequence`.
+   */
+  PollerRestarted: 'CxoneEventBridge.PollerRestarted',
 } as const;
 export type LifecycleDetailType = (typeof LifecycleDetailType)[keyof typeof LifecycleDetailType];
 

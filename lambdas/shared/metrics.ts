@@ -20,6 +20,10 @@ export const MetricName = {
   EventsPublishedByType: 'EventsPublishedByType',
   /** Entries EventBridge refused (each attempt; a whole failed call counts all its entries). */
   PublishFailures: 'PublishFailures',
+  /** Logins discovery started again after their execution failed, was stopped or timed out. */
+  PollersRestarted: 'PollersRestarted',
+  /** Pollers discovery could not start in a run (each is retried by the next run). */
+  PollerStartFailures: 'PollerStartFailures',
 } as const;
 
 /** Dimension names; `service` is on every metric. */
