@@ -255,13 +255,26 @@ export const CXONE_EVENT_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
 /** The bridge's own detail types (lambdas/poll-session/lifecycle.ts): what happened to the polling of a session. */
 function lifecycleSchemas(): Record<string, z.ZodType> {
   const descriptions: Record<string, string> = {
+    [LifecycleDetailType.PollerRestarted]:
+      "Discovery started the agent login's poller again after its execution failed, was stopped or timed out; published by discovery, so metadata has no sequence.",
     [LifecycleDetailType.PollingStarted]: 'The bridge started polling this agent session.',
     [LifecycleDetailType.PollingEnded]: 'The bridge stopped polling this agent session; data.reason says why (agent-session-end, session-gone, error).',
     [LifecycleDetailType.SessionResynced]: 'The session was rejoined or an unreadable batch skipped; CXone restatements may follow.',
     [LifecycleDetailType.Heartbeat]: 'The session is alive but has had no events for a while.',
   };
-  return Object.fromEntries(
-    Object.values(LifecycleDetailType).map((type) => [
+  const pollerRestarted = z
+    .looseObject({
+      execution: z.string().describe('the new Step Functions execution polling the login (<base>-r<n>)'),
+      session: z.string().describe("the login's session key: the execution name without restart and generation suffixes"),
+      previousExecution: z.string().describe('the execution that ended'),
+      previousStatus: z.enum(['FAILED', 'ABORTED', 'TIMED_OUT']).describe('how it ended: ABORTED is a StopExecution'),
+      previousStopDate: z.string().optional().describe('when it ended (ISO 8601)'),
+    })
+    .describe(descriptions[LifecycleDetailType.PollerRestarted] as string);
+  const sessionLifecycleTypes = Object.values(LifecycleDetailType).filter((type) => type !== LifecycleDetailType.PollerRestarted);
+  return Object.fromEntries([
+    [LifecycleDetailType.PollerRestarted, pollerRestarted],
+    ...sessionLifecycleTypes.map((type) => [
       type,
       z
         .looseObject({
@@ -272,8 +285,11 @@ function lifecycleSchemas(): Record<string, z.ZodType> {
         })
         .describe(descriptions[type] ?? type),
     ]),
-  );
+  ]);
 }
+
+/** Detail types published outside a session's numbering: their metadata carries no `sequence`. */
+const UNSEQUENCED_DETAIL_TYPES: ReadonlySet<string> = new Set([LifecycleDetailType.PollerRestarted]);
 
 /** The detail types we publish schemas for, sorted. */
 export const KNOWN_DETAIL_TYPES: readonly string[] = Object.keys(CXONE_EVENT_SCHEMAS).sort();
@@ -292,7 +308,7 @@ export function publishedEventSchema(detailType: string): z.ZodType {
       time: z.string(),
       region: z.string(),
       resources: z.array(z.string()),
-      detail: z.looseObject({ metadata: EventMetadataSchema.loose(), data }),
+      detail: z.looseObject({ metadata: (UNSEQUENCED_DETAIL_TYPES.has(detailType) ? EventMetadataSchema.omit({ sequence: true }) : EventMetadataSchema).loose(), data }),
     })
     .describe(`cxone-eventbridge ${detailType} event: detail.metadata is added by the bridge, detail.data is the CXone event as received.`);
 }

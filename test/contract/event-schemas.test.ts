@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { eventTypeOf } from '../../lambdas/cxone/events.js';
 import { KNOWN_DETAIL_TYPES, publishedEventSchema, schemaFiles } from '../../lambdas/cxone/event-schemas.js';
+import { pollerRestartedEntry } from '../../lambdas/discovery/restart-event.js';
 import { toEnvelopeEntry } from '../../lambdas/publishing/envelope.js';
 import { SAMPLES_PATH, samplesAvailable } from '../simulator/sample-contract.js';
 import { committedSchema, SCHEMAS_DIR, validatorOf } from './schema-validator.js';
@@ -44,6 +45,31 @@ describe('published event schemas', () => {
     expect(validate({ ...event, 'detail-type': 'AgentLeg' })).toBe(false);
     const detail = event.detail as { metadata: object; data: object };
     expect(validate({ ...event, detail: { ...detail, metadata: { ...detail.metadata, sequence: 0 } } })).toBe(false);
+  });
+});
+
+describe('the PollerRestarted event discovery publishes', () => {
+  const entry = pollerRestartedEntry(
+    { agentId: '2103457', execution: 'acme-2103457-20250312T140001000Z-r1', previous: { name: 'acme-2103457-20250312T140001000Z-g3', status: 'ABORTED', stopDate: new Date('2025-03-12T15:02:03Z') } },
+    { tenant: 'acme', eventSource: 'cxone.agent-events', now: Date.parse('2025-03-12T15:10:00Z') },
+  );
+  const event = { version: '0', id: 'x', 'detail-type': entry.DetailType, source: entry.Source, account: '123456789012', time: '2025-03-12T15:10:00Z', region: 'eu-west-1', resources: [], detail: JSON.parse(entry.Detail) as { metadata: object; data: object } };
+
+  it('validates against its committed schema, without a sequence number', () => {
+    const validate = validatorOf(entry.DetailType);
+    expect(validate(event), JSON.stringify(validate.errors)).toBe(true);
+    expect(event.detail.metadata).not.toHaveProperty('sequence');
+    expect(event.detail.data).toEqual({
+      execution: 'acme-2103457-20250312T140001000Z-r1',
+      session: 'acme-2103457-20250312T140001000Z',
+      previousExecution: 'acme-2103457-20250312T140001000Z-g3',
+      previousStatus: 'ABORTED',
+      previousStopDate: '2025-03-12T15:02:03.000Z',
+    });
+  });
+
+  it('rejects a restart after a poller that succeeded', () => {
+    expect(validatorOf(entry.DetailType)({ ...event, detail: { ...event.detail, data: { ...event.detail.data, previousStatus: 'SUCCEEDED' } } })).toBe(false);
   });
 });
 
