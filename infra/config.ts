@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_RECONCILE_EVERY_MINUTES } from '../contract/discovery.js';
 import { RoutesSchema } from './routes-config.js';
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
@@ -57,6 +58,8 @@ export const BridgeConfigSchema = z
     discoveryEnabled: z.union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')]).default(true),
     /** Minutes between discovery runs. @default 1 */
     discoveryEveryMinutes: z.coerce.number().int().min(1).max(60).default(1),
+    /** Minutes between discovery's full reconciles against every agent (between them it reads the delta); a run after the cursor is lost reconciles too. @default 10 */
+    discoveryReconcileMinutes: z.coerce.number().int().min(1).max(1_440).default(DEFAULT_RECONCILE_EVERY_MINUTES),
     /** Only these agents (and/or teams) are polled; empty means everyone. */
     includeAgentIds: idList,
     excludeAgentIds: idList,

@@ -1,7 +1,8 @@
-import { type CfnResource, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnResource, Stack, Token, Validations } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { IConstruct } from 'constructs';
+import type { AgentDiscovery } from './constructs/agent-discovery.js';
 import type { CxoneEventBridgeStack } from './stack.js';
 
 /**
@@ -12,7 +13,10 @@ export function applyNagAcknowledgements(stack: CxoneEventBridgeStack): void {
   const { poller, sessions, deadLetters, sharedToken, discovery } = stack;
   const stateMachineRole = sessions.stateMachine.role.node.tryFindChild('DefaultPolicy') ?? sessions.stateMachine.role;
   acknowledgeQualifiedInvoke(stateMachineRole, poller.function);
-  if (discovery) acknowledgeQualifiedInvoke(discovery.schedulerRole, discovery.function);
+  if (discovery) {
+    acknowledgeQualifiedInvoke(discovery.schedulerRole, discovery.function);
+    acknowledgeExecutionLookups(discovery);
+  }
   Validations.of(stateMachineRole).acknowledge(
     {
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
@@ -83,5 +87,17 @@ function acknowledgeQualifiedInvoke(scope: IConstruct, fn: lambda.IFunction): vo
   Validations.of(scope).acknowledge({
     id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
     reason: 'lambda:InvokeFunction on <function ARN>:* is how CDK grants invoking the versions and aliases of this one function.',
+  });
+}
+
+/** DescribeExecution needs execution ARNs, and a login's execution names are only known at run time. */
+function acknowledgeExecutionLookups(discovery: AgentDiscovery): void {
+  const stack = Stack.of(discovery);
+  // cdk-nag prints pseudo parameters as <AWS::Name> and concrete values as they are.
+  const shown = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value);
+  const resource = `arn:<AWS::Partition>:states:${shown(stack.region, 'Region')}:${shown(stack.account, 'AccountId')}:execution:${discovery.executionsArn.split(':execution:')[1]}`;
+  Validations.of(discovery.function.role ?? discovery).acknowledge({
+    id: `AwsSolutions::AwsSolutions-IAM5[Resource::${resource}]`,
+    reason: 'states:DescribeExecution on the executions of the one sessions state machine: discovery reads a login\'s deterministic names (<base>, -rN, -gN) to find its latest execution, and those names exist only at run time.',
   });
 }

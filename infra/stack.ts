@@ -51,6 +51,7 @@ export class CxoneEventBridgeStack extends Stack {
     const credentials = secretsmanager.Secret.fromSecretNameV2(this, 'CxoneCredentials', config.cxoneSecretName);
 
     const serviceName = 'cxone-eventbridge';
+    const sessionsName = `cxone-agent-sessions-${config.tenant}`;
     this.bus = new AgentEventBus(this, 'AgentEvents', {
       eventBusName: config.eventBusName,
       eventSource: config.eventSource,
@@ -80,7 +81,7 @@ export class CxoneEventBridgeStack extends Stack {
       serviceName,
     });
     this.sessions = new SessionStateMachine(this, 'Sessions', {
-      stateMachineName: `cxone-agent-sessions-${config.tenant}`,
+      stateMachineName: sessionsName,
       poller: this.poller.function,
       pollerTimeout: this.poller.timeout,
       logRetention,
@@ -92,7 +93,11 @@ export class CxoneEventBridgeStack extends Stack {
         credentials,
         sharedToken: this.sharedToken.secret,
         sessions: this.sessions.stateMachine,
+        sessionsName,
         every: Duration.minutes(config.discoveryEveryMinutes),
+        reconcileEvery: Duration.minutes(config.discoveryReconcileMinutes),
+        bus: this.bus.bus,
+        eventSource: config.eventSource,
         includeAgentIds: config.includeAgentIds,
         excludeAgentIds: config.excludeAgentIds,
         includeTeamIds: config.includeTeamIds,

@@ -1,4 +1,5 @@
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -8,6 +9,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { DEFAULT_RECONCILE_EVERY_MINUTES } from '../../contract/discovery.js';
 import { NO_CURSOR } from '../../lambdas/discovery/ssm-cursor-store.js';
 import { BridgeFunction } from './bridge-function.js';
 
@@ -17,8 +19,15 @@ export interface AgentDiscoveryProps {
   credentials: secretsmanager.ISecret;
   sharedToken: secretsmanager.ISecret;
   sessions: sfn.IStateMachine;
+  /** The sessions state machine's name (known at synth), for DescribeExecution on its executions. */
+  sessionsName: string;
   /** How often to read the agent-state delta. @default 1 minute */
   every?: Duration;
+  /** How often a run reads every agent instead of the delta, to give pollers back to agents whose poller ended abnormally. @default 10 minutes */
+  reconcileEvery?: Duration;
+  /** The bus discovery announces restarts on (CxoneEventBridge.PollerRestarted), with `eventSource`. */
+  bus: events.IEventBus;
+  eventSource: string;
   includeAgentIds: string[];
   excludeAgentIds: string[];
   includeTeamIds: string[];
@@ -29,12 +38,15 @@ export interface AgentDiscoveryProps {
 
 /**
  * Finds logged-in agents and starts their pollers: a function run by EventBridge Scheduler reads
- * CXone's agent-state delta (cursor kept in an SSM parameter) and starts an execution for every
- * included agent whose login has none.
+ * CXone's agent-state delta (cursor kept in an SSM parameter), and every `reconcileEvery` the full
+ * list of agents, and starts an execution for every included agent whose login has none running,
+ * restarting one whose execution failed, was stopped or timed out (announced on the bus).
  */
 export class AgentDiscovery extends Construct {
   readonly function: lambda.Function;
   readonly cursor: ssm.StringParameter;
+  /** `arn:…:execution:<sessions>:*`: the executions discovery may describe to find a login's latest. */
+  readonly executionsArn: string;
   /** The role EventBridge Scheduler assumes to invoke the function. */
   readonly schedulerRole: iam.Role;
 
@@ -56,6 +68,9 @@ export class AgentDiscovery extends Construct {
         TOKEN_SECRET_ID: props.sharedToken.secretArn,
         STATE_MACHINE_ARN: props.sessions.stateMachineArn,
         CURSOR_PARAMETER_NAME: this.cursor.parameterName,
+        RECONCILE_EVERY_MINUTES: String((props.reconcileEvery ?? Duration.minutes(DEFAULT_RECONCILE_EVERY_MINUTES)).toMinutes()),
+        EVENT_BUS_NAME: props.bus.eventBusName,
+        EVENT_SOURCE: props.eventSource,
         INCLUDE_AGENT_IDS: props.includeAgentIds.join(','),
         EXCLUDE_AGENT_IDS: props.excludeAgentIds.join(','),
         INCLUDE_TEAM_IDS: props.includeTeamIds.join(','),
@@ -70,6 +85,10 @@ export class AgentDiscovery extends Construct {
     this.cursor.grantWrite(this.function);
     props.sessions.grantStartExecution(this.function);
     this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [props.sessions.stateMachineArn] }));
+    // DescribeExecution takes an execution ARN: every execution of this one state machine, named by login.
+    this.executionsArn = Stack.of(this).formatArn({ service: 'states', resource: 'execution', resourceName: `${props.sessionsName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [this.executionsArn] }));
+    props.bus.grantPutEventsTo(this.function);
 
     this.schedulerRole = new iam.Role(this, 'SchedulerRole', { assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com') });
     new scheduler.Schedule(this, 'Schedule', {
@@ -80,3 +99,4 @@ export class AgentDiscovery extends Construct {
     });
   }
 }
+

@@ -133,6 +133,8 @@ export class Observability extends Construct {
         props.sessions.metricFailed({ period: PERIOD, label: 'failed' }),
         props.sessions.metricTimedOut({ period: PERIOD, label: 'timed out' }),
         props.sessions.metricAborted({ period: PERIOD, label: 'stopped' }),
+        emf(MetricName.PollersRestarted).with({ label: 'restarted by discovery' }),
+        emf(MetricName.PollerStartFailures).with({ label: 'starts failed (retried next run)' }),
       ]),
     );
     this.dashboard.addWidgets(

@@ -198,13 +198,27 @@ describe('agent discovery', () => {
     expect(resolved.schedules).toContainEqual({ name: expect.any(String), expression: 'rate(1 minute)', targetArns: [discovery?.arn] });
   });
 
-  it('keeps its cursor in an SSM parameter and may start and list executions of our state machine only', () => {
-    expect(discovery?.environment).toMatchObject({ CURSOR_PARAMETER_NAME: resolved.parameters[0]?.name, STATE_MACHINE_ARN: resolved.stateMachine.arn, TENANT: 'acme' });
+  const discoveryStatements = () => {
     const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^DiscoveryRole') }] } });
-    const statements = Object.values(policies).flatMap((policy) => (policy as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement);
-    const states = statements.filter((statement) => [statement.Action].flat().some((action) => action.startsWith('states:')));
-    expect(states.flatMap((statement) => [statement.Action].flat()).sort()).toEqual(['states:ListExecutions', 'states:StartExecution']);
-    for (const statement of states) expect(statement.Resource).toEqual({ Ref: expect.stringMatching(/^SessionsStateMachine/) });
+    return Object.values(policies).flatMap((policy) => (policy as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement);
+  };
+
+  it('keeps its cursor in an SSM parameter and may start, list and describe executions of our state machine only', () => {
+    expect(discovery?.environment).toMatchObject({ CURSOR_PARAMETER_NAME: resolved.parameters[0]?.name, STATE_MACHINE_ARN: resolved.stateMachine.arn, TENANT: 'acme' });
+    const states = discoveryStatements().filter((statement) => [statement.Action].flat().some((action) => action.startsWith('states:')));
+    expect(states.flatMap((statement) => [statement.Action].flat()).sort()).toEqual(['states:DescribeExecution', 'states:ListExecutions', 'states:StartExecution']);
+    for (const statement of states.filter((candidate) => candidate.Action !== 'states:DescribeExecution')) expect(statement.Resource).toEqual({ Ref: expect.stringMatching(/^SessionsStateMachine/) });
+    const describe = states.find((statement) => statement.Action === 'states:DescribeExecution');
+    expect(JSON.stringify(describe?.Resource)).toMatch(/:states:eu-west-1:123456789012:execution:cxone-agent-sessions-acme:\*"/);
+  });
+
+  it('reconciles every 10 minutes by default and announces restarts on our bus only', () => {
+    expect(discovery?.environment).toMatchObject({ RECONCILE_EVERY_MINUTES: '10', EVENT_SOURCE: 'cxone.agent-events', EVENT_BUS_NAME: 'cxone-agent-events-acme' });
+    const puts = discoveryStatements().filter((statement) => [statement.Action].flat().includes('events:PutEvents'));
+    expect(puts).toHaveLength(1);
+    expect(puts[0]?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^AgentEventsBus/), 'Arn'] });
+    const { template: often } = synthesizeForTest({ discoveryReconcileMinutes: '15' });
+    expect(readTemplate(often.toJSON() as never).functions.find((fn) => fn.path.includes('/Discovery/'))?.environment.RECONCILE_EVERY_MINUTES).toBe('15');
   });
 
   it('passes agent and team filters from configuration', () => {
@@ -273,6 +287,7 @@ describe('cdk-nag AwsSolutions and Serverless', () => {
       'AwsSolutions-IAM5[Resource::*]',
       expect.stringMatching(/^AwsSolutions-IAM5\[Resource::<DiscoveryFunction[0-9A-F]+\.Arn>:\*\]$/),
       expect.stringMatching(/^AwsSolutions-IAM5\[Resource::<SessionPollerFunction[0-9A-F]+\.Arn>:\*\]$/),
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:eu-west-1:123456789012:execution:cxone-agent-sessions-acme:*]',
       'AwsSolutions-SF1',
       'AwsSolutions-SMG4',
       'AwsSolutions-SQS3',
