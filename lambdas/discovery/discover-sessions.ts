@@ -70,7 +70,9 @@ export interface DiscoveryDeps {
  * logged-in, included agent whose login has no running poller it starts one (startPolling: the
  * login's first, or a restart `-r<n>` after a failed, stopped or timed-out one).
  *
- * An agent whose start failed (CXone error, throttling, Step Functions error) is kept in the
+ * A run that cannot read CXone fails, and the next run that can reconciles (an outage may have
+ * ended pollers meanwhile). An agent whose start failed (CXone error, throttling, Step Functions
+ * error) is kept in the
  * cursor's retry list and tried again by the next run, before that run's delta, so the cursor moves
  * on without ever skipping it. Starts are idempotent (deterministic names), so a crash before the
  * cursor is saved only repeats work.
@@ -79,7 +81,7 @@ export async function discoverSessions(deps: DiscoveryDeps): Promise<DiscoveryOu
   const now = deps.now();
   const stored = await deps.cursor.load();
   const reconcile = isReconcileDue(stored, now, deps.reconcileEveryMs);
-  const read = await deps.cxone.getAgentStatesSince(reconcile || !stored ? EPOCH_CURSOR : stored.lastPollTime);
+  const read = await readAgents(deps, stored, reconcile);
   // A full read supersedes the retry list; in a delta, a newer row of a retried agent wins.
   const retried = reconcile ? [] : (stored?.retry ?? []).map(retryRecord);
   const candidates = latestPerAgent([...retried, ...read.agentStates]).filter(isLoggedIn);
@@ -126,6 +128,23 @@ export async function discoverSessions(deps: DiscoveryDeps): Promise<DiscoveryOu
     retry,
   });
   return outcome;
+}
+
+/**
+ * Reads the full list or the delta. When CXone cannot be read, pollers may be ending meanwhile (the
+ * same outage), and agents whose state does not change would stay out of every delta: the first run
+ * that reads again reconciles.
+ */
+async function readAgents(deps: DiscoveryDeps, stored: DiscoveryCursor | undefined, reconcile: boolean) {
+  try {
+    return await deps.cxone.getAgentStatesSince(reconcile || !stored ? EPOCH_CURSOR : stored.lastPollTime);
+  } catch (error) {
+    if (stored?.reconciledAt) {
+      const { reconciledAt: _due, ...rest } = stored;
+      await deps.cursor.save(rest).catch(() => undefined);
+    }
+    throw error;
+  }
 }
 
 /** Due when never done, when the cursor is lost, after `everyMs`, or when the clock went back. */

@@ -1,5 +1,7 @@
 import { type AwsOperation, AwsApiError } from './local-aws-server.js';
 
+const STANDARD_MAX_CHARACTERS = 4_096;
+
 /** SSM Parameter Store's GetParameter and PutParameter over an in-memory map. */
 export class LocalSsm {
   private readonly parameters = new Map<string, { value: string; version: number }>();
@@ -22,6 +24,10 @@ export class LocalSsm {
       },
       'AmazonSSM.PutParameter': (request) => {
         const name = String(request.Name);
+        // Standard tier: at most 4,096 characters (https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html).
+        if (request.Tier !== 'Advanced' && String(request.Value).length > STANDARD_MAX_CHARACTERS) {
+          throw new AwsApiError('ValidationException', `Standard tier parameters support a maximum parameter value of ${STANDARD_MAX_CHARACTERS} characters.`);
+        }
         if (this.parameters.has(name) && request.Overwrite !== true) throw new AwsApiError('ParameterAlreadyExists', 'The parameter already exists.');
         this.put(name, String(request.Value));
         return { Version: this.parameters.get(name)?.version, Tier: 'Standard' };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentStateRecord, AgentStatesDelta } from '../../lambdas/cxone/agent-api.js';
-import { type AgentFilter, type DiscoveryDeps, discoverSessions, EPOCH_CURSOR, type PollerRestart } from '../../lambdas/discovery/discover-sessions.js';
-import type { DiscoveryCursor } from '../../lambdas/discovery/discovery-cursor.js';
+import { type AgentFilter, type DiscoveryDeps, discoverSessions, EPOCH_CURSOR, isReconcileDue, type PollerRestart } from '../../lambdas/discovery/discover-sessions.js';
+import { type DiscoveryCursor, MAX_CURSOR_CHARACTERS, parseDiscoveryCursor, serializeDiscoveryCursor } from '../../lambdas/discovery/discovery-cursor.js';
 import { sessionNameOf } from '../../lambdas/sessions/execution-name.js';
 import type { ExecutionStatus } from '../../lambdas/sessions/poller-restart.js';
 import type { SessionExecutions } from '../../lambdas/sessions/start-agent-session.js';
@@ -102,6 +102,20 @@ describe('discoverSessions', () => {
   it('reconciles when the stored cursor is of an older version (a bare lastPollTime)', async () => {
     const f = fakes([{ agentStates: [loggedIn('1')], lastPollTime: 'T2' }], { stored: { v: 1, lastPollTime: 'T1', retry: [] } });
     expect((await discoverSessions(f.deps())).mode).toBe('reconcile');
+    expect(f.readsSince).toEqual([EPOCH_CURSOR]);
+  });
+
+  it('reconciles on the first run after one that could not read CXone', async () => {
+    const f = fakes([{ agentStates: [loggedIn('1')], lastPollTime: 'T2' }], { stored: reconciledRecently('T1') });
+    const deps = f.deps();
+    const read = deps.cxone.getAgentStatesSince;
+    deps.cxone.getAgentStatesSince = async () => {
+      throw Object.assign(new Error('HTTP 503'), { name: 'CxoneUnavailableError' });
+    };
+    await expect(discoverSessions(deps)).rejects.toThrow('HTTP 503');
+    expect(f.stored()).toEqual({ v: 1, lastPollTime: 'T1', retry: [] });
+    deps.cxone.getAgentStatesSince = read;
+    expect(await discoverSessions(deps)).toMatchObject({ mode: 'reconcile', started: [BASE] });
     expect(f.readsSince).toEqual([EPOCH_CURSOR]);
   });
 
@@ -210,5 +224,30 @@ describe('discoverSessions', () => {
     };
     const outcome = await discoverSessions(deps);
     expect(outcome).toMatchObject({ started: [`${BASE}-r1`], announceError: 'RestartAnnouncementError: bus refused' });
+  });
+});
+
+describe('the stored discovery cursor', () => {
+  it('reads the bare lastPollTime of an older version as a cursor with a reconcile due', () => {
+    expect(parseDiscoveryCursor('2025-03-12T14:01:00.000Z')).toEqual({ v: 1, lastPollTime: '2025-03-12T14:01:00.000Z', retry: [] });
+  });
+
+  it('counts an unreadable value as lost', () => {
+    expect(parseDiscoveryCursor('{"v":2}')).toBeUndefined();
+    expect(parseDiscoveryCursor('{not json')).toBeUndefined();
+  });
+
+  it('round-trips through its stored form', () => {
+    const cursor = reconciledRecently('T1', [{ agentId: '1', sessionStartTime: LOGIN, teamId: '10' }]);
+    expect(parseDiscoveryCursor(serializeDiscoveryCursor(cursor))).toEqual(cursor);
+  });
+
+  it('gives up a retry list too long for the parameter for a reconcile on the next run', () => {
+    const retry = Array.from({ length: 200 }, (_, index) => ({ agentId: String(1_000_000 + index), sessionStartTime: LOGIN }));
+    const stored = serializeDiscoveryCursor(reconciledRecently('T1', retry));
+    expect(stored.length).toBeLessThanOrEqual(MAX_CURSOR_CHARACTERS);
+    const cursor = parseDiscoveryCursor(stored);
+    expect(cursor).toEqual({ v: 1, lastPollTime: 'T1', retry: [] });
+    expect(isReconcileDue(cursor, NOW, TEN_MINUTES)).toBe(true);
   });
 });
