@@ -33,7 +33,7 @@ describe('discovery', () => {
     await twin.runSchedules();
     expect([a1, a2, a3].map((agentId) => sessionsOf(agentId as string).length)).toEqual([1, 1, 1]);
     expect(sessionsOf(a4 as string)).toHaveLength(0);
-    expect(twin.ssm.get(cursorParameter())).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(JSON.parse(twin.ssm.get(cursorParameter()) as string)).toMatchObject({ lastPollTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), retry: [] });
   });
 
   it('never starts a second poller on repeated runs, even across hand-overs', async () => {
