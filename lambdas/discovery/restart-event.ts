@@ -40,15 +40,24 @@ export function pollerRestartedEntry(restart: PollerRestart, context: { tenant: 
     platformSessionId: null,
     receivedAt: new Date(context.now).toISOString(),
   };
-  return { Source: context.eventSource, DetailType: LifecycleDetailType.PollerRestarted, Detail: JSON.stringify({ metadata, data }), Time: new Date(context.now) };
+  return {
+    Source: context.eventSource,
+    DetailType: LifecycleDetailType.PollerRestarted,
+    Detail: JSON.stringify({ metadata, data }),
+    Time: new Date(context.now),
+  };
 }
 
 /** Publishes restart events with the publisher's in-order batching and retries, within `budgetMs`. */
-export function eventBridgeRestartAnnouncer(putEvents: PutEventsPort, context: { tenant: string; eventSource: string; now: () => number; budgetMs: number }): RestartAnnouncer {
+export function eventBridgeRestartAnnouncer(
+  putEvents: PutEventsPort,
+  context: { tenant: string; eventSource: string; now: () => number; budgetMs: number },
+): RestartAnnouncer {
   return async (restarts) => {
     const now = context.now();
     const entries = restarts.map((restart) => pollerRestartedEntry(restart, { tenant: context.tenant, eventSource: context.eventSource, now }));
     const failures = await publishInOrder(entries, putEvents, { deadline: now + context.budgetMs });
-    if (failures.length > 0) throw new RestartAnnouncementError(`${failures.length} of ${entries.length} PollerRestarted events not published: ${failures[0]?.reason}`);
+    if (failures.length > 0)
+      throw new RestartAnnouncementError(`${failures.length} of ${entries.length} PollerRestarted events not published: ${failures[0]?.reason}`);
   };
 }

@@ -40,7 +40,8 @@ afterAll(async () => {
 const executionsOf = (agentId: string) => [...twin.stepFunctions.executions.values()].filter((execution) => execution.name.includes(`-${agentId}-`));
 const runningOf = (agentId: string) => executionsOf(agentId).filter((execution) => execution.status === 'RUNNING');
 const cursorParameter = () => twin.stack.parameters[0]?.name as string;
-const storedCursor = () => JSON.parse(twin.ssm.get(cursorParameter()) as string) as { lastPollTime: string; reconciledAt?: string; retry: { agentId: string }[] };
+const storedCursor = () =>
+  JSON.parse(twin.ssm.get(cursorParameter()) as string) as { lastPollTime: string; reconciledAt?: string; retry: { agentId: string }[] };
 
 /** Runs every schedule once and returns discovery's outcome. */
 async function runDiscovery(): Promise<DiscoveryOutcome> {
@@ -81,12 +82,18 @@ describe('self-healing discovery', () => {
     makeReconcileDue();
     const outcome = await runDiscovery();
     expect(outcome).toMatchObject({ mode: 'reconcile', started: [`${base}-r1`] });
-    expect(outcome.restarted).toEqual([{ agentId: a1, execution: `${base}-r1`, previous: { name: base, status: 'ABORTED', stopDate: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) } }]);
+    expect(outcome.restarted).toEqual([
+      { agentId: a1, execution: `${base}-r1`, previous: { name: base, status: 'ABORTED', stopDate: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) } },
+    ]);
 
     const before = simulator.deliveredBatches({ agentId: a1 }).length;
     simulator.enqueueEvents(a1, [{ IISHost: 'S', VCHost: 'S', Type: 'Mute', AgentMuted: 'True' }]);
     await waitFor(polledSince(a1, before), 30_000, 'the restarted poller polls');
-    await waitFor(() => onBus.some((event) => event['detail-type'] === 'Mute' && (event.detail as { metadata: { agentId: string } }).metadata.agentId === a1), 30_000, 'the event on the bus');
+    await waitFor(
+      () => onBus.some((event) => event['detail-type'] === 'Mute' && (event.detail as { metadata: { agentId: string } }).metadata.agentId === a1),
+      30_000,
+      'the event on the bus',
+    );
     expect(runningOf(a1).map((execution) => execution.name)).toEqual([`${base}-r1`]);
   });
 
@@ -95,7 +102,13 @@ describe('self-healing discovery', () => {
     const restarted = onBus.filter((event) => event['detail-type'] === LifecycleDetailType.PollerRestarted);
     const base = logins.get(a1) as string;
     expect(restarted.map((event) => (event.detail as { data: unknown }).data)).toEqual([
-      { execution: `${base}-r1`, session: base, previousExecution: base, previousStatus: 'ABORTED', previousStopDate: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
+      {
+        execution: `${base}-r1`,
+        session: base,
+        previousExecution: base,
+        previousStatus: 'ABORTED',
+        previousStopDate: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      },
     ]);
     expect(restarted[0]?.source).toBe('cxone.agent-events');
   });
@@ -106,7 +119,11 @@ describe('self-healing discovery', () => {
     makeReconcileDue();
     const [first, second] = await Promise.all([runDiscovery(), runDiscovery()]);
     expect([...first.started, ...second.started]).toContain(`${base}-r2`);
-    expect(executionsOf(a1).map((execution) => execution.name).sort()).toEqual([base, `${base}-r1`, `${base}-r2`]);
+    expect(
+      executionsOf(a1)
+        .map((execution) => execution.name)
+        .sort(),
+    ).toEqual([base, `${base}-r1`, `${base}-r2`]);
     expect(runningOf(a1).map((execution) => execution.name)).toEqual([`${base}-r2`]);
   });
 

@@ -35,7 +35,10 @@ function fakeStepFunctions(initial: Record<string, ExecutionStatus> = {}) {
       return status ? { name, status, ...(status === 'RUNNING' ? {} : { stopDate: new Date(NOW - 60_000) }) } : undefined;
     },
   };
-  return { api, executions, starts, failStarts: (count: number) => void (failNextStarts = count) };
+  const failStarts = (count: number) => {
+    failNextStarts = count;
+  };
+  return { api, executions, starts, failStarts };
 }
 
 function fakes(reads: AgentStatesDelta[], options: { stored?: DiscoveryCursor; executions?: Record<string, ExecutionStatus> } = {}) {
@@ -69,7 +72,10 @@ function fakes(reads: AgentStatesDelta[], options: { stored?: DiscoveryCursor; e
     announceRestarts: async (restarts) => void announced.push(...restarts),
     now: () => now,
   });
-  return { deps, stepFunctions, joined, readsSince, announced, stored: () => stored, advance: (ms: number) => void (now += ms) };
+  const advance = (ms: number) => {
+    now += ms;
+  };
+  return { deps, stepFunctions, joined, readsSince, announced, stored: () => stored, advance };
 }
 
 const reconciledRecently = (lastPollTime: string, retry: DiscoveryCursor['retry'] = []): DiscoveryCursor => ({
