@@ -62,7 +62,12 @@ async function main(): Promise<number> {
   }
   const station: Station | undefined = values['station-id'] ? { stationId: values['station-id'] } : values['station-phone'] ? { stationPhoneNumber: values['station-phone'] } : undefined;
   const result = await startAgentSession({ tenant: values.tenant, agentId, station }, cxone, stepFunctionsExecutions(new SFNClient({}), stateMachineArn));
-  console.log(result.outcome === 'started' ? `started ${result.executionArn}` : `already polling: execution ${result.executionName} is running`);
+  const messages: Record<typeof result.outcome, string> = {
+    started: result.restartOf ? `restarted ${result.executionArn} (${result.restartOf.name} had ended ${result.restartOf.status})` : `started ${result.executionArn}`,
+    'already-running': `already polling: execution ${result.executionName} is running`,
+    ended: `not started: execution ${result.executionName} saw this login's session end; a new login gets a new poller`,
+  };
+  console.log(messages[result.outcome]);
   return 0;
 }
 
