@@ -1,4 +1,4 @@
-import { SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DiscoveryOutcome } from '../../lambdas/discovery/discover-sessions.js';
 import { LifecycleDetailType } from '../../lambdas/poll-session/lifecycle.js';
@@ -17,11 +17,11 @@ let simulator: CxoneSimulator;
 let twin: LocalTwin;
 let sfn: SFNClient;
 const onBus: EventBridgeEvent[] = [];
-const [a1, a2, a3, a4] = ['5200001', '5200002', '5200003', '5200004'] as const;
+const [a1, a2, a3, a4, a5] = ['5200001', '5200002', '5200003', '5200004', '5200005'] as const;
 const logins = new Map<string, string>();
 
 beforeAll(async () => {
-  simulator = await startCxoneSimulator({ agents: [a1, a2, a3, a4], seed: 31 });
+  simulator = await startCxoneSimulator({ agents: [a1, a2, a3, a4, a5], seed: 31 });
   twin = await startLocalTwin({
     cxoneIssuerUrl: simulator.issuerUrl,
     credentials: simulator.credentials,
@@ -164,8 +164,24 @@ describe('self-healing discovery', () => {
     await waitFor(polledSince(a4, 0), 30_000, 'the late poller polls');
   });
 
+  it('restarts a login whose execution failed on a fault the loop cannot handle', async () => {
+    const base = login(a5);
+    // A bad input is the one fault every version of the loop ends in Fail (ConfigurationError).
+    await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: twin.stack.stateMachine.arn,
+        name: base,
+        input: JSON.stringify({ agentId: 'not-an-agent-id', sessionId: 'x' }),
+      }),
+    );
+    await waitFor(() => executionsOf(a5).some((execution) => execution.status === 'FAILED'), 30_000, 'the execution fails');
+    const outcome = await runDiscovery();
+    expect(outcome.restarted).toEqual([{ agentId: a5, execution: `${base}-r1`, previous: expect.objectContaining({ name: base, status: 'FAILED' }) }]);
+    await waitFor(polledSince(a5, 0), 30_000, 'the restarted poller polls');
+  });
+
   it('never ran two pollers for one agent', () => {
-    for (const agentId of [a1, a2, a3, a4]) expect(runningOf(agentId)).toHaveLength(1);
+    for (const agentId of [a1, a2, a3, a4, a5]) expect(runningOf(agentId)).toHaveLength(1);
     expect(twin.maxConcurrentPollsPerAgent()).toBe(1);
   });
 });
