@@ -34,6 +34,8 @@ export interface ObservabilityProps {
 const PERIOD = Duration.minutes(1);
 /** Share of the concurrency quota at which the alarm fires: every polling agent holds one execution. */
 const CONCURRENCY_ALARM_SHARE = 0.8;
+/** Minutes in a row with failed poller starts before the alarm fires (a throttled start usually succeeds on the next run). */
+const START_FAILURE_RUNS = 5;
 
 /**
  * The bridge at a glance: a CloudWatch dashboard (sessions, polls, events, failures, Lambda,
@@ -86,8 +88,23 @@ export class Observability extends Construct {
     const failedDeliveries = props.routes.map((route) =>
       alarm(`${pascal(route.name)}FailedInvocationsAlarm`, `Route ${route.name}: EventBridge failed to deliver events to the target (they go to the route's dead-letter queue).`, ruleMetric(route, 'FailedInvocations')),
     );
+    // Discovery retries an agent it could not start on every run, so failures in consecutive runs mean one stays unpolled.
+    const startFailures = props.functions.Discovery
+      ? [
+          new cloudwatch.Alarm(this, 'PollerStartFailuresAlarm', {
+            alarmDescription: `Discovery could not start a poller in ${START_FAILURE_RUNS} consecutive minutes: an agent is logged in but not polled. The discovery function's log ("could not start polling") names the agent and the error.`,
+            metric: emf(MetricName.PollerStartFailures),
+            threshold: 0,
+            comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluationPeriods: START_FAILURE_RUNS,
+            datapointsToAlarm: START_FAILURE_RUNS,
+            treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          }),
+        ]
+      : [];
     this.alarms = [
       failedExecutions,
+      ...startFailures,
       props.deadLetters.parkedEventsAlarm,
       props.deadLetters.depthAlarm,
       ...props.routes.map((route) => route.deadLetterAlarm),

@@ -227,9 +227,22 @@ describe('agent discovery', () => {
     expect(fn?.environment).toMatchObject({ EXCLUDE_AGENT_IDS: '7,8', INCLUDE_TEAM_IDS: '42', INCLUDE_AGENT_IDS: '' });
   });
 
+  it('alarms when starts keep failing for five minutes', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'PollerStartFailures',
+      Namespace: 'CxoneEventBridge',
+      Dimensions: [{ Name: 'service', Value: 'cxone-eventbridge' }],
+      Threshold: 0,
+      EvaluationPeriods: 5,
+      DatapointsToAlarm: 5,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
   it('can be switched off', () => {
     const { template: off } = synthesizeForTest({ discoveryEnabled: 'false' });
     off.resourceCountIs('AWS::Scheduler::Schedule', 0);
+    expect(off.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'PollerStartFailures' } })).toEqual({});
   });
 });
 
