@@ -72,10 +72,10 @@ export interface DiscoveryDeps {
  *
  * A run that cannot read CXone fails, and the next run that can reconciles (an outage may have
  * ended pollers meanwhile). An agent whose start failed (CXone error, throttling, Step Functions
- * error) is kept in the
- * cursor's retry list and tried again by the next run, before that run's delta, so the cursor moves
- * on without ever skipping it. Starts are idempotent (deterministic names), so a crash before the
- * cursor is saved only repeats work.
+ * error) is kept in the cursor's retry list and tried again by the next run, before that run's
+ * delta, so the cursor moves on without ever skipping it. Starts are idempotent (deterministic
+ * names), so a crash before the cursor is saved, or two runs at once, only repeat work; the later
+ * save wins, and a retry entry it drops is picked up by the next reconcile.
  */
 export async function discoverSessions(deps: DiscoveryDeps): Promise<DiscoveryOutcome> {
   const now = deps.now();
