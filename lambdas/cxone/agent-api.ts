@@ -27,7 +27,14 @@ export const AgentStateRecordSchema = z.looseObject({
 export type AgentStateRecord = z.infer<typeof AgentStateRecordSchema>;
 
 const SessionResponseSchema = z.object({ sessionId: z.string().min(1) });
-const AgentStatesResponseSchema = z.object({ agentStates: z.array(AgentStateRecordSchema), lastPollTime: z.string().optional() });
+const AgentStatesResponseSchema = z.object({
+  agentStates: z.array(AgentStateRecordSchema),
+  lastPollTime: z.string().optional(),
+  _links: z.looseObject({ next: z.string().nullish() }).nullish(),
+});
+
+/** Pages of one agent-state read followed at most: a loop guard, far above any tenant's agents per page size. */
+const MAX_AGENT_STATE_PAGES = 1_000;
 
 /** One delta read of the Real-Time Data API: agents changed since the cursor, and the next cursor. */
 export interface AgentStatesDelta {
@@ -120,17 +127,45 @@ export class CxoneAgentApi {
   /**
    * Agents whose state changed since `updatedSince` (all agents when it is the epoch). The cursor
    * is the previous answer's `lastPollTime` (fact sheet §3, row 8); 304 means nothing changed.
+   * A paged answer (`top`/`skip` in NICE's OpenAPI) is read whole by following `_links.next`, on the
+   * API's own origin only (the token goes with it); the first page's `lastPollTime` is kept, so the
+   * next delta starts no later than this read did. `pageSize` asks for pages (`top`).
    */
-  async getAgentStatesSince(updatedSince: string): Promise<AgentStatesDelta> {
-    const response = await this.call('GET', `agents/states?updatedSince=${encodeURIComponent(updatedSince)}`, undefined, this.requestTimeoutMs, 'agent states');
-    if (response.status === 304) {
-      await response.body?.cancel();
-      return { agentStates: [] };
+  async getAgentStatesSince(updatedSince: string, options: { pageSize?: number } = {}): Promise<AgentStatesDelta> {
+    const top = options.pageSize ? `&top=${options.pageSize}` : '';
+    let path = `agents/states?updatedSince=${encodeURIComponent(updatedSince)}${top}`;
+    const agentStates: AgentStateRecord[] = [];
+    let lastPollTime: string | undefined;
+    for (let page = 1; ; page++) {
+      const response = await this.call('GET', path, undefined, this.requestTimeoutMs, 'agent states');
+      if (response.status === 304) {
+        await response.body?.cancel();
+        return { agentStates, ...(lastPollTime ? { lastPollTime } : {}) };
+      }
+      if (!response.ok) await throwForStatus(response, 'agent states');
+      const parsed = AgentStatesResponseSchema.safeParse(await readJsonBody(response, 'agent states'));
+      if (!parsed.success) throw new CxoneContractViolationError('agent states response has an unexpected shape');
+      agentStates.push(...parsed.data.agentStates);
+      lastPollTime ??= parsed.data.lastPollTime;
+      const next = parsed.data._links?.next;
+      if (!next || parsed.data.agentStates.length === 0) return { agentStates, ...(lastPollTime ? { lastPollTime } : {}) };
+      if (page >= MAX_AGENT_STATE_PAGES) throw new CxoneContractViolationError(`agent states answered more than ${MAX_AGENT_STATE_PAGES} pages`);
+      path = await this.sameOriginPath(next, response.url);
     }
-    if (!response.ok) await throwForStatus(response, 'agent states');
-    const parsed = AgentStatesResponseSchema.safeParse(await readJsonBody(response, 'agent states'));
-    if (!parsed.success) throw new CxoneContractViolationError('agent states response has an unexpected shape');
-    return parsed.data;
+  }
+
+  /** The API path of a `_links` URL (absolute or relative to the answered request), refused on another origin. */
+  private async sameOriginPath(link: string, requestUrl: string): Promise<string> {
+    const access = await this.auth.access();
+    const base = `${access.apiEndpoint}/incontactapi/services/${this.apiVersion}/`;
+    const target = new URL(link, requestUrl || base);
+    const prefix = new URL(base);
+    // The version segment and path casing vary (fact sheet §1): match the origin, keep the path after "services/vN.M/".
+    const rest = /\/services\/v\d+\.\d+\/(.*)$/i.exec(target.pathname)?.[1];
+    if (target.origin !== prefix.origin || rest === undefined) {
+      throw new CxoneContractViolationError(`agent states linked a next page outside the API (${target.origin})`);
+    }
+    return `${rest}${target.search}`;
   }
 
   private async sessionIdFrom(response: Response, what: string): Promise<string> {

@@ -296,11 +296,21 @@ const agentStates = (deps: RequestHandlerDeps, url: URL, res: ServerResponse, ag
     if (since && rows.length === 0) sendEmpty(res, 304);
     else if (agentId !== undefined) sendJson(res, 200, { agentStates: rows.map((r) => ({ ...r, lastPollTime })) });
     else {
+      // `top`/`skip` page the list as NICE's OpenAPI describes; `_links.next` names the next page.
+      const top = Number(url.searchParams.get('top') ?? rows.length) || rows.length;
+      const skip = Number(url.searchParams.get('skip') ?? 0) || 0;
+      const pageOf = (offset: number) => {
+        const link = new URL(url);
+        link.searchParams.set('skip', String(offset));
+        link.searchParams.set('top', String(top));
+        // Relative: the request URL here has no host of its own; a client resolves it against its request.
+        return `${link.pathname}${link.search}`;
+      };
       sendJson(res, 200, {
         totalRecords: rows.length,
-        _links: { self: url.toString(), next: null, previous: null },
+        _links: { self: `${url.pathname}${url.search}`, next: skip + top < rows.length ? pageOf(skip + top) : null, previous: skip > 0 ? pageOf(Math.max(0, skip - top)) : null },
         lastPollTime,
-        agentStates: rows,
+        agentStates: rows.slice(skip, skip + top),
       });
     }
   }

@@ -34,6 +34,14 @@ describe('CxoneAgentApi against the simulator', () => {
     expect(simulator.stats().tokenRequests - tokensBefore).toBe(1);
   });
 
+  it('reads every page of a paged agent list by following _links.next', async () => {
+    const whole = await client().getAgentStatesSince(new Date(0).toISOString());
+    const paged = await client().getAgentStatesSince(new Date(0).toISOString(), { pageSize: 1 });
+    expect(whole.agentStates).toHaveLength(4);
+    expect(paged.agentStates.map((state) => state.agentId)).toEqual(whole.agentStates.map((state) => state.agentId));
+    expect(paged.lastPollTime).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+
   it('answers no-events on 304 and keeps the cursor valid', async () => {
     const api = client();
     simulator.loginAgent('2103458');
