@@ -1,5 +1,5 @@
+import { type PollState, type PollStateInput, PollStatus } from '../contract/poll-state.js';
 import type { LambdaHandler } from '../local/twin/local-lambda.js';
-import { type PollState, type PollStateInput, PollStatus } from '../lambdas/poll-session/poll-state.js';
 
 /** What the bare loops did, counted like the twin's LocalLambdaStats. */
 export interface BareLoopStats {

@@ -1,5 +1,5 @@
-import { isLifecycleDetailType } from '../lambdas/poll-session/lifecycle.js';
-import { canonicalJson } from '../lambdas/publishing/envelope.js';
+import { canonicalJson } from '../contract/envelope.js';
+import { isLifecycleDetailType } from '../contract/lifecycle.js';
 import type { EmittedEvent } from '../local/cxone-simulator/index.js';
 import type { AcceptedEvent } from '../local/eventbridge/local-event-bus.js';
 

@@ -1,11 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { dirname, join } from 'node:path';
-import { PollerEnvironmentSchema } from '../lambdas/poll-session/environment.js';
-import { createPollHandler } from '../lambdas/poll-session/poll-handler.js';
+import { CxoneUnavailableError } from '../contract/errors.js';
 import { CxoneAgentApi } from '../lambdas/cxone/agent-api.js';
 import { CxoneAuth } from '../lambdas/cxone/auth.js';
-import { CxoneUnavailableError } from '../lambdas/shared/errors.js';
+import { PollerEnvironmentSchema } from '../lambdas/poll-session/environment.js';
+import { createPollHandler } from '../lambdas/poll-session/poll-handler.js';
 import { executionNameFor } from '../lambdas/sessions/execution-name.js';
 import { type CxoneSimulator, startCxoneSimulator } from '../local/cxone-simulator/index.js';
 import { type LocalTwin, startLocalTwin } from '../local/twin/local-twin.js';

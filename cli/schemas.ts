@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 /**
  * `npm run schemas`: writes the JSON Schema of every detail type we publish to `schemas/`, generated
- * from the zod schemas in lambdas/cxone/event-schemas.ts. The stack registers these files in its
+ * from the zod schemas in contract/event-schemas.ts. The stack registers these files in its
  * EventBridge schema registry; a test fails when they differ from what this writes.
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { schemaFiles } from '../lambdas/cxone/event-schemas.js';
+import { schemaFiles } from '../contract/event-schemas.js';
 
 const directory = join(import.meta.dirname, '..', 'schemas');
 mkdirSync(directory, { recursive: true });

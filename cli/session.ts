@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { parseArgs } from 'node:util';
 /**
  * Starts or stops polling one agent's CXone session on a deployed stack.
  *
@@ -9,12 +10,12 @@
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { parseArgs } from 'node:util';
+import { type CxoneCredentials, CxoneCredentialsSchema } from '../contract/cxone-credentials.js';
 import { CxoneAgentApi, type Station } from '../lambdas/cxone/agent-api.js';
-import { type CxoneCredentials, CxoneAuth, CxoneCredentialsSchema } from '../lambdas/cxone/auth.js';
-import { secretCredentialsLoader } from '../lambdas/shared/secret-credentials.js';
+import { CxoneAuth } from '../lambdas/cxone/auth.js';
 import { startAgentSession } from '../lambdas/sessions/start-agent-session.js';
 import { stepFunctionsExecutions } from '../lambdas/sessions/step-functions-executions.js';
+import { secretCredentialsLoader } from '../lambdas/shared/secret-credentials.js';
 
 const USAGE = `usage: npm run session -- <start|stop> --agent-id ID [options]
 

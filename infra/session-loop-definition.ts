@@ -3,35 +3,9 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { POLL_STATUS_PATH, PollStatus } from '../lambdas/poll-session/poll-state.js';
-import { RETRYABLE_ERROR_NAMES } from '../lambdas/shared/errors.js';
-
-/** State names: stable contracts (history, alarms, the local twin's task overrides). */
-export const StateName = {
-  Poll: 'PollCxone',
-  RouteOnStatus: 'RouteOnPollStatus',
-  WaitBeforePublishRetry: 'WaitBeforePublishRetry',
-  HandOver: 'HandOverToNextExecution',
-  HandedOver: 'HandedOver',
-  SessionEnded: 'SessionEnded',
-  PollingFailed: 'PollingFailed',
-} as const;
-
-/** Lambda service faults that are safe to retry: the invocation never ran or never answered. */
-export const LAMBDA_SERVICE_ERRORS = [
-  'Lambda.ServiceException',
-  'Lambda.AWSLambdaException',
-  'Lambda.SdkClientException',
-  'Lambda.TooManyRequestsException',
-  'Sandbox.Timedout',
-  'States.Timeout',
-];
-
-/** What the StartExecution integration reports when the name is taken (a retried hand-over). */
-export const EXECUTION_ALREADY_EXISTS = 'StepFunctions.ExecutionAlreadyExistsException';
-
-/** The optimized StartExecution integration (fire and forget). */
-export const START_EXECUTION_RESOURCE = 'arn:aws:states:::states:startExecution';
+import { RETRYABLE_ERROR_NAMES } from '../contract/errors.js';
+import { POLL_STATUS_PATH, PollStatus } from '../contract/poll-state.js';
+import { EXECUTION_ALREADY_EXISTS, LAMBDA_SERVICE_ERRORS, START_EXECUTION_RESOURCE, StateName } from '../contract/state-machine.js';
 
 export interface SessionLoopDefinitionProps {
   poller: lambda.IFunction;

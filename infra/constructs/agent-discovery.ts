@@ -10,7 +10,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { DEFAULT_RECONCILE_EVERY_MINUTES } from '../../contract/discovery.js';
-import { NO_CURSOR } from '../../lambdas/discovery/ssm-cursor-store.js';
+import { NO_CURSOR } from '../../contract/discovery-cursor.js';
 import { BridgeFunction } from './bridge-function.js';
 
 export interface AgentDiscoveryProps {

@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, MetricName } from '../../lambdas/shared/metrics.js';
+import { METRICS_NAMESPACE, MetricName } from '../../contract/metrics.js';
 
 export interface DeadLetterStoreProps {
   /** The service name the poller's metrics carry as a dimension. */

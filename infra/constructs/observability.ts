@@ -8,8 +8,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { PollStatus } from '../../lambdas/poll-session/poll-state.js';
-import { METRICS_NAMESPACE, MetricDimension, MetricName, POLL_ERROR_OUTCOME } from '../../lambdas/shared/metrics.js';
+import { METRICS_NAMESPACE, MetricDimension, MetricName, POLL_ERROR_OUTCOME } from '../../contract/metrics.js';
+import { PollStatus } from '../../contract/poll-state.js';
 import type { DeadLetterStore } from './dead-letter-store.js';
 import type { DeployedRoute } from './routes.js';
 

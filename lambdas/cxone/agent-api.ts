@@ -1,13 +1,13 @@
 import { z } from 'zod';
+import { type GetNextEventResponse, GetNextEventResponseSchema } from '../../contract/cxone-events.js';
 import {
   CxoneAuthFailedError,
   CxoneContractViolationError,
   CxoneRequestRejectedError,
   CxoneSessionNotFoundError,
   CxoneUnavailableError,
-} from '../shared/errors.js';
+} from '../../contract/errors.js';
 import type { CxoneAuth } from './auth.js';
-import { type GetNextEventResponse, GetNextEventResponseSchema } from './events.js';
 import { fetchWithDeadline, parseRetryAfter } from './http.js';
 
 /** Outcome of one get-next-event poll (fact sheet §4). */

@@ -1,16 +1,8 @@
 import { z } from 'zod';
-import { CxoneAuthFailedError, CxoneContractViolationError, CxoneUnavailableError } from '../shared/errors.js';
+import { type CxoneCredentials, CxoneCredentialsSchema } from '../../contract/cxone-credentials.js';
+import { CxoneAuthFailedError, CxoneContractViolationError, CxoneUnavailableError } from '../../contract/errors.js';
 import { fetchWithDeadline, parseCxoneUrl } from './http.js';
 import type { SharedTokenStore } from './shared-token.js';
-
-/** What one tenant's secret in Secrets Manager holds (fact sheet §2, back-end apps). */
-export const CxoneCredentialsSchema = z.object({
-  clientId: z.string().min(1),
-  clientSecret: z.string().min(1),
-  accessKeyId: z.string().min(1),
-  accessKeySecret: z.string().min(1),
-});
-export type CxoneCredentials = z.infer<typeof CxoneCredentialsSchema>;
 
 /** A usable token and where the tenant's API lives. */
 export interface CxoneAccess {

@@ -1,4 +1,4 @@
-import { ConfigurationError, CxoneUnavailableError } from '../shared/errors.js';
+import { ConfigurationError, CxoneUnavailableError } from '../../contract/errors.js';
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 

@@ -1,5 +1,5 @@
-import { LifecycleDetailType } from '../poll-session/lifecycle.js';
-import { ENVELOPE_SCHEMA_VERSION, type EnvelopeEntry, hashId } from '../publishing/envelope.js';
+import { ENVELOPE_SCHEMA_VERSION, type EnvelopeEntry, hashId } from '../../contract/envelope.js';
+import { LifecycleDetailType } from '../../contract/lifecycle.js';
 import { type PutEventsPort, publishInOrder } from '../publishing/publisher.js';
 import { sessionNameOf } from '../sessions/execution-name.js';
 import type { PollerRestart, RestartAnnouncer } from './discover-sessions.js';

@@ -1,9 +1,7 @@
 import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { NO_CURSOR } from '../../contract/discovery-cursor.js';
 import type { CursorStore } from './discover-sessions.js';
 import { parseDiscoveryCursor, serializeDiscoveryCursor } from './discovery-cursor.js';
-
-/** The placeholder the stack creates the parameter with (SSM refuses empty values). */
-export const NO_CURSOR = 'none';
 
 /** CursorStore over an SSM String parameter. */
 export function ssmCursorStore(client: SSMClient, name: string): CursorStore {

@@ -1,34 +1,6 @@
-import { ENVELOPE_SCHEMA_VERSION, type EnvelopeEntry, type EventMetadata, hashId } from '../publishing/envelope.js';
-import { type PollState, PollStatus } from './poll-state.js';
-
-/**
- * The bridge's own detail types, published next to the CXone ones (same source), so subscribers
- * can tell a quiet session from a dead one.
- */
-export const LifecycleDetailType = {
-  /** The first poll of a session ran. */
-  PollingStarted: 'CxoneEventBridge.PollingStarted',
-  /** Polling ended: `data.reason` is agent-session-end, session-gone or error. */
-  PollingEnded: 'CxoneEventBridge.PollingEnded',
-  /** The session was rejoined or an unreadable batch skipped; restatements may follow. */
-  SessionResynced: 'CxoneEventBridge.SessionResynced',
-  /** The session is alive but has had no events for `heartbeatIntervalMs`. */
-  Heartbeat: 'CxoneEventBridge.Heartbeat',
-  /**
-   * Discovery started a login's poller again after its execution failed, was stopped or timed out.
-   * Published by discovery, outside the session's numbering: its metadata has no `sequence`.
-   */
-  PollerRestarted: 'CxoneEventBridge.PollerRestarted',
-} as const;
-export type LifecycleDetailType = (typeof LifecycleDetailType)[keyof typeof LifecycleDetailType];
-
-/** `detail.data` of a lifecycle event. */
-export interface LifecycleData {
-  execution: string;
-  polls: number;
-  resyncs: number;
-  reason?: string;
-}
+import { ENVELOPE_SCHEMA_VERSION, type EnvelopeEntry, type EventMetadata, hashId } from '../../contract/envelope.js';
+import { type LifecycleData, LifecycleDetailType } from '../../contract/lifecycle.js';
+import { type PollState, PollStatus } from '../../contract/poll-state.js';
 
 export interface LifecycleContext {
   tenant: string;
@@ -69,9 +41,4 @@ function lifecycleEntry(type: LifecycleDetailType, state: PollState, context: Li
     receivedAt: new Date(context.now).toISOString(),
   };
   return { Source: context.eventSource, DetailType: type, Detail: JSON.stringify({ metadata, data }), Time: new Date(context.now) };
-}
-
-/** True for the bridge's own detail types (not CXone events). */
-export function isLifecycleDetailType(detailType: string | undefined): boolean {
-  return detailType?.startsWith('CxoneEventBridge.') ?? false;
 }

@@ -4,19 +4,20 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
+import { ConfigurationError } from '../../contract/errors.js';
+import { MetricName, POLL_ERROR_OUTCOME } from '../../contract/metrics.js';
+import { PollInvocationSchema, type PollState } from '../../contract/poll-state.js';
 import { CxoneAgentApi } from '../cxone/agent-api.js';
 import { CxoneAuth } from '../cxone/auth.js';
 import { secretsManagerTokenStore } from '../cxone/shared-token.js';
 import { eventBridgePutEvents } from '../publishing/eventbridge-port.js';
 import { withPublishMetrics } from '../publishing/publish-metrics.js';
 import { sqsPark } from '../publishing/sqs-park.js';
-import { ConfigurationError } from '../shared/errors.js';
 import { logger } from '../shared/logger.js';
-import { MetricName, metrics, POLL_ERROR_OUTCOME, recordPollOutcome } from '../shared/metrics.js';
+import { metrics, recordPollOutcome } from '../shared/metrics.js';
 import { secretCredentialsLoader } from '../shared/secret-credentials.js';
 import type { PollerEnvironment } from './environment.js';
 import { type PollOutcome, pollOnce } from './poll-once.js';
-import { PollInvocationSchema, type PollState } from './poll-state.js';
 
 export type PollHandler = (event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<PollState>;
 

@@ -1,11 +1,11 @@
+import { eventTypeOf, isStateEvent, platformSessionIdOf, SESSION_END_EVENT_TYPES } from '../../contract/cxone-events.js';
+import { fitPayload, type ParkedItem, type ParkPort, ParkReason } from '../../contract/dead-letter.js';
+import { canonicalJson, eventIdOf, type SequencedEvent, type SessionIdentity, toEnvelopeEntry } from '../../contract/envelope.js';
+import { CxoneContractViolationError, CxoneSessionNotFoundError, CxoneUnavailableError, PublishFailedError } from '../../contract/errors.js';
+import { nextGenerationName, type PollState, PollStatus } from '../../contract/poll-state.js';
 import type { NextEventOutcome } from '../cxone/agent-api.js';
-import { eventTypeOf, isStateEvent, platformSessionIdOf, SESSION_END_EVENT_TYPES } from '../cxone/events.js';
-import { canonicalJson, eventIdOf, type SequencedEvent, type SessionIdentity, toEnvelopeEntry } from '../publishing/envelope.js';
-import { fitPayload, type ParkedItem, type ParkPort, ParkReason } from '../publishing/parking.js';
 import { type PutEventsPort, publishInOrder } from '../publishing/publisher.js';
-import { CxoneContractViolationError, CxoneSessionNotFoundError, CxoneUnavailableError, PublishFailedError } from '../shared/errors.js';
 import { lifecycleEvents } from './lifecycle.js';
-import { nextGenerationName, type PollState, PollStatus } from './poll-state.js';
 
 /** The CXone calls a poll makes. */
 export interface SessionSource {

@@ -1,5 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { MetricName, metrics, recordPublishedByType } from '../shared/metrics.js';
+import { MetricName } from '../../contract/metrics.js';
+import { metrics, recordPublishedByType } from '../shared/metrics.js';
 import type { PutEventsPort } from './publisher.js';
 
 /**

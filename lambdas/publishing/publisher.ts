@@ -1,5 +1,5 @@
+import type { EnvelopeEntry } from '../../contract/envelope.js';
 import { PUT_EVENTS_MAX_ENTRIES, PUT_EVENTS_MAX_ENTRY_BYTES, PUT_EVENTS_MAX_REQUEST_BYTES, putEventsEntrySize } from './limits.js';
-import type { EnvelopeEntry } from './envelope.js';
 
 /** Per-entry answer of one PutEvents call, in request order. */
 export interface PutEventsEntryResult {

@@ -1,5 +1,5 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { ParkPort } from './parking.js';
+import type { ParkPort } from '../../contract/dead-letter.js';
 
 /** ParkPort over SQS: one message per item, in order. */
 export function sqsPark(client: SQSClient, queueUrl: string): ParkPort {

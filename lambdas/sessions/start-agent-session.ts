@@ -1,6 +1,6 @@
+import { ConfigurationError } from '../../contract/errors.js';
+import type { PollStateInput } from '../../contract/poll-state.js';
 import type { AgentStateRecord, CxoneAgentApi, Station } from '../cxone/agent-api.js';
-import type { PollStateInput } from '../poll-session/poll-state.js';
-import { ConfigurationError } from '../shared/errors.js';
 import { executionNameFor, sessionNameOf } from './execution-name.js';
 import { type DescribeExecutionByName, type ExecutionSummary, planPoller } from './poller-restart.js';
 

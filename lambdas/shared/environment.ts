@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigurationError } from './errors.js';
+import { ConfigurationError } from '../../contract/errors.js';
 
 /**
  * Parses the function's environment once, at cold start, so a bad deploy fails at init with a

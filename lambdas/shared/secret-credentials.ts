@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { type CxoneCredentials, CxoneCredentialsSchema } from '../cxone/auth.js';
-import { ConfigurationError } from './errors.js';
+import { type CxoneCredentials, CxoneCredentialsSchema } from '../../contract/cxone-credentials.js';
+import { ConfigurationError } from '../../contract/errors.js';
 
 /**
  * Loads a tenant's CXone credentials from Secrets Manager, cached in memory for `maxAgeMs` so a

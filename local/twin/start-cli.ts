@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { CxoneCredentialsSchema } from '../../contract/cxone-credentials.js';
 import { readRoutesFile } from '../../infra/routes-config.js';
-import { CxoneCredentialsSchema } from '../../lambdas/cxone/auth.js';
 import { isLoopbackHost } from '../../lambdas/cxone/http.js';
 import { formatRouteStats, runTwin, type TwinSummary } from './twin-run.js';
 

@@ -1,10 +1,10 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import type { CxoneCredentials } from '../../lambdas/cxone/auth.js';
-import { isLifecycleDetailType } from '../../lambdas/poll-session/lifecycle.js';
-import { canonicalJson } from '../../lambdas/publishing/envelope.js';
-import { type CxoneSimulator, type SimulatorOptions, startCxoneSimulator } from '../cxone-simulator/index.js';
+import type { CxoneCredentials } from '../../contract/cxone-credentials.js';
+import { canonicalJson } from '../../contract/envelope.js';
+import { isLifecycleDetailType } from '../../contract/lifecycle.js';
 import type { BridgeConfigInput } from '../../infra/config.js';
+import { type CxoneSimulator, type SimulatorOptions, startCxoneSimulator } from '../cxone-simulator/index.js';
 import type { AcceptedEvent } from '../eventbridge/local-event-bus.js';
 import type { RouteStats } from '../eventbridge/targets.js';
 import { type LocalTwin, type LocalTwinOptions, startLocalTwin } from './local-twin.js';

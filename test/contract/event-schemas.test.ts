@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { eventTypeOf } from '../../lambdas/cxone/events.js';
-import { KNOWN_DETAIL_TYPES, publishedEventSchema, schemaFiles } from '../../lambdas/cxone/event-schemas.js';
+import { eventTypeOf } from '../../contract/cxone-events.js';
+import { toEnvelopeEntry } from '../../contract/envelope.js';
+import { KNOWN_DETAIL_TYPES, publishedEventSchema, schemaFiles } from '../../contract/event-schemas.js';
 import { pollerRestartedEntry } from '../../lambdas/discovery/restart-event.js';
-import { toEnvelopeEntry } from '../../lambdas/publishing/envelope.js';
 import { SAMPLES_PATH, samplesAvailable } from '../simulator/sample-contract.js';
 import { committedSchema, SCHEMAS_DIR, validatorOf } from './schema-validator.js';
 

@@ -1,9 +1,9 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { RETRYABLE_ERROR_NAMES } from '../../contract/errors.js';
+import { PollStatus } from '../../contract/poll-state.js';
+import { StateName } from '../../contract/state-machine.js';
 import { parseBridgeConfig } from '../../infra/config.js';
-import { StateName } from '../../infra/session-loop-definition.js';
-import { PollStatus } from '../../lambdas/poll-session/poll-state.js';
-import { RETRYABLE_ERROR_NAMES } from '../../lambdas/shared/errors.js';
 import { readTemplate } from '../../local/twin/synthesized-stack.js';
 import { synthesizeForTest, TEST_CONFIG } from './stack-fixture.js';
 

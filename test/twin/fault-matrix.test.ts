@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isLifecycleDetailType } from '../../contract/lifecycle.js';
 import { type CxoneSimulator, type Fault, startCxoneSimulator } from '../../local/cxone-simulator/index.js';
 import type { EventBridgeEvent } from '../../local/eventbridge/local-event-bus.js';
 import type { LocalExecution } from '../../local/stepfunctions/local-step-functions.js';
 import { type LocalTwin, startLocalTwin } from '../../local/twin/local-twin.js';
-import { isLifecycleDetailType } from '../../lambdas/poll-session/lifecycle.js';
 import { type Accounting, accountFor, type EventDetail, parkedItems, waitFor } from './zero-loss.js';
 
 /**

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { isLifecycleDetailType } from '../../contract/lifecycle.js';
 import type { CxoneSimulator } from '../../local/cxone-simulator/index.js';
 import type { EventBridgeEvent } from '../../local/eventbridge/local-event-bus.js';
 import { runTwin } from '../../local/twin/twin-run.js';
-import { isLifecycleDetailType } from '../../lambdas/poll-session/lifecycle.js';
 
 type Detail = { metadata: { agentId: string; sequence: number; platformSessionId: string }; data: unknown };
 /** The CXone events an NDJSON file holds (the bridge's lifecycle events left out). */

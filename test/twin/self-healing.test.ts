@@ -1,7 +1,7 @@
 import { SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LifecycleDetailType } from '../../contract/lifecycle.js';
 import type { DiscoveryOutcome } from '../../lambdas/discovery/discover-sessions.js';
-import { LifecycleDetailType } from '../../lambdas/poll-session/lifecycle.js';
 import { executionNameFor, parseExecutionName } from '../../lambdas/sessions/execution-name.js';
 import { AwsApiError } from '../../local/aws/local-aws-server.js';
 import { type CxoneSimulator, startCxoneSimulator } from '../../local/cxone-simulator/index.js';

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isLifecycleDetailType } from '../../contract/lifecycle.js';
 import { type CxoneSimulator, startCxoneSimulator } from '../../local/cxone-simulator/index.js';
 import type { EventBridgeEvent } from '../../local/eventbridge/local-event-bus.js';
 import { type LocalTwin, startLocalTwin } from '../../local/twin/local-twin.js';
-import { isLifecycleDetailType } from '../../lambdas/poll-session/lifecycle.js';
 
 /**
  * The real synthesized definition on the local engine, the real poller in-process, the simulator

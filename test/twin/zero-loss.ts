@@ -1,6 +1,6 @@
-import { isLifecycleDetailType } from '../../lambdas/poll-session/lifecycle.js';
-import { canonicalJson } from '../../lambdas/publishing/envelope.js';
-import type { ParkedItem } from '../../lambdas/publishing/parking.js';
+import type { ParkedItem } from '../../contract/dead-letter.js';
+import { canonicalJson } from '../../contract/envelope.js';
+import { isLifecycleDetailType } from '../../contract/lifecycle.js';
 import type { CxoneSimulator } from '../../local/cxone-simulator/index.js';
 import type { EventBridgeEvent } from '../../local/eventbridge/local-event-bus.js';
 import type { LocalTwin } from '../../local/twin/local-twin.js';

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { nextGenerationName } from '../../lambdas/poll-session/poll-state.js';
-import { canonicalJson, eventIdOf } from '../../lambdas/publishing/envelope.js';
+import { canonicalJson, eventIdOf } from '../../contract/envelope.js';
+import { nextGenerationName } from '../../contract/poll-state.js';
 import { executionNameFor, parseExecutionName, parseIsoInstant, restartName, sessionNameOf } from '../../lambdas/sessions/execution-name.js';
 
 describe('eventIdOf', () => {

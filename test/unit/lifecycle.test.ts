@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { LifecycleDetailType, lifecycleEvents } from '../../lambdas/poll-session/lifecycle.js';
-import { type PollState, PollStateSchema, PollStatus } from '../../lambdas/poll-session/poll-state.js';
+import { LifecycleDetailType } from '../../contract/lifecycle.js';
+import { type PollState, PollStateSchema, PollStatus } from '../../contract/poll-state.js';
+import { lifecycleEvents } from '../../lambdas/poll-session/lifecycle.js';
 
 const NOW = Date.parse('2025-03-12T15:00:00Z');
 const context = { tenant: 'acme', eventSource: 'cxone.agent-events', executionName: 'acme-1-x', heartbeatIntervalMs: 300_000, now: NOW };

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import type { ParkedItem, ParkPort } from '../../contract/dead-letter.js';
+import type { EnvelopeEntry } from '../../contract/envelope.js';
+import { CxoneContractViolationError, CxoneSessionNotFoundError, CxoneUnavailableError } from '../../contract/errors.js';
+import { isLifecycleDetailType } from '../../contract/lifecycle.js';
+import { nextGenerationName, type PollState, PollStateSchema, PollStatus } from '../../contract/poll-state.js';
 import type { NextEventOutcome } from '../../lambdas/cxone/agent-api.js';
-import type { EnvelopeEntry } from '../../lambdas/publishing/envelope.js';
-import type { ParkedItem, ParkPort } from '../../lambdas/publishing/parking.js';
-import type { PutEventsEntryResult, PutEventsPort } from '../../lambdas/publishing/publisher.js';
 import { type PollDependencies, pollOnce } from '../../lambdas/poll-session/poll-once.js';
-import { isLifecycleDetailType } from '../../lambdas/poll-session/lifecycle.js';
-import { nextGenerationName, type PollState, PollStateSchema, PollStatus } from '../../lambdas/poll-session/poll-state.js';
-import { CxoneContractViolationError, CxoneSessionNotFoundError, CxoneUnavailableError } from '../../lambdas/shared/errors.js';
+import type { PutEventsEntryResult, PutEventsPort } from '../../lambdas/publishing/publisher.js';
 
 const start = { Type: 'AgentSessionStart', SessionId: '698120331042', AgentId: '2103457', IISHost: 'H', VCHost: 'H' };
 const available = { Type: 'AgentState', CurrentState: 'Available', StartTimeUTC: '2025-03-12T14:01:35.000Z' };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { EnvelopeEntry } from '../../lambdas/publishing/envelope.js';
+import type { EnvelopeEntry } from '../../contract/envelope.js';
 import { putEventsEntrySize } from '../../lambdas/publishing/limits.js';
-import { publishInOrder, type PutEventsPort } from '../../lambdas/publishing/publisher.js';
+import { type PutEventsPort, publishInOrder } from '../../lambdas/publishing/publisher.js';
 
 const entry = (n: number, detailBytes = 20): EnvelopeEntry => ({
   Source: 'cxone.agent-events',

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { eventTypeOf } from '../cxone/events.js';
+import { eventTypeOf } from './cxone-events.js';
 
 /** Version of the `detail` layout below; bump on a breaking change. */
 export const ENVELOPE_SCHEMA_VERSION = '1';

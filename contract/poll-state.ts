@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SequencedEventSchema } from '../publishing/envelope.js';
+import { SequencedEventSchema } from './envelope.js';
 
 /**
  * What one poll reports to the state machine. The Choice state after the poll task branches on it,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { LifecycleDetailType } from '../poll-session/lifecycle.js';
-import { EventMetadataSchema } from '../publishing/envelope.js';
-import { UNTYPED_EVENT_TYPE } from './events.js';
+import { UNTYPED_EVENT_TYPE } from './cxone-events.js';
+import { EventMetadataSchema } from './envelope.js';
+import { LifecycleDetailType } from './lifecycle.js';
 
 /**
  * Zod schemas of the CXone events we know (fact sheet §5), and of the EventBridge events we publish

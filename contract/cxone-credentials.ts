@@ -1,0 +1,10 @@
+import { z } from 'zod';
+
+/** What one tenant's secret in Secrets Manager holds (fact sheet §2, back-end apps). */
+export const CxoneCredentialsSchema = z.object({
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1),
+  accessKeyId: z.string().min(1),
+  accessKeySecret: z.string().min(1),
+});
+export type CxoneCredentials = z.infer<typeof CxoneCredentialsSchema>;

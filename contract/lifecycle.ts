@@ -1,0 +1,33 @@
+/**
+ * The bridge's own detail types, published next to the CXone ones (same source), so subscribers
+ * can tell a quiet session from a dead one.
+ */
+export const LifecycleDetailType = {
+  /** The first poll of a session ran. */
+  PollingStarted: 'CxoneEventBridge.PollingStarted',
+  /** Polling ended: `data.reason` is agent-session-end, session-gone or error. */
+  PollingEnded: 'CxoneEventBridge.PollingEnded',
+  /** The session was rejoined or an unreadable batch skipped; restatements may follow. */
+  SessionResynced: 'CxoneEventBridge.SessionResynced',
+  /** The session is alive but has had no events for `heartbeatIntervalMs`. */
+  Heartbeat: 'CxoneEventBridge.Heartbeat',
+  /**
+   * Discovery started a login's poller again after its execution failed, was stopped or timed out.
+   * Published by discovery, outside the session's numbering: its metadata has no `sequence`.
+   */
+  PollerRestarted: 'CxoneEventBridge.PollerRestarted',
+} as const;
+export type LifecycleDetailType = (typeof LifecycleDetailType)[keyof typeof LifecycleDetailType];
+
+/** `detail.data` of a lifecycle event. */
+export interface LifecycleData {
+  execution: string;
+  polls: number;
+  resyncs: number;
+  reason?: string;
+}
+
+/** True for the bridge's own detail types (not CXone events). */
+export function isLifecycleDetailType(detailType: string | undefined): boolean {
+  return detailType?.startsWith('CxoneEventBridge.') ?? false;
+}
