@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { InvalidEventPatternError, parseEventPattern } from '../local/eventbridge/event-pattern.js';
-import { InvalidInputTransformerError, validateInputTransformer } from '../local/eventbridge/input-transformer.js';
+import { InvalidEventPatternError, parseEventPattern } from '../rules/event-pattern.js';
+import { InvalidInputTransformerError, validateInputTransformer } from '../rules/input-transformer.js';
 
 /**
  * Routes: where the bus sends which events. Validated at synth with the same pattern engine and

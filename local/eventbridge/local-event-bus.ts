@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { PUT_EVENTS_MAX_ENTRIES, PUT_EVENTS_MAX_REQUEST_BYTES, putEventsEntrySize } from '../../lambdas/publishing/limits.js';
-import { type AwsOperation, AwsApiError } from '../aws/local-aws-server.js';
-import { type CompiledEventPattern, parseEventPattern } from './event-pattern.js';
+import { type CompiledEventPattern, parseEventPattern } from '../../rules/event-pattern.js';
+import { PUT_EVENTS_MAX_ENTRIES, PUT_EVENTS_MAX_REQUEST_BYTES, putEventsEntrySize } from '../aws/aws-limits.js';
+import { AwsApiError, type AwsOperation } from '../aws/local-aws-server.js';
 
 /** An event as EventBridge delivers it to rule targets (and as `--events-out` writes it). */
 export interface EventBridgeEvent {

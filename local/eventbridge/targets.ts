@@ -1,6 +1,6 @@
 import { isLoopbackHost } from '../../lambdas/cxone/http.js';
+import { applyInputTransformer, type InputTransformer } from '../../rules/input-transformer.js';
 import type { AcceptedEvent } from './local-event-bus.js';
-import { applyInputTransformer, type InputTransformer } from './input-transformer.js';
 
 /** One target of a deployed rule, as the twin reads it from the template. */
 export interface LocalRuleTarget {

@@ -1,11 +1,11 @@
-import { App } from 'aws-cdk-lib';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { BridgeConfig } from '../../infra/config.js';
 import { CxoneEventBridgeStack } from '../../infra/stack.js';
-import type { InputTransformer } from '../eventbridge/input-transformer.js';
+import type { InputTransformer } from '../../rules/input-transformer.js';
 import type { LocalRuleTarget } from '../eventbridge/targets.js';
 
 /** The local account and region every twin resource lives in. */

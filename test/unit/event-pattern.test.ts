@@ -5,7 +5,7 @@ import {
   InvalidEventPatternError,
   matchesEventPattern,
   parseEventPattern,
-} from '../../local/eventbridge/event-pattern.js';
+} from '../../rules/event-pattern.js';
 
 // The conformance corpus is a fixture in the repository (origins and licence in test/fixtures/README.md).
 const corpusDir = fileURLToPath(new URL('../fixtures/eventbridge-patterns/', import.meta.url));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyInputTransformer, readJsonPath, validateInputTransformer } from '../../local/eventbridge/input-transformer.js';
+import { applyInputTransformer, readJsonPath, validateInputTransformer } from '../../rules/input-transformer.js';
 
 // The EC2 example of the EventBridge user guide's "Transforming input" page.
 const event = {

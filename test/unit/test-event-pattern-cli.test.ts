@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const cli = fileURLToPath(new URL('../../local/eventbridge/test-event-pattern-cli.ts', import.meta.url));
+const cli = fileURLToPath(new URL('../../rules/test-event-pattern-cli.ts', import.meta.url));
 
 function run(...args: string[]) {
   const result = spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], {

@@ -1,0 +1,29 @@
+/**
+ * The AWS limits the twin enforces, written from AWS's documentation and never imported from the code
+ * under test: if the bridge got a limit wrong, the twin must disagree with it.
+ */
+
+/**
+ * PutEvents takes 1 to 10 entries per request.
+ * https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html
+ */
+export const PUT_EVENTS_MAX_ENTRIES = 10;
+
+/**
+ * "The total entry size must be less than 256KB" (the documentation still says 256 KB, so the twin
+ * keeps it). https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html
+ */
+export const PUT_EVENTS_MAX_REQUEST_BYTES = 256 * 1024;
+
+/**
+ * An entry's size as EventBridge counts it: Time 14 bytes when given, plus the UTF-8 bytes of Source,
+ * DetailType, Detail and each Resource.
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html
+ */
+export function putEventsEntrySize(entry: { Source: string; DetailType: string; Detail?: string; Time?: unknown; Resources?: string[] }): number {
+  let size = entry.Time === undefined ? 0 : 14;
+  size += Buffer.byteLength(entry.Source, 'utf8') + Buffer.byteLength(entry.DetailType, 'utf8');
+  if (entry.Detail !== undefined) size += Buffer.byteLength(entry.Detail, 'utf8');
+  for (const resource of entry.Resources ?? []) size += Buffer.byteLength(resource, 'utf8');
+  return size;
+}
