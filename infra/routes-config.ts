@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { ROUTE_TARGET_RETRY } from '../contract/retry-policy.js';
 import { InvalidEventPatternError, parseEventPattern } from '../rules/event-pattern.js';
 import { InvalidInputTransformerError, validateInputTransformer } from '../rules/input-transformer.js';
 
@@ -26,10 +27,18 @@ const SecretReference = {
  */
 export const RetryPolicySchema = z
   .object({
-    maximumRetryAttempts: z.number().int().min(0).max(185).default(185),
-    maximumEventAgeSeconds: z.number().int().min(60).max(86_400).default(86_400),
+    maximumRetryAttempts: z.number().int().min(0).max(ROUTE_TARGET_RETRY.maxRetryAttemptsLimit).default(ROUTE_TARGET_RETRY.maximumRetryAttempts),
+    maximumEventAgeSeconds: z
+      .number()
+      .int()
+      .min(ROUTE_TARGET_RETRY.minEventAgeSecondsLimit)
+      .max(ROUTE_TARGET_RETRY.maxEventAgeSecondsLimit)
+      .default(ROUTE_TARGET_RETRY.maximumEventAgeSeconds),
   })
   .strict();
+
+/** The retry of a target whose route sets none (contract/retry-policy.ts). */
+const DEFAULT_ROUTE_RETRY = { maximumRetryAttempts: ROUTE_TARGET_RETRY.maximumRetryAttempts, maximumEventAgeSeconds: ROUTE_TARGET_RETRY.maximumEventAgeSeconds };
 
 /** How EventBridge authenticates to an API destination (an EventBridge Connection). */
 export const ConnectionAuthSchema = z.discriminatedUnion('type', [
@@ -63,7 +72,7 @@ export const RouteTargetSchema = z.discriminatedUnion('type', [
       /** Extra HTTP headers (not secrets: those belong in the connection). */
       headers: z.record(z.string(), z.string()).optional(),
       connection: ConnectionAuthSchema,
-      retry: RetryPolicySchema.default({ maximumRetryAttempts: 185, maximumEventAgeSeconds: 86_400 }),
+      retry: RetryPolicySchema.default(DEFAULT_ROUTE_RETRY),
     })
     .strict(),
   z
@@ -73,10 +82,10 @@ export const RouteTargetSchema = z.discriminatedUnion('type', [
       queueArn: ARN('sqs', 'an SQS queue').optional(),
       /** Required by FIFO queues. */
       messageGroupId: z.string().min(1).optional(),
-      retry: RetryPolicySchema.default({ maximumRetryAttempts: 185, maximumEventAgeSeconds: 86_400 }),
+      retry: RetryPolicySchema.default(DEFAULT_ROUTE_RETRY),
     })
     .strict(),
-  z.object({ type: z.literal('lambda'), functionArn: ARN('lambda', 'a Lambda function'), retry: RetryPolicySchema.default({ maximumRetryAttempts: 185, maximumEventAgeSeconds: 86_400 }) }).strict(),
+  z.object({ type: z.literal('lambda'), functionArn: ARN('lambda', 'a Lambda function'), retry: RetryPolicySchema.default(DEFAULT_ROUTE_RETRY) }).strict(),
   // No retry policy: EventBridge does not take one for event-bus targets (it retries them 24 h itself).
   z.object({ type: z.literal('eventBus'), eventBusArn: ARN('events', 'an event bus') }).strict(),
 ]);

@@ -5,6 +5,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { RETRYABLE_ERROR_NAMES } from '../contract/errors.js';
 import { POLL_STATUS_PATH, PollStatus } from '../contract/poll-state.js';
+import { HAND_OVER_RETRY, LAMBDA_SERVICE_ERROR_RETRY, POLL_RETRY, type StateRetry, WAIT_BEFORE_PUBLISH_RETRY_SECONDS } from '../contract/retry-policy.js';
 import { EXECUTION_ALREADY_EXISTS, LAMBDA_SERVICE_ERRORS, START_EXECUTION_RESOURCE, StateName } from '../contract/state-machine.js';
 
 export interface SessionLoopDefinitionProps {
@@ -32,18 +33,12 @@ export function buildSessionLoopDefinition(scope: Construct, props: SessionLoopD
   });
   poll.addRetry({
     errors: [...RETRYABLE_ERROR_NAMES],
-    interval: Duration.seconds(1),
-    backoffRate: 2,
-    maxDelay: Duration.seconds(60),
-    maxAttempts: 10,
+    ...retryProps(POLL_RETRY),
     jitterStrategy: sfn.JitterType.FULL,
   });
   poll.addRetry({
     errors: LAMBDA_SERVICE_ERRORS,
-    interval: Duration.seconds(2),
-    backoffRate: 2,
-    maxDelay: Duration.seconds(30),
-    maxAttempts: 6,
+    ...retryProps(LAMBDA_SERVICE_ERROR_RETRY),
     jitterStrategy: sfn.JitterType.FULL,
   });
 
@@ -55,7 +50,7 @@ export function buildSessionLoopDefinition(scope: Construct, props: SessionLoopD
   poll.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
 
   const waitBeforePublishRetry = new sfn.Wait(scope, StateName.WaitBeforePublishRetry, {
-    time: sfn.WaitTime.duration(Duration.seconds(5)),
+    time: sfn.WaitTime.duration(Duration.seconds(WAIT_BEFORE_PUBLISH_RETRY_SECONDS)),
     comment: 'EventBridge refused some events; they ride in the state until published or parked',
   });
 
@@ -73,9 +68,7 @@ export function buildSessionLoopDefinition(scope: Construct, props: SessionLoopD
   });
   handOver.addRetry({
     errors: ['StepFunctions.SdkClientException', 'StepFunctions.AWSStepFunctionsException', 'States.Timeout'],
-    interval: Duration.seconds(1),
-    backoffRate: 2,
-    maxAttempts: 6,
+    ...retryProps(HAND_OVER_RETRY),
     jitterStrategy: sfn.JitterType.FULL,
   });
   // The name is taken: an earlier attempt of this hand-over already started the next generation.
@@ -89,4 +82,14 @@ export function buildSessionLoopDefinition(scope: Construct, props: SessionLoopD
     .otherwise(poll);
 
   return poll.next(route);
+}
+
+/** A Retry block's timing from the retry policy (contract/retry-policy.ts). */
+function retryProps(policy: StateRetry): Pick<sfn.RetryProps, 'interval' | 'backoffRate' | 'maxDelay' | 'maxAttempts'> {
+  return {
+    interval: Duration.seconds(policy.intervalSeconds),
+    backoffRate: policy.backoffRate,
+    ...(policy.maxDelaySeconds === undefined ? {} : { maxDelay: Duration.seconds(policy.maxDelaySeconds) }),
+    maxAttempts: policy.maxAttempts,
+  };
 }

@@ -11,6 +11,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { DEFAULT_RECONCILE_EVERY_MINUTES } from '../../contract/discovery.js';
 import { NO_CURSOR } from '../../contract/discovery-cursor.js';
+import { DISCOVERY_SCHEDULE } from '../../contract/retry-policy.js';
 import { BridgeFunction } from './bridge-function.js';
 
 export interface AgentDiscoveryProps {
@@ -95,7 +96,11 @@ export class AgentDiscovery extends Construct {
       description: `Discovers logged-in CXone agents of tenant ${props.tenant}`,
       schedule: scheduler.ScheduleExpression.rate(props.every ?? Duration.minutes(1)),
       // Runs must not pile up: a late run is useless once the next one is due.
-      target: new schedulerTargets.LambdaInvoke(this.function, { role: this.schedulerRole, retryAttempts: 0, maxEventAge: Duration.minutes(1) }),
+      target: new schedulerTargets.LambdaInvoke(this.function, {
+        role: this.schedulerRole,
+        retryAttempts: DISCOVERY_SCHEDULE.retryAttempts,
+        maxEventAge: Duration.minutes(DISCOVERY_SCHEDULE.maxEventAgeMinutes),
+      }),
     });
   }
 }

@@ -5,6 +5,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { TOKEN_REFRESH_SCHEDULE } from '../../contract/retry-policy.js';
 import type { RefresherEnvironment } from '../../lambdas/token-refresher/environment.js';
 import { BridgeFunction } from './bridge-function.js';
 
@@ -53,8 +54,13 @@ export class SharedCxoneToken extends Construct {
     this.secret.grantWrite(this.refresher);
     new events.Rule(this, 'Schedule', {
       description: 'Checks the shared CXone token; renews it when less than 20 minutes are left',
-      schedule: events.Schedule.rate(props.checkEvery ?? Duration.minutes(5)),
-      targets: [new targets.LambdaFunction(this.refresher, { retryAttempts: 2, maxEventAge: Duration.minutes(4) })],
+      schedule: events.Schedule.rate(props.checkEvery ?? Duration.minutes(TOKEN_REFRESH_SCHEDULE.everyMinutes)),
+      targets: [
+        new targets.LambdaFunction(this.refresher, {
+          retryAttempts: TOKEN_REFRESH_SCHEDULE.retryAttempts,
+          maxEventAge: Duration.minutes(TOKEN_REFRESH_SCHEDULE.maxEventAgeMinutes),
+        }),
+      ],
     });
   }
 }

@@ -7,6 +7,7 @@ import {
   CxoneSessionNotFoundError,
   CxoneUnavailableError,
 } from '../../contract/errors.js';
+import { CXONE_UNAUTHORIZED_ATTEMPTS } from '../../contract/retry-policy.js';
 import type { CxoneAuth } from './auth.js';
 import { fetchWithDeadline, parseRetryAfter } from './http.js';
 
@@ -192,7 +193,7 @@ export class CxoneAgentApi {
       if (response.status !== 401) return response;
       await response.body?.cancel();
       this.auth.invalidate();
-      if (attempt >= 2) throw new CxoneAuthFailedError(`CXone ${what} answered 401 even with a fresh token`);
+      if (attempt >= CXONE_UNAUTHORIZED_ATTEMPTS) throw new CxoneAuthFailedError(`CXone ${what} answered 401 even with a fresh token`);
     }
   }
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type CxoneCredentials, CxoneCredentialsSchema } from '../../contract/cxone-credentials.js';
 import { CxoneAuthFailedError, CxoneContractViolationError, CxoneUnavailableError } from '../../contract/errors.js';
+import { SHARED_TOKEN_USE } from '../../contract/retry-policy.js';
 import { fetchWithDeadline, parseCxoneUrl } from './http.js';
 import type { SharedTokenStore } from './shared-token.js';
 
@@ -25,11 +26,6 @@ export interface CxoneAuthOptions {
   sharedToken?: Pick<SharedTokenStore, 'load'>;
   now?: () => number;
 }
-
-/** A shared token is used while it has this long left; the refresher renews it well before. */
-const SHARED_TOKEN_MIN_REMAINING_MS = 5 * 60_000;
-/** How often to look for a shared token again after finding none usable. */
-const SHARED_TOKEN_RECHECK_MS = 60_000;
 
 const OpenIdConfigurationSchema = z.object({ token_endpoint: z.string().min(1) });
 const TokenResponseSchema = z.object({
@@ -101,9 +97,9 @@ export class CxoneAuth {
   private async sharedAccess(): Promise<CxoneAccess | undefined> {
     if (!this.options.sharedToken) return undefined;
     const usable = (access: CxoneAccess | undefined) =>
-      access && access.accessToken !== this.rejectedToken && access.expiresAt - this.now() > SHARED_TOKEN_MIN_REMAINING_MS ? access : undefined;
+      access && access.accessToken !== this.rejectedToken && access.expiresAt - this.now() > SHARED_TOKEN_USE.minRemainingMs ? access : undefined;
     if (usable(this.shared)) return this.shared;
-    if (this.now() - this.sharedCheckedAt < SHARED_TOKEN_RECHECK_MS) return undefined;
+    if (this.now() - this.sharedCheckedAt < SHARED_TOKEN_USE.recheckMs) return undefined;
     this.sharedCheckedAt = this.now();
     const stored = await this.options.sharedToken.load().catch(() => undefined);
     this.shared = usable(stored && { accessToken: stored.accessToken, apiEndpoint: stored.apiEndpoint, tenantId: stored.tenantId, expiresAt: stored.expiresAt });

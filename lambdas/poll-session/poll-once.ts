@@ -3,6 +3,7 @@ import { fitPayload, type ParkedItem, type ParkPort, ParkReason } from '../../co
 import { canonicalJson, eventIdOf, type SequencedEvent, type SessionIdentity, toEnvelopeEntry } from '../../contract/envelope.js';
 import { CxoneContractViolationError, CxoneSessionNotFoundError, CxoneUnavailableError, PublishFailedError } from '../../contract/errors.js';
 import { nextGenerationName, type PollState, PollStatus } from '../../contract/poll-state.js';
+import { DEFAULT_MAX_PUBLISH_ATTEMPTS } from '../../contract/retry-policy.js';
 import type { NextEventOutcome } from '../cxone/agent-api.js';
 import { type PutEventsPort, publishInOrder } from '../publishing/publisher.js';
 import { lifecycleEvents } from './lifecycle.js';
@@ -96,7 +97,7 @@ class PollRun {
   async execute(): Promise<PollOutcome> {
     if (this.state.pending.length > 0) {
       const stillPending = await this.publish(this.state.pending);
-      if (stillPending.length > 0 && this.state.publishAttempts + 1 < (this.deps.maxPublishAttempts ?? 5)) {
+      if (stillPending.length > 0 && this.state.publishAttempts + 1 < (this.deps.maxPublishAttempts ?? DEFAULT_MAX_PUBLISH_ATTEMPTS)) {
         return this.finish({ pending: stillPending, publishAttempts: this.state.publishAttempts + 1, status: PollStatus.PublishPending });
       }
       // Attempts exhausted: park what EventBridge keeps refusing and let the session go on.

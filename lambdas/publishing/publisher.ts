@@ -1,4 +1,5 @@
 import type { EnvelopeEntry } from '../../contract/envelope.js';
+import { PUT_EVENTS_RETRY } from '../../contract/retry-policy.js';
 import { PUT_EVENTS_MAX_ENTRIES, PUT_EVENTS_MAX_ENTRY_BYTES, PUT_EVENTS_MAX_REQUEST_BYTES, putEventsEntrySize } from './limits.js';
 
 /** Per-entry answer of one PutEvents call, in request order. */
@@ -43,8 +44,8 @@ export async function publishInOrder(entries: EnvelopeEntry[], putEvents: PutEve
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = options.random ?? Math.random;
-  const maxAttempts = options.maxAttempts ?? 3;
-  const baseDelayMs = options.baseDelayMs ?? 100;
+  const maxAttempts = options.maxAttempts ?? PUT_EVENTS_RETRY.maxAttempts;
+  const baseDelayMs = options.baseDelayMs ?? PUT_EVENTS_RETRY.baseDelayMs;
 
   const failures: PublishFailure[] = [];
   let pending: number[] = [];

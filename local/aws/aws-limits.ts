@@ -27,3 +27,9 @@ export function putEventsEntrySize(entry: { Source: string; DetailType: string; 
   for (const resource of entry.Resources ?? []) size += Buffer.byteLength(resource, 'utf8');
   return size;
 }
+
+/**
+ * What EventBridge does with a target that has no RetryPolicy: "retries sending the event for 24 hours
+ * and up to 185 times". https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-retry-policy.html
+ */
+export const EVENTBRIDGE_DEFAULT_TARGET_RETRY = { maximumRetryAttempts: 185, maximumEventAgeSeconds: 86_400 } as const;

@@ -6,6 +6,7 @@ import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { BridgeConfig } from '../../infra/config.js';
 import { CxoneEventBridgeStack } from '../../infra/stack.js';
 import type { InputTransformer } from '../../rules/input-transformer.js';
+import { EVENTBRIDGE_DEFAULT_TARGET_RETRY } from '../aws/aws-limits.js';
 import type { LocalRuleTarget } from '../eventbridge/targets.js';
 
 /** The local account and region every twin resource lives in. */
@@ -256,7 +257,12 @@ function readRuleTarget(target: Record<string, unknown>, template: Template, res
     arn,
     kind,
     inputTransformer: transformer ? ({ InputPathsMap: transformer.InputPathsMap, InputTemplate: transformer.InputTemplate } satisfies InputTransformer) : undefined,
-    retryPolicy: retry ? { maximumRetryAttempts: retry.MaximumRetryAttempts ?? 185, maximumEventAgeSeconds: retry.MaximumEventAgeInSeconds ?? 86_400 } : undefined,
+    retryPolicy: retry
+      ? {
+          maximumRetryAttempts: retry.MaximumRetryAttempts ?? EVENTBRIDGE_DEFAULT_TARGET_RETRY.maximumRetryAttempts,
+          maximumEventAgeSeconds: retry.MaximumEventAgeInSeconds ?? EVENTBRIDGE_DEFAULT_TARGET_RETRY.maximumEventAgeSeconds,
+        }
+      : undefined,
     deadLetterQueueUrl: resourceOf(dlq)?.Type === 'AWS::SQS::Queue' ? String(resolve({ Ref: logicalIdOf(dlq) })) : undefined,
     queueUrl: kind === 'sqs' && queue?.Type === 'AWS::SQS::Queue' ? String(resolve({ Ref: logicalIdOf(target.Arn) })) : undefined,
     apiDestination: destinationProps

@@ -1,0 +1,90 @@
+/**
+ * Every retry, back-off and attempt count of the bridge, each in one place. Plain numbers (seconds or
+ * milliseconds, as named): infra turns them into `Duration`s, the handlers read them as they are.
+ * Each value names its readers. README, "Failure handling", links here.
+ */
+
+/** A Step Functions Retry block: first interval, growth per attempt, cap, and attempts (full jitter). */
+export interface StateRetry {
+  readonly intervalSeconds: number;
+  readonly backoffRate: number;
+  /** Cap on one delay; none when undefined. */
+  readonly maxDelaySeconds?: number;
+  readonly maxAttempts: number;
+}
+
+/**
+ * The poll task's retry of the bridge's retryable errors (`RETRYABLE_ERROR_NAMES`: CXone unavailable,
+ * an unreadable reply, a whole failed PutEvents). Reader: infra/session-loop-definition.ts.
+ */
+export const POLL_RETRY: StateRetry = { intervalSeconds: 1, backoffRate: 2, maxDelaySeconds: 60, maxAttempts: 10 };
+
+/**
+ * The poll task's retry of Lambda service faults (`LAMBDA_SERVICE_ERRORS`: the invocation never ran or
+ * never answered). Reader: infra/session-loop-definition.ts.
+ */
+export const LAMBDA_SERVICE_ERROR_RETRY: StateRetry = { intervalSeconds: 2, backoffRate: 2, maxDelaySeconds: 30, maxAttempts: 6 };
+
+/** The hand-over's retry of StartExecution faults. Reader: infra/session-loop-definition.ts. */
+export const HAND_OVER_RETRY: StateRetry = { intervalSeconds: 1, backoffRate: 2, maxAttempts: 6 };
+
+/**
+ * The Wait before the next invocation publishes events EventBridge refused (status PUBLISH_PENDING).
+ * Reader: infra/session-loop-definition.ts.
+ */
+export const WAIT_BEFORE_PUBLISH_RETRY_SECONDS = 5;
+
+/**
+ * Invocations that try to publish the same pending events before they are parked in the dead-letter
+ * queue (the `maxPublishAttempts` setting's default). Readers: infra/config.ts,
+ * lambdas/poll-session/environment.ts, lambdas/poll-session/poll-once.ts.
+ */
+export const DEFAULT_MAX_PUBLISH_ATTEMPTS = 5;
+
+/**
+ * PutEvents retries of the failed entries inside one invocation: attempts per entry, and the first
+ * back-off (doubling per attempt, full jitter). Reader: lambdas/publishing/publisher.ts.
+ */
+export const PUT_EVENTS_RETRY = { maxAttempts: 3, baseDelayMs: 100 } as const;
+
+/**
+ * A route target's delivery retry when the route sets none: the service's maximum, 185 attempts
+ * within 24 hours (which is also EventBridge's default), with the bounds the API accepts.
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-retry-policy.html
+ * https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_RetryPolicy.html
+ * Reader: infra/routes-config.ts.
+ */
+export const ROUTE_TARGET_RETRY = {
+  maximumRetryAttempts: 185,
+  maximumEventAgeSeconds: 86_400,
+  maxRetryAttemptsLimit: 185,
+  minEventAgeSecondsLimit: 60,
+  maxEventAgeSecondsLimit: 86_400,
+} as const;
+
+/**
+ * The shared CXone token: used while it has `minRemainingMs` left; after finding none usable, looked
+ * for again only after `recheckMs` (the function falls back to its own grant meanwhile).
+ * Reader: lambdas/cxone/auth.ts.
+ */
+export const SHARED_TOKEN_USE = { minRemainingMs: 5 * 60_000, recheckMs: 60_000 } as const;
+
+/**
+ * The token refresher's schedule: how often it checks the shared token, and EventBridge's retry of a
+ * failed invocation (attempts, and how old an invocation may get; below the check interval so two
+ * checks never overlap). Reader: infra/constructs/shared-cxone-token.ts.
+ */
+export const TOKEN_REFRESH_SCHEDULE = { everyMinutes: 5, retryAttempts: 2, maxEventAgeMinutes: 4 } as const;
+
+/**
+ * Discovery's schedule: no retry of a failed run (the next run, a period later, does the same work),
+ * and a run older than a minute is dropped. The period itself is the `discoveryEveryMinutes` setting.
+ * Reader: infra/constructs/agent-discovery.ts.
+ */
+export const DISCOVERY_SCHEDULE = { retryAttempts: 0, maxEventAgeMinutes: 1 } as const;
+
+/**
+ * Calls to a CXone API for one request when it answers 401: the first, and one more with a fresh
+ * token. Reader: lambdas/cxone/agent-api.ts.
+ */
+export const CXONE_UNAUTHORIZED_ATTEMPTS = 2;
