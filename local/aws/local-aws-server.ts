@@ -59,8 +59,10 @@ export async function startLocalAwsServer(operations: Record<string, AwsOperatio
   }
 
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  // Keep-alive sockets must not hold the process open after close().
-  server.keepAliveTimeout = 1_000;
+  // Idle sockets outlive the SDK's pooled ones, so a client never reuses a socket the server closed
+  // (an ECONNRESET under load); close() ends them all, so they never hold the process open.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   const { port: actualPort } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${actualPort}`,

@@ -157,6 +157,10 @@ export const startCxoneSimulator = async (options: SimulatorOptions = {}): Promi
       resolve();
     });
   });
+  // Idle sockets live longer on the server than in the client's pool (undici drops them after ~4 s),
+  // as behind a real load balancer: a client never reuses a socket the server already closed.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   const port = (server.address() as AddressInfo).port;
   issuerUrl = `http://127.0.0.1:${port}`;
 
