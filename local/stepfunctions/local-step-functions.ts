@@ -1,5 +1,16 @@
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { setImmediate as nextMacrotask, setTimeout as sleep } from 'node:timers/promises';
 import { type AwsOperation, AwsApiError } from '../aws/local-aws-server.js';
+import {
+  DATA_LIMIT_EXCEEDED,
+  HISTORY_EVENT_LIMIT,
+  HISTORY_LIMIT_ERROR,
+  HistoryCounter,
+  PAYLOAD_LIMIT_BYTES,
+  payloadBytes,
+  stateTypesOf,
+} from './history-model.js';
+import { scaleDefinition, TerminalStateError, waitSeconds } from './time-scale.js';
 
 /** One history event of the local engine (its type is not exported). */
 export type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
@@ -14,6 +25,11 @@ export interface LocalStateMachine {
   taskHandlers: Record<string, LocalTaskHandler>;
   /** Shorter Wait states (ms by state name), for tests that need not sit out real back-offs. */
   waitTimeOverrides?: Record<string, number>;
+  /**
+   * Simulated seconds per real second for Wait states and Retry intervals (100: a 300 s back-off
+   * waits 3 real seconds). Task timeouts and the handlers' own clocks are not scaled. @default 1
+   */
+  timeScale?: number;
 }
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
@@ -33,6 +49,8 @@ export interface LocalExecution {
   history: EventLog[];
   /** States entered: what Step Functions bills as state transitions. */
   transitions: number;
+  /** History events Step Functions would have written so far (see history-model.ts); fails past 25,000. */
+  historyEventCount: number;
   done: Promise<void>;
   abort: () => void;
 }
@@ -43,18 +61,40 @@ const INVALID_NAME = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]/;
 
 /**
  * The Step Functions API subset the bridge uses, executing real definitions with the
- * aws-local-stepfunctions engine. StartExecution follows the service's naming rules: a name is
- * unique per state machine; the same name and input while running returns the running execution,
- * anything else is ExecutionAlreadyExists.
+ * aws-local-stepfunctions engine, with the service's limits the engine lacks:
+ * - StartExecution naming: a name is unique per state machine (90 days after it closes: the twin
+ *   never forgets it); the same name and input while running returns the running execution, any
+ *   other reuse is ExecutionAlreadyExists, whatever the input once closed.
+ *   https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html
+ * - 256 KiB payloads: a task's input or result, or a state's output, over the limit fails the
+ *   execution with States.DataLimitExceeded, which no Catch (not even States.ALL) handles.
+ * - 25,000 history events (counted with history-model.ts): the execution fails.
+ * - time scaling of Wait states and Retry intervals (see time-scale.ts).
  */
 export class LocalStepFunctions {
   /** Registered machines, each with its engine instance built (and its definition validated) once. */
-  private readonly machines = new Map<string, LocalStateMachine & { engine: StateMachine }>();
+  private readonly machines = new Map<string, RegisteredMachine>();
   readonly executions = new Map<string, LocalExecution>();
   private readonly listeners: ((execution: LocalExecution) => void)[] = [];
+  /** Per running execution: aborts its engine run and any scaled wait. */
+  private readonly stoppers = new Map<string, AbortController>();
+  /** Executions ended by a limit or StopExecution, whose later engine events are not history. */
+  private readonly cut = new Set<string>();
+  private readonly counters = new Map<string, HistoryCounter>();
 
   register(machine: LocalStateMachine): void {
-    this.machines.set(machine.arn, { ...machine, engine: new StateMachine(machine.definition, { validationOptions: { checkArn: false } }) });
+    const timeScale = machine.timeScale ?? 1;
+    if (!(timeScale > 0)) throw new Error(`timeScale must be positive, got ${timeScale}`);
+    // Validate the service's definition; the engine runs the time-scaled rewrite of it.
+    new StateMachine(machine.definition, { validationOptions: { checkArn: false } });
+    const scaled = scaleDefinition(machine.definition, timeScale);
+    this.machines.set(machine.arn, {
+      ...machine,
+      timeScale,
+      waits: scaled.waits,
+      stateTypes: stateTypesOf(machine.definition),
+      engine: new StateMachine(scaled.definition, { validationOptions: { noValidate: true } }),
+    });
   }
 
   /** Called when an execution ends. */
@@ -66,6 +106,10 @@ export class LocalStepFunctions {
     const machine = this.machines.get(stateMachineArn);
     if (!machine) throw new AwsApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachineArn}'`);
     if (name.length === 0 || name.length > 80 || INVALID_NAME.test(name)) throw new AwsApiError('InvalidName', `Invalid Name: '${name}'`);
+    // StartExecution's input: "Length constraints apply to the payload size, and are expressed as bytes in UTF-8 encoding" (max 262144).
+    if (Buffer.byteLength(input, 'utf8') > PAYLOAD_LIMIT_BYTES) {
+      throw new AwsApiError('ValidationException', `1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to ${PAYLOAD_LIMIT_BYTES}`);
+    }
     let parsedInput: unknown;
     try {
       parsedInput = JSON.parse(input);
@@ -79,10 +123,7 @@ export class LocalStepFunctions {
       throw new AwsApiError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
 
-    const run = machine.engine.run(parsedInput as never, {
-      overrides: { taskResourceLocalHandlers: machine.taskHandlers as never, waitTimeOverrides: machine.waitTimeOverrides },
-      context: { Execution: { Id: executionArn, Name: name, RoleArn: 'arn:aws:iam::000000000000:role/local' }, StateMachine: { Id: stateMachineArn } },
-    });
+    const stopper = new AbortController();
     const execution: LocalExecution = {
       executionArn,
       stateMachineArn,
@@ -92,16 +133,79 @@ export class LocalStepFunctions {
       startDate: new Date(),
       history: [],
       transitions: 0,
-      abort: run.abort,
+      historyEventCount: 0,
+      abort: () => undefined,
       done: Promise.resolve(),
     };
+    const run = machine.engine.run(parsedInput as never, {
+      overrides: { taskResourceLocalHandlers: this.handlersFor(machine, execution, stopper.signal) as never },
+      context: { Execution: { Id: executionArn, Name: name, RoleArn: 'arn:aws:iam::000000000000:role/local' }, StateMachine: { Id: stateMachineArn } },
+    });
+    stopper.signal.addEventListener('abort', () => run.abort());
+    execution.abort = () => stopper.abort();
+    this.stoppers.set(executionArn, stopper);
     this.executions.set(executionArn, execution);
-    void this.recordHistory(execution, run.eventLogs);
+    const counter = new HistoryCounter(machine.stateTypes);
+    this.counters.set(executionArn, counter);
+    const recorded = this.recordHistory(execution, counter, run.eventLogs);
+    // The end is recorded once the engine's history is read to its last event, so that a limit
+    // crossed by the last states (e.g. the final output) fails the execution first.
     execution.done = run.result.then(
-      (output) => this.finish(execution, 'SUCCEEDED', { output: JSON.stringify(output) }),
-      (error: unknown) => this.finish(execution, ...failureOf(error)),
+      (output) => recorded.then(() => this.finish(execution, 'SUCCEEDED', { output: JSON.stringify(output) })),
+      (error: unknown) => recorded.then(() => this.finish(execution, ...failureOf(error))),
     );
     return { executionArn, startDate: execution.startDate };
+  }
+
+  /** Fails a running execution as the service does on a terminal limit: no Catch, no Retry. */
+  failExecution(executionArn: string, error: string, cause: string): void {
+    const execution = this.executions.get(executionArn);
+    if (!execution || execution.status !== 'RUNNING') return;
+    this.cut.add(executionArn);
+    this.finish(execution, 'FAILED', { error, cause });
+  }
+
+  /**
+   * The execution's task handlers: each waits a macrotask first, so that the history of the previous
+   * state is counted and checked (and the execution failed) before a new invocation starts; payloads
+   * over the limit fail the execution; Wait states sleep for their scaled duration.
+   */
+  private handlersFor(machine: RegisteredMachine, execution: LocalExecution, stopped: AbortSignal): Record<string, LocalTaskHandler> {
+    const refuseIfClosed = () => {
+      if (execution.status !== 'RUNNING') throw new TerminalStateError('States.Runtime', 'the execution has ended');
+    };
+    const handlers: Record<string, LocalTaskHandler> = {};
+    for (const [stateName, handler] of Object.entries(machine.taskHandlers)) {
+      handlers[stateName] = async (input) => {
+        await nextMacrotask();
+        refuseIfClosed();
+        this.checkPayload(execution, stateName, 'input', input);
+        const result = await handler(input);
+        refuseIfClosed();
+        this.checkPayload(execution, stateName, 'result', result);
+        return result;
+      };
+    }
+    for (const [stateName, state] of Object.entries(machine.waits)) {
+      handlers[stateName] = async (input) => {
+        await nextMacrotask();
+        refuseIfClosed();
+        const override = machine.waitTimeOverrides?.[stateName];
+        const ms = override ?? (waitSeconds(state, input) * 1000) / machine.timeScale;
+        await sleep(ms, undefined, { signal: stopped }).catch(() => undefined);
+        refuseIfClosed();
+        return input;
+      };
+    }
+    return handlers;
+  }
+
+  private checkPayload(execution: LocalExecution, stateName: string, what: 'input' | 'result' | 'output', value: unknown): void {
+    const bytes = payloadBytes(value);
+    if (bytes <= PAYLOAD_LIMIT_BYTES) return;
+    const cause = `The state/task '${stateName}' ${what === 'input' ? 'has an input' : what === 'result' ? 'returned a result' : 'has an output'} with a size exceeding the maximum number of bytes service limit (${bytes} > ${PAYLOAD_LIMIT_BYTES}).`;
+    this.failExecution(execution.executionArn, DATA_LIMIT_EXCEEDED, cause);
+    throw new TerminalStateError(DATA_LIMIT_EXCEEDED, cause);
   }
 
   operations(): Record<string, AwsOperation> {
@@ -133,6 +237,7 @@ export class LocalStepFunctions {
         const execution = this.executions.get(String(request.executionArn));
         if (!execution) throw new AwsApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${request.executionArn}'`);
         if (execution.status === 'RUNNING') {
+          this.cut.add(execution.executionArn);
           execution.abort();
           this.finish(execution, 'ABORTED', { error: request.error as string | undefined, cause: request.cause as string | undefined });
         }
@@ -150,19 +255,56 @@ export class LocalStepFunctions {
     }
   }
 
-  private async recordHistory(execution: LocalExecution, events: AsyncGenerator<EventLog>): Promise<void> {
+  private async recordHistory(execution: LocalExecution, counter: HistoryCounter, events: AsyncGenerator<EventLog>): Promise<void> {
     for await (const event of events) {
+      // Once a limit failed it or it was stopped, the engine's remaining events never happened on AWS.
+      if (this.cut.has(execution.executionArn)) continue;
       if (event.type === 'StateEntered') execution.transitions += 1;
       execution.history.push(event);
+      // The closing event is counted when the execution is finished (finish()).
+      if (CLOSING_EVENTS.has(event.type)) continue;
+      execution.historyEventCount = counter.add(event);
+      if (execution.historyEventCount > HISTORY_EVENT_LIMIT) {
+        this.failExecution(
+          execution.executionArn,
+          HISTORY_LIMIT_ERROR,
+          `The execution reached the maximum number of history events (${HISTORY_EVENT_LIMIT}).`,
+        );
+        continue;
+      }
+      // A state's output over the limit (e.g. after a ResultPath or Catch merge) is terminal too.
+      if (event.type === 'StateExited' && 'output' in event.state) {
+        try {
+          this.checkPayload(execution, event.state.name, 'output', event.state.output);
+        } catch {
+          // checkPayload has failed the execution.
+        }
+      }
     }
   }
 
   private finish(execution: LocalExecution, status: ExecutionStatus, details: { output?: string; error?: string; cause?: string }): void {
     if (execution.status !== 'RUNNING') return;
     Object.assign(execution, { status, stopDate: new Date(), ...details });
+    // The closing event (ExecutionSucceeded/Failed/Aborted/TimedOut).
+    const counter = this.counters.get(execution.executionArn);
+    this.counters.delete(execution.executionArn);
+    if (counter) execution.historyEventCount = counter.add({ type: 'ExecutionSucceeded' });
+    const stopper = this.stoppers.get(execution.executionArn);
+    this.stoppers.delete(execution.executionArn);
+    stopper?.abort();
     for (const listener of this.listeners) listener(execution);
   }
 }
+
+const CLOSING_EVENTS = new Set(['ExecutionSucceeded', 'ExecutionFailed', 'ExecutionAborted', 'ExecutionTimeout']);
+
+type RegisteredMachine = LocalStateMachine & {
+  timeScale: number;
+  engine: StateMachine;
+  waits: ReturnType<typeof scaleDefinition>['waits'];
+  stateTypes: ReturnType<typeof stateTypesOf>;
+};
 
 /** An execution as ListExecutions reports it (DescribeExecution adds input, output and error). */
 function executionListItem(execution: LocalExecution) {
