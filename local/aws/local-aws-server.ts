@@ -29,7 +29,7 @@ export interface LocalAwsServer {
  * bridge calls, so the unchanged AWS SDK clients reach local implementations over real HTTP.
  * Operations are keyed by the `X-Amz-Target` header, e.g. `AWSEvents.PutEvents`.
  */
-export async function startLocalAwsServer(operations: Record<string, AwsOperation>, port = 0): Promise<LocalAwsServer> {
+export async function startLocalAwsServer(operations: Record<string, AwsOperation>, port = 0, faults?: { refusal(operation: string): AwsApiError | undefined }): Promise<LocalAwsServer> {
   const calls = new Map<string, number>();
   const server = createServer((request, response) => {
     void handle(request, response);
@@ -42,6 +42,9 @@ export async function startLocalAwsServer(operations: Record<string, AwsOperatio
     try {
       const operation = operations[target];
       if (!operation) throw new AwsApiError('UnknownOperationException', `the local AWS endpoint does not implement ${target || 'this request'}`);
+      // An injected outage of this operation (AwsFaults) answers as the service would.
+      const refusal = faults?.refusal(target);
+      if (refusal) throw refusal;
       const raw = await readBody(request);
       const body = raw === '' ? {} : (JSON.parse(raw) as Record<string, unknown>);
       const result = await operation(body);

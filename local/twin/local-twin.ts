@@ -11,14 +11,16 @@ import { type StartAgentSessionResult, startAgentSession } from '../../lambdas/s
 import { stepFunctionsExecutions } from '../../lambdas/sessions/step-functions-executions.js';
 import { RefresherEnvironmentSchema } from '../../lambdas/token-refresher/environment.js';
 import { createRefreshHandler } from '../../lambdas/token-refresher/refresh-handler.js';
+import { type AwsFaultTarget, AwsFaults } from '../aws/aws-faults.js';
 import { AwsApiError, type AwsOperation, type LocalAwsServer, startLocalAwsServer } from '../aws/local-aws-server.js';
 import { LocalSecretsManager } from '../aws/local-secrets-manager.js';
 import { LocalSqs } from '../aws/local-sqs.js';
 import { LocalSsm } from '../aws/local-ssm.js';
 import { LocalEventBus } from '../eventbridge/local-event-bus.js';
 import { LocalTargets } from '../eventbridge/targets.js';
+import type { FaultWindowSpec } from '../faults/fault-window.js';
 import { LocalStepFunctions, type LocalTaskHandler } from '../stepfunctions/local-step-functions.js';
-import { type LambdaHandler, type LocalLambdaStats, localLambdaTask } from './local-lambda.js';
+import { LambdaFaults, type LambdaHandler, type LocalLambdaStats, localLambdaTask } from './local-lambda.js';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type SynthesizedSchedule, type SynthesizedStack, synthesizeStack } from './synthesized-stack.js';
 
 export interface LocalTwinOptions {
@@ -27,9 +29,16 @@ export interface LocalTwinOptions {
   credentials: CxoneCredentials;
   /** Stack configuration overrides (tenant, pollTimeoutSeconds, eventSource, …). */
   config?: Partial<BridgeConfigInput>;
-  /** Replace every Wait state's duration with this many ms (tests); retries keep their real timing. */
+  /** Replace every Wait state's duration with this many real ms (tests); takes precedence over timeScale for Waits. */
   waitMs?: number;
-  /** Run scheduled functions this often instead of their rate (e.g. discovery every 2 s locally). */
+  /**
+   * Simulated seconds per real second for everything AWS times: Wait states (Seconds, SecondsPath,
+   * TimestampPath), Retry intervals and caps, schedule rates, and the fault windows of `faults`.
+   * 100: a 300 s back-off takes 3 real seconds, an hour of outage 36. Not scaled: Lambda timeouts and
+   * the handlers' own clocks (Date.now), Task timeouts, CXone's long-poll hold. @default 1
+   */
+  timeScale?: number;
+  /** Run scheduled functions this often (real ms) instead of their (scaled) rate (e.g. discovery every 2 s locally). */
   scheduleEveryMs?: number;
   /** Send every API destination request here instead of its configured endpoint. */
   sinkUrl?: string;
@@ -57,10 +66,32 @@ export interface LocalTwin {
   runSchedules(): Promise<unknown[]>;
   /** Most polls ever in flight at once for one agent: 1 means no session ever had two pollers. */
   maxConcurrentPollsPerAgent(): number;
+  /** Simulated seconds per real second (LocalTwinOptions.timeScale). */
+  timeScale: number;
+  /** Lets `simulatedSeconds` of the twin's time pass (a real sleep of simulatedSeconds / timeScale). */
+  advance(simulatedSeconds: number): Promise<void>;
+  /** Injected faults: Lambda results lost or invocations cut short, AWS operations refusing for a window. */
+  faults: TwinFaults;
   /** What `npm run session -- start` does, against the local Step Functions. */
   startSession(agentId: string, station?: Station): Promise<StartAgentSessionResult>;
   /** Stops every running execution and the local endpoint. */
   close(): Promise<void>;
+}
+
+/**
+ * Faults the twin injects on the AWS side. Lambda's (inherited): `loseNextResult(agentId?)` and
+ * `crashNextInvocation({ agentId?, atCall, errorType? })` for the state machine's function; the
+ * local AWS endpoint's: `awsDown('eventbridge' | 'dlq' | '<X-Amz-Target>', { afterSeconds?, forSeconds })`.
+ */
+export class TwinFaults extends LambdaFaults {
+  constructor(readonly aws: AwsFaults) {
+    super();
+  }
+
+  /** The operation refuses every call, as the service does in an outage, for a window of simulated time. */
+  awsDown(target: AwsFaultTarget | string, window: FaultWindowSpec): void {
+    this.aws.refuse(target, window);
+  }
 }
 
 class TwinClosedError extends Error {
@@ -84,8 +115,11 @@ export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTw
   // Discovery is off unless asked for: most local runs start sessions themselves, as `npm run session` would.
   const config = parseBridgeConfig({ tenant: 'local', discoveryEnabled: false, ...options.config, cxoneIssuerUrl: options.cxoneIssuerUrl });
   // The endpoint comes first: queue URLs in the template resolve to it.
+  const timeScale = options.timeScale ?? 1;
+  if (!(timeScale > 0)) throw new Error(`timeScale must be positive, got ${timeScale}`);
   const operations: Record<string, AwsOperation> = {};
-  const aws = await startLocalAwsServer(operations);
+  const faults = new TwinFaults(new AwsFaults(timeScale));
+  const aws = await startLocalAwsServer(operations, 0, faults.aws);
   const stack = synthesizeStack(config, { queueUrlBase: aws.endpoint });
 
   const secrets = new LocalSecretsManager(LOCAL_REGION, LOCAL_ACCOUNT);
@@ -132,12 +166,14 @@ export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTw
   // Each function of the template runs in-process through its own pool of execution environments.
   const functionStats = new Map<string, LocalLambdaStats>();
   const invokers = new Map<string, LocalTaskHandler>();
+  const taskFunctionArns = new Set(Object.values(stack.stateMachine.definition.States).flatMap((state) => (state.Type === 'Task' ? [state.Resource] : [])));
   for (const fn of stack.functions) {
     const entry = HANDLERS.find((candidate) => fn.path.includes(candidate.pathPart));
     if (!entry) continue;
     const stats: LocalLambdaStats = { invocations: 0, coldStarts: 0, billedMs: 0, errors: new Map(), results: new Map() };
     functionStats.set(fn.logicalId, stats);
-    invokers.set(fn.arn, localLambdaTask(fn, () => entry.create(fn.environment), stats));
+    // Invocation faults apply to the state machine's function(s), not to the scheduled ones.
+    invokers.set(fn.arn, localLambdaTask(fn, () => entry.create(fn.environment), stats, taskFunctionArns.has(fn.arn) ? faults : undefined));
   }
   let lambdaStats: LocalLambdaStats | undefined;
   const taskHandlers: Record<string, LocalTaskHandler> = {};
@@ -158,11 +194,11 @@ export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTw
   if (!lambdaStats) throw new Error('the state machine invokes no function the twin knows');
   for (const secret of stack.createdSecrets) secrets.put(secret.logicalId, 'placeholder until first written');
   // Scheduled functions run once before any session starts (the shared token), then on their rate.
-  const scheduled = await startSchedules(stack.schedules, invokers, options.scheduleEveryMs);
+  const scheduled = await startSchedules(stack.schedules, invokers, options.scheduleEveryMs, timeScale);
 
   const waitStates = Object.entries(stack.stateMachine.definition.States).filter(([, state]) => state.Type === 'Wait');
   const waitTimeOverrides = options.waitMs === undefined ? undefined : Object.fromEntries(waitStates.map(([name]) => [name, options.waitMs as number]));
-  stepFunctions.register({ arn: stack.stateMachine.arn, definition: stack.stateMachine.definition, taskHandlers, waitTimeOverrides });
+  stepFunctions.register({ arn: stack.stateMachine.arn, definition: stack.stateMachine.definition, taskHandlers, waitTimeOverrides, timeScale });
 
   const cxone = new CxoneAgentApi(new CxoneAuth({ issuerUrl: config.cxoneIssuerUrl, loadCredentials: async () => options.credentials }));
   const executions = stepFunctionsExecutions(new SFNClient({}), stack.stateMachine.arn);
@@ -179,6 +215,9 @@ export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTw
     targets,
     runSchedules: scheduled.runAll,
     maxConcurrentPollsPerAgent: () => maxConcurrent,
+    timeScale,
+    advance: (simulatedSeconds) => new Promise((resolve) => setTimeout(resolve, (simulatedSeconds * 1000) / timeScale)),
+    faults,
     sqs,
     deadLetterQueueUrl: stack.queues.find((queue) => stack.functions.some((fn) => Object.values(fn.environment).includes(queue.url)))?.url ?? '',
     startSession: (agentId, station) => startAgentSession({ tenant: config.tenant, agentId, station }, cxone, executions),
@@ -213,12 +252,13 @@ function startExecutionTask(stepFunctions: LocalStepFunctions, input: unknown): 
 async function startSchedules(
   schedules: SynthesizedSchedule[],
   invokers: Map<string, LocalTaskHandler>,
-  everyMs?: number,
+  everyMs: number | undefined,
+  timeScale: number,
 ): Promise<{ timers: NodeJS.Timeout[]; runAll: () => Promise<unknown[]> }> {
   const fires: (() => Promise<unknown>)[] = [];
   const timers: NodeJS.Timeout[] = [];
   for (const schedule of schedules) {
-    const periodMs = everyMs ?? ratePeriodMs(schedule.expression);
+    const periodMs = everyMs ?? ratePeriodMs(schedule.expression) / timeScale;
     for (const arn of schedule.targetArns) {
       const invoke = invokers.get(arn);
       if (!invoke) continue;
