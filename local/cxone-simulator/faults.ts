@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FaultWindow } from '../faults/fault-window.js';
 import { AgentIdSchema } from './options.js';
 import type { Rng } from './rng.js';
 
@@ -31,26 +32,55 @@ export const ScriptedFaultRuleSchema = z.object({ agentId: AgentIdSchema.optiona
 /** Fault each poll with `probability` (drawn from the seeded generator). */
 export const ProbabilisticFaultRuleSchema = z.object({ agentId: AgentIdSchema.optional(), probability: z.number().min(0).max(1), fault: FaultSchema }).strict();
 
-/** A scripted or probabilistic fault rule, as `POST /admin/faults` accepts it. */
-export const FaultRuleSchema = z.union([ScriptedFaultRuleSchema, ProbabilisticFaultRuleSchema]);
+/**
+ * Fault every call for a window of simulated time (the simulator's `timeScale`): it opens
+ * `afterSeconds` after it is added and lasts `forSeconds`. `scope: 'poll'` (default) faults
+ * get-next-event only (of one agent, or all); `scope: 'all'` is CXone down: every CXone endpoint
+ * (token, discovery, sessions, polls; not the admin API) answers with the fault.
+ */
+export const WindowFaultRuleSchema = z
+  .object({
+    agentId: AgentIdSchema.optional(),
+    afterSeconds: z.number().min(0).optional(),
+    forSeconds: z.number().positive(),
+    scope: z.enum(['poll', 'all']).optional(),
+    fault: FaultSchema,
+  })
+  .strict()
+  .refine((rule) => rule.scope !== 'all' || rule.agentId === undefined, { message: "scope 'all' faults every agent: leave agentId out" });
+
+/** A scripted, probabilistic or windowed fault rule, as `POST /admin/faults` accepts it. */
+export const FaultRuleSchema = z.union([ScriptedFaultRuleSchema, ProbabilisticFaultRuleSchema, WindowFaultRuleSchema]);
 export type FaultRule = z.infer<typeof FaultRuleSchema>;
 
-/** A rule as stored, with its id and what is left of its count. */
-export type ActiveFaultRule = FaultRule & { readonly id: number; remaining?: number };
+/** A rule as stored, with its id, what is left of its count, and a window's real-clock bounds. */
+export type ActiveFaultRule = FaultRule & { readonly id: number; remaining?: number; opensAt?: number; closesAt?: number };
 
 /** Holds fault rules and decides, per poll, whether one applies. */
 export class FaultInjector {
   private readonly rules: ActiveFaultRule[] = [];
   private nextId = 1;
 
-  constructor(private readonly rng: Rng) {}
+  /** @param timeScale simulated seconds per real second, for windowed rules. */
+  constructor(
+    private readonly rng: Rng,
+    private readonly timeScale = 1,
+  ) {}
 
   /** Adds a rule (validated) and returns its id. */
   add(rule: FaultRule): number {
     const parsed = FaultRuleSchema.parse(rule);
     const id = this.nextId++;
-    this.rules.push('count' in parsed ? { ...parsed, id, remaining: parsed.count } : { ...parsed, id });
+    if ('forSeconds' in parsed) {
+      const window = new FaultWindow(parsed, this.timeScale);
+      this.rules.push({ ...parsed, id, opensAt: window.opensAt, closesAt: window.closesAt });
+    } else this.rules.push('count' in parsed ? { ...parsed, id, remaining: parsed.count } : { ...parsed, id });
     return id;
+  }
+
+  /** The fault of an open `scope: 'all'` window (CXone down), for any CXone endpoint. */
+  outage(now = Date.now()): Fault | undefined {
+    return this.rules.find((r) => 'forSeconds' in r && r.scope === 'all' && isOpen(r, now))?.fault;
   }
 
   /** Removes every rule. */
@@ -75,9 +105,14 @@ export class FaultInjector {
       if (scripted.remaining <= 0) this.rules.splice(this.rules.indexOf(scripted), 1);
       return scripted.fault;
     }
+    const now = Date.now();
+    const windowed = this.rules.find((r) => 'forSeconds' in r && r.scope !== 'all' && applies(r) && isOpen(r, now));
+    if (windowed) return windowed.fault;
     for (const rule of this.rules) {
       if ('probability' in rule && applies(rule) && this.rng.chance(rule.probability)) return rule.fault;
     }
     return undefined;
   }
 }
+
+const isOpen = (rule: ActiveFaultRule, now: number): boolean => rule.opensAt !== undefined && rule.closesAt !== undefined && now >= rule.opensAt && now < rule.closesAt;

@@ -35,6 +35,9 @@ export const createRequestHandler = (deps: RequestHandlerDeps) => {
     const method = (req.method ?? 'GET').toUpperCase();
 
     if (/^\/admin(\/|$)/i.test(path)) return handleAdmin(deps, method, path, url, req, res);
+    // CXone down (a windowed fault with scope 'all'): every endpoint answers with the fault.
+    const outage = deps.faults.outage();
+    if (outage && (await applyOutage(outage, req, res))) return;
     if (method === 'GET' && /^\/\.well-known\/openid-configuration$/i.test(path)) {
       return sendJson(res, 200, openIdConfiguration(deps));
     }
@@ -187,6 +190,27 @@ const getNextEvent = async (deps: RequestHandlerDeps, rawCursor: string, url: UR
     },
   };
   platform.poll(cursor, Number(timeoutRaw), waiter);
+};
+
+/** Plays an outage fault on any endpoint; true when it answered (or dropped) the request. */
+const applyOutage = async (fault: Fault, req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+  if (fault.delayMs !== undefined && fault.delayMs > 0) {
+    await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    if (res.destroyed || req.socket.destroyed) return true;
+  }
+  if (fault.drop) {
+    req.socket.destroy();
+    return true;
+  }
+  const headers: Record<string, string> = fault.retryAfterSeconds !== undefined ? { 'Retry-After': String(fault.retryAfterSeconds) } : {};
+  if (fault.body !== undefined) {
+    res.writeHead(fault.status ?? 200, { ...headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(fault.body) });
+    res.end(fault.body);
+    return true;
+  }
+  if (fault.status === undefined) return false;
+  sendError(res, fault.status, 'SimulatedOutage', `Injected ${fault.status}`, headers);
+  return true;
 };
 
 /** Plays a fault; true when it answered the poll (or dropped it), false to serve the poll normally. */

@@ -126,7 +126,7 @@ export const startCxoneSimulator = async (options: SimulatorOptions = {}): Promi
     userAgentId: defaultAgentId,
     issuerUrl: () => issuerUrl,
   });
-  const faults = new FaultInjector(rootRng.fork('faults'));
+  const faults = new FaultInjector(rootRng.fork('faults'), config.timeScale);
   const scenario = new ScenarioEngine({
     platform,
     clock,

@@ -160,7 +160,7 @@ export class LocalStepFunctions {
   /** Fails a running execution as the service does on a terminal limit: no Catch, no Retry. */
   failExecution(executionArn: string, error: string, cause: string): void {
     const execution = this.executions.get(executionArn);
-    if (!execution || execution.status !== 'RUNNING') return;
+    if (execution?.status !== 'RUNNING') return;
     this.cut.add(executionArn);
     this.finish(execution, 'FAILED', { error, cause });
   }
