@@ -72,6 +72,8 @@ export interface CxoneSimulator {
   readonly port: number;
   readonly tenantId: string;
   readonly credentials: SimulatorCredentials;
+  /** Simulated seconds per real second (scenario and fault windows). */
+  readonly timeScale: number;
   /** The configured agents. */
   readonly agentIds: readonly string[];
   readonly scenarioRunning: boolean;
@@ -83,7 +85,7 @@ export interface CxoneSimulator {
   logoutAll(): number;
   /** Queues exact events for the agent's session. Throws SimulatorConflictError if it has none. */
   enqueueEvents(agentId: string, events: readonly CxoneEvent[]): number;
-  /** Adds a fault rule for get-next-event; returns its id. */
+  /** Adds a fault rule (get-next-event, or every endpoint for a window with scope 'all'); returns its id. */
   injectFault(rule: FaultRule): number;
   clearFaults(): void;
   listFaults(): readonly ActiveFaultRule[];
@@ -178,6 +180,7 @@ export const startCxoneSimulator = async (options: SimulatorOptions = {}): Promi
     port,
     tenantId: config.tenantId,
     credentials: config.credentials,
+    timeScale: config.timeScale,
     agentIds,
     get scenarioRunning() {
       return scenario.running;

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { CxoneCredentialsSchema } from '../../contract/cxone-credentials.js';
 import { readRoutesFile } from '../../infra/routes-config.js';
 import { isLoopbackHost } from '../../lambdas/cxone/http.js';
+import { describeFaultSpec, FAULT_KINDS, type FaultSpec, FaultSpecError, parseFaultSpec } from '../faults/fault-spec.js';
 import { formatRouteStats, runTwin, type TwinSummary } from './twin-run.js';
 
 const USAGE = `usage: npm start -- [options]
@@ -29,7 +30,14 @@ const USAGE = `usage: npm start -- [options]
   --routes-file FILE     routes to deliver (a JSON array, or {"routes": [...]}) instead of those in
                          cdk.json's context
   --sink-url URL         send every API destination request to this URL (e.g. a local request bin)
-                         instead of its configured endpoint`;
+                         instead of its configured endpoint
+  --fault WHAT@START+DURATION
+                         break something for a window of the run (repeatable); START and DURATION
+                         like 30s, 5m, 1h, counted from start-up in the AWS time below. WHAT is one of
+${Object.entries(FAULT_KINDS).map(([kind, meaning]) => `                           ${kind.padEnd(17)}${meaning}`).join('\n')}
+                         e.g. --fault cxone-down@60s+5m --fault eventbridge-down@30s+1h
+  --aws-time-scale X     simulated seconds per real second for what AWS times: Wait states, Retry
+                         intervals, schedules and --fault windows (default 1: the wall clock)`;
 
 function isLoopbackUrl(value: string): boolean {
   try {
@@ -68,6 +76,8 @@ const { values } = (() => {
         discovery: { type: 'boolean' },
         'routes-file': { type: 'string' },
         'sink-url': { type: 'string' },
+        fault: { type: 'string', multiple: true },
+        'aws-time-scale': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -119,6 +129,16 @@ try {
 const sinkUrl = values['sink-url'];
 if (sinkUrl !== undefined && !isLoopbackUrl(sinkUrl)) fail(`--sink-url must be an http(s) URL on this machine (127.0.0.1, localhost or [::1]), got "${sinkUrl}"`);
 
+let faults: FaultSpec[];
+try {
+  faults = (values.fault ?? []).map(parseFaultSpec);
+} catch (error) {
+  fail(error instanceof FaultSpecError ? error.message : String(error));
+}
+if (external && faults.some((fault) => fault.kind.startsWith('cxone-'))) fail('--fault cxone-*: CXone faults need the built-in simulator, not --cxone-issuer');
+const awsTimeScale = positiveNumber(values['aws-time-scale'], 'aws-time-scale', 1) as number;
+if (!(awsTimeScale > 0)) fail('--aws-time-scale must be more than 0');
+
 const stop = new AbortController();
 process.once('SIGINT', () => {
   console.log('\nstopping: logging agents out and waiting for the pollers to finish (Ctrl-C again to quit at once)');
@@ -132,7 +152,11 @@ console.log(
     : `cxone-eventbridge local twin: ${agents} simulated agent(s), shifts at ${values['time-scale'] ?? 60}x, ${values.duration ? `${values.duration} s` : 'until Ctrl-C'}`,
 );
 
+for (const fault of faults) console.log(describeFaultSpec(fault));
+
 const summary: TwinSummary = await runTwin({
+  faults,
+  twinOptions: { timeScale: awsTimeScale },
   agents,
   durationSeconds: positiveNumber(values.duration, 'duration'),
   timeScale: positiveNumber(values['time-scale'], 'time-scale', 60),

@@ -7,6 +7,7 @@ import type { BridgeConfigInput } from '../../infra/config.js';
 import { type CxoneSimulator, type SimulatorOptions, startCxoneSimulator } from '../cxone-simulator/index.js';
 import type { AcceptedEvent } from '../eventbridge/local-event-bus.js';
 import type { RouteStats } from '../eventbridge/targets.js';
+import { applyFaultSpecs, type FaultSpec } from '../faults/fault-spec.js';
 import { type LocalTwin, type LocalTwinOptions, startLocalTwin } from './local-twin.js';
 import { percentiles } from './percentiles.js';
 
@@ -33,8 +34,10 @@ export interface TwinRunOptions {
   signal?: AbortSignal;
   /** Extra simulator options (scenario shape, faults, token lifetime). */
   simulatorOptions?: SimulatorOptions;
-  /** Extra stack configuration and Wait-state overrides for the twin. */
-  twinOptions?: Pick<LocalTwinOptions, 'config' | 'waitMs'>;
+  /** Extra stack configuration, Wait-state overrides and AWS time scale for the twin. */
+  twinOptions?: Pick<LocalTwinOptions, 'config' | 'waitMs' | 'timeScale'>;
+  /** Faults for windows of the run (`--fault`), applied once the twin is up. */
+  faults?: FaultSpec[];
   /** Called once the twin is up, e.g. to inject faults in tests. */
   onReady?: (context: { twin: LocalTwin; simulator?: CxoneSimulator }) => void | Promise<void>;
   /** Let the stack's discovery function find logged-in agents (every 2 s) instead of starting sessions directly. */
@@ -122,6 +125,7 @@ export async function runTwin(options: TwinRunOptions = {}): Promise<TwinSummary
       if (at !== undefined && at >= (pollingSince.get(agentId) ?? Number.POSITIVE_INFINITY)) latencies.push(event.acceptedAt - at);
     }
   });
+  applyFaultSpecs(options.faults ?? [], twin, simulator);
   await options.onReady?.({ twin, simulator });
 
   const startedLogins = new Set<string>();
