@@ -76,5 +76,4 @@ describe('faults injected into a running twin, answered as the services do', () 
     await expect(sendToDlq()).resolves.toHaveProperty('MessageId');
     expect((await fetch(`${simulator.issuerUrl}/.well-known/openid-configuration`)).status).toBe(200);
   });
-
 });
