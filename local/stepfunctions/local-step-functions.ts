@@ -260,7 +260,9 @@ export class LocalStepFunctions {
       // Once a limit failed it or it was stopped, the engine's remaining events never happened on AWS.
       if (this.cut.has(execution.executionArn)) continue;
       if (event.type === 'StateEntered') execution.transitions += 1;
-      execution.history.push(event);
+      // A Wait runs as a local task on the engine; its history says Wait, as the service's does.
+      const type = 'state' in event ? this.stateTypeOf(execution, event.state.name) : undefined;
+      execution.history.push('state' in event && type && event.state.type !== type ? ({ ...event, state: { ...event.state, type } } as EventLog) : event);
       // The closing event is counted when the execution is finished (finish()).
       if (CLOSING_EVENTS.has(event.type)) continue;
       execution.historyEventCount = counter.add(event);
@@ -281,6 +283,10 @@ export class LocalStepFunctions {
         }
       }
     }
+  }
+
+  private stateTypeOf(execution: LocalExecution, stateName: string) {
+    return this.machines.get(execution.stateMachineArn)?.stateTypes[stateName];
   }
 
   private finish(execution: LocalExecution, status: ExecutionStatus, details: { output?: string; error?: string; cause?: string }): void {

@@ -189,6 +189,8 @@ describe('time scale', () => {
     expect(execution.status).toBe('SUCCEEDED');
     expect(JSON.parse(execution.output ?? '{}')).toEqual({ backOffSeconds: 3600, until });
     expect(execution.historyEventCount).toBe(HISTORY_EVENTS.execution + 3 * HISTORY_EVENTS.wait);
+    // The engine runs them as local sleeps; the history still says Wait, as the service's does.
+    expect(execution.history.flatMap((event) => (event.type === 'StateEntered' ? [event.state.type] : []))).toEqual(['Wait', 'Wait', 'Wait']);
   });
 
   it('scales Retry intervals and their cap', { timeout: 10_000 }, async () => {
