@@ -170,4 +170,23 @@ describe('fault injection on get-next-event', () => {
     expect(after['304'] - before['304']).toBe(1);
     expect(after['4xx'] - before['4xx']).toBe(1);
   });
+  it('faults every poll of a window of simulated time, opening after its start', async () => {
+    const { agentId, cursor } = await agentWithQueuedEvent();
+    // At the default 60x, an hour of simulated time is a real minute: open for this whole test.
+    sim.injectFault({ agentId, forSeconds: 3600, fault: { status: 503 } });
+    const first = await poll(sim, token, cursor, 0);
+    const second = await poll(sim, token, cursor, 0);
+    expect([first.status, second.status]).toEqual([503, 503]);
+
+    sim.clearFaults();
+    sim.injectFault({ agentId, afterSeconds: 3600, forSeconds: 60, fault: { status: 503 } });
+    const beforeItOpens = await poll(sim, token, cursor, 0);
+    expect(beforeItOpens.status).toBe(200);
+    expect(beforeItOpens.json.events).toEqual([mute]);
+    sim.clearFaults();
+  });
+
+  it("refuses a window of scope 'all' that names an agent", () => {
+    expect(() => sim.injectFault({ agentId: '4000001', forSeconds: 60, scope: 'all', fault: { status: 503 } })).toThrow(/leave agentId out/);
+  });
 });
