@@ -92,8 +92,10 @@ interface PlannedFault {
 }
 
 /**
- * Faults of the functions the state machine invokes. AWS documents that a retried invocation
- * "might have run completely, partially, or not at all"; these make the first two happen on demand.
+ * Faults of the functions the state machine invokes, so tests can show that a retried invocation is
+ * safe whether its predecessor ran completely (its result lost to a transient Lambda service error,
+ * https://docs.aws.amazon.com/step-functions/latest/dg/sfn-best-practices.html#bp-lambda-serviceexception)
+ * or partially (cut short mid-work).
  */
 export class LambdaFaults {
   private readonly planned: PlannedFault[] = [];
