@@ -152,10 +152,6 @@ export const startCxoneSimulator = async (options: SimulatorOptions = {}): Promi
       },
     }),
   );
-  // Idle keep-alive connections stay open longer than a client's reuse window (fetch gives up on them
-  // after about 4 s): with Node's 5 s, a busy event loop lets the server close a socket the client is
-  // just reusing, and the call fails with ECONNRESET. close() still ends every connection.
-  server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, '127.0.0.1', () => {
