@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { CxoneCredentialsSchema } from '../../contract/cxone-credentials.js';
 import { readRoutesFile } from '../../infra/routes-config.js';
 import { isLoopbackHost } from '../../lambdas/cxone/http.js';
-import { describeFaultSpec, FAULT_KINDS, type FaultSpec, FaultSpecError, parseFaultSpec } from '../faults/fault-spec.js';
+import { describeFaultSpec, FAULT_KINDS, type FaultSpec, FaultSpecError, parseFaultSpec } from './fault-spec.js';
 import { formatRouteStats, runTwin, type TwinSummary } from './twin-run.js';
 
 const USAGE = `usage: npm start -- [options]

@@ -7,7 +7,7 @@ import type { BridgeConfigInput } from '../../infra/config.js';
 import { type CxoneSimulator, type SimulatorOptions, startCxoneSimulator } from '../cxone-simulator/index.js';
 import type { AcceptedEvent } from '../eventbridge/local-event-bus.js';
 import type { RouteStats } from '../eventbridge/targets.js';
-import { applyFaultSpecs, type FaultSpec } from '../faults/fault-spec.js';
+import { applyFaultSpecs, type FaultSpec } from './fault-spec.js';
 import { type LocalTwin, type LocalTwinOptions, startLocalTwin } from './local-twin.js';
 import { percentiles } from './percentiles.js';
 

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsFaults } from '../../local/aws/aws-faults.js';
 import { type CxoneSimulator, startCxoneSimulator } from '../../local/cxone-simulator/index.js';
-import { applyFaultSpecs, parseFaultSpec } from '../../local/faults/fault-spec.js';
+import { applyFaultSpecs, parseFaultSpec } from '../../local/twin/fault-spec.js';
 import { type LocalTwin, startLocalTwin } from '../../local/twin/local-twin.js';
 
 describe('--fault specs', () => {

@@ -1,6 +1,6 @@
 import type { CxoneSimulator } from '../cxone-simulator/index.js';
 import type { Fault } from '../cxone-simulator/faults.js';
-import type { LocalTwin } from '../twin/local-twin.js';
+import type { LocalTwin } from './local-twin.js';
 
 /**
  * A fault for a window of the run, as `npm start -- --fault <what>@<start>+<duration>` takes it, e.g.
