@@ -1,17 +1,38 @@
 #!/usr/bin/env node
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import { CONFIG_KEYS, parseBridgeConfig } from './config.js';
+import { assertKnownContextKeys, type BridgeConfig, CONFIG_KEYS, InvalidBridgeConfigError, parseBridgeConfig } from './config.js';
 import { withRoutesFile } from './routes-config.js';
 import { CxoneEventBridgeStack } from './stack.js';
 
 /** The CDK app: the only place that reads context. */
 const app = new App();
-const input = Object.fromEntries(CONFIG_KEYS.map((key) => [key, app.node.tryGetContext(key)]).filter(([, value]) => value !== undefined));
-// `-c routesFile=routes.json` adds the routes of a file to those in context.
-const routesFile = app.node.tryGetContext('routesFile');
-if (typeof routesFile === 'string') input.routes = withRoutesFile(input.routes, routesFile);
-const config = parseBridgeConfig(input);
+
+/** The configuration from context; a bad value ends synth with one line naming the key. */
+function configFromContext(): BridgeConfig {
+  assertKnownContextKeys(Object.keys(app.node.getAllContext()));
+  const input = Object.fromEntries(CONFIG_KEYS.map((key) => [key, app.node.tryGetContext(key)]).filter(([, value]) => value !== undefined));
+  // `-c routesFile=routes.json` adds the routes of a file to those in context.
+  const routesFile = app.node.tryGetContext('routesFile');
+  if (typeof routesFile === 'string') {
+    try {
+      input.routes = withRoutesFile(input.routes, routesFile);
+    } catch (error) {
+      throw new InvalidBridgeConfigError(`routesFile ${routesFile}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+  }
+  return parseBridgeConfig(input);
+}
+
+let config: BridgeConfig;
+try {
+  config = configFromContext();
+} catch (error) {
+  if (!(error instanceof InvalidBridgeConfigError)) throw error;
+  // The message alone: a stack trace would only bury the key to fix.
+  console.error(error.message);
+  process.exit(1);
+}
 
 new CxoneEventBridgeStack(app, `CxoneEventBridge-${config.tenant}`, {
   config,

@@ -79,9 +79,51 @@ export type BridgeConfig = z.output<typeof BridgeConfigSchema>;
 /** The keys app.ts reads from context. */
 export const CONFIG_KEYS = Object.keys(BridgeConfigSchema.in.shape) as (keyof BridgeConfigInput)[];
 
-/** Parses configuration, throwing an error that names each bad field. */
+/** Context keys of ours that are not configuration fields: `-c routesFile=routes.json` adds the routes of a file. */
+export const EXTRA_CONTEXT_KEYS = ['routesFile'] as const;
+
+/** A configuration value (or context key) the stack cannot be built with; its message is one line naming the key. */
+export class InvalidBridgeConfigError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'InvalidBridgeConfigError';
+  }
+}
+
+/** One line per zod error: `message (at path); message (at path)`. */
+export function oneLineZodError(error: z.ZodError): string {
+  return error.issues.map((issue) => (issue.path.length > 0 ? `${issue.message} (at ${z.core.toDotPath(issue.path)})` : issue.message)).join('; ');
+}
+
+/** Parses configuration, throwing an error that names each bad field on one line. */
 export function parseBridgeConfig(input: unknown): BridgeConfig {
   const parsed = BridgeConfigSchema.safeParse(input);
-  if (!parsed.success) throw new Error(`Invalid cxone-eventbridge configuration:\n${z.prettifyError(parsed.error)}`);
+  if (!parsed.success) throw new InvalidBridgeConfigError(`invalid cxone-eventbridge configuration: ${oneLineZodError(parsed.error)}`);
   return parsed.data;
+}
+
+/**
+ * Fails on a context key that is neither ours nor the CDK's: a typo (`tenat`) must not synthesize the
+ * default stack. The CDK's own keys (feature flags `@aws-cdk/…`, CLI settings `aws:cdk:…`, cached
+ * lookups `availability-zones:…`) all hold `@` or `:`, which none of ours does.
+ */
+export function assertKnownContextKeys(keys: Iterable<string>): void {
+  const known: readonly string[] = [...CONFIG_KEYS, ...EXTRA_CONTEXT_KEYS];
+  for (const key of keys) {
+    if (key.startsWith('@') || key.includes(':') || known.includes(key)) continue;
+    const closest = [...known].sort((a, b) => editDistance(key, a) - editDistance(key, b))[0];
+    throw new InvalidBridgeConfigError(`unknown context key "${key}"${closest ? `; did you mean "${closest}"?` : ''}`);
+  }
+}
+
+/** Levenshtein distance, case-insensitive. */
+function editDistance(a: string, b: string): number {
+  const [x, y] = [a.toLowerCase(), b.toLowerCase()];
+  let previous = Array.from({ length: y.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= x.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= y.length; j += 1) current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (x[i - 1] === y[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[y.length] ?? 0;
 }

@@ -147,12 +147,13 @@ export type RouteTarget = Route['target'];
 
 /** The routes of one stack: names unique. Accepts the JSON text `-c routes='[…]'` passes. */
 export const RoutesSchema = z.preprocess(
-  (value) => {
+  (value, context) => {
     if (typeof value !== 'string') return value;
     try {
       return JSON.parse(value);
-    } catch {
-      return value;
+    } catch (error) {
+      context.addIssue({ code: 'custom', input: value, message: `routes must be a JSON array of routes: ${error instanceof Error ? error.message : String(error)}` });
+      return z.NEVER;
     }
   },
   z.array(RouteSchema).superRefine((routes, context) => {
