@@ -28,7 +28,8 @@ export interface LocalDelivery {
   rule: string;
   targetId: string;
   kind: LocalRuleTarget['kind'];
-  status: 'delivered' | 'dead-lettered' | 'failed';
+  /** `recorded`: the target is off this machine (or outside the stack), so the twin kept the payload and called nothing. */
+  status: 'delivered' | 'recorded' | 'dead-lettered' | 'failed';
   /** The payload the target received (or would have). */
   payload: string;
   attempts: number;
@@ -41,6 +42,8 @@ export interface LocalDelivery {
 /** Deliveries of one rule, by outcome. */
 export interface RouteStats {
   delivered: number;
+  /** Deliveries to a target off this machine or outside the stack: the payload kept, nothing called. */
+  recorded: number;
   deadLettered: number;
   failed: number;
   /** Why the last delivery that did not go through failed. */
@@ -82,7 +85,7 @@ export class LocalTargets {
 
   constructor(private readonly options: LocalTargetsOptions) {
     this.rules = new Map(options.rules.filter((rule) => rule.targets.length > 0).map((rule) => [rule.name, rule]));
-    for (const name of this.rules.keys()) this.stats.set(name, { delivered: 0, deadLettered: 0, failed: 0 });
+    for (const name of this.rules.keys()) this.stats.set(name, { delivered: 0, recorded: 0, deadLettered: 0, failed: 0 });
   }
 
   /** Starts delivering one accepted event to the targets of every rule it matched. */
@@ -109,15 +112,15 @@ export class LocalTargets {
       : JSON.stringify(event);
     const retries = Math.min(target.retryPolicy?.maximumRetryAttempts ?? 185, this.options.maxRetries ?? 2);
     let attempt = 0;
-    let last: Omit<LocalDelivery, 'rule' | 'targetId' | 'kind' | 'payload' | 'attempts' | 'status'> & { retryable: boolean; ok: boolean };
+    let last: Omit<LocalDelivery, 'rule' | 'targetId' | 'kind' | 'payload' | 'attempts' | 'status'> & { retryable: boolean; ok: boolean; recorded?: boolean };
     for (;;) {
       attempt += 1;
       last = await this.attempt(target, payload, rule.name);
       if (last.ok || !last.retryable || attempt > retries) break;
       await sleep((this.options.retryDelayMs ?? ((n) => 100 * 2 ** (n - 1)))(attempt));
     }
-    const { ok, retryable: _, ...detail } = last;
-    let status: LocalDelivery['status'] = ok ? 'delivered' : 'failed';
+    const { ok, retryable: _, recorded, ...detail } = last;
+    let status: LocalDelivery['status'] = recorded ? 'recorded' : ok ? 'delivered' : 'failed';
     if (!ok && target.deadLetterQueueUrl) {
       // EventBridge puts the event itself on the DLQ, with the error in message attributes.
       try {
@@ -129,19 +132,19 @@ export class LocalTargets {
     }
     const stats = this.stats.get(rule.name);
     if (stats) {
-      stats[status === 'delivered' ? 'delivered' : status === 'dead-lettered' ? 'deadLettered' : 'failed'] += 1;
+      stats[status === 'dead-lettered' ? 'deadLettered' : status] += 1;
       if (!ok) stats.lastError = detail.error ?? `HTTP ${detail.httpStatus}`;
     }
     this.deliveries.push({ rule: rule.name, targetId: target.id, kind: target.kind, status, payload, attempts: attempt, ...detail });
     if (this.deliveries.length > (this.options.keepDeliveries ?? 10_000)) this.deliveries.shift();
   }
 
-  private async attempt(target: LocalRuleTarget, payload: string, ruleName: string): Promise<{ ok: boolean; retryable: boolean; url?: string; httpStatus?: number; error?: string }> {
+  private async attempt(target: LocalRuleTarget, payload: string, ruleName: string): Promise<{ ok: boolean; retryable: boolean; recorded?: boolean; url?: string; httpStatus?: number; error?: string }> {
     switch (target.kind) {
       case 'apiDestination':
         return this.callApiDestination(target, payload, ruleName);
       case 'sqs':
-        if (!target.queueUrl) return { ok: true, retryable: false };
+        if (!target.queueUrl) return { ok: true, retryable: false, recorded: true };
         try {
           this.options.sendToQueue(target.queueUrl, payload);
           return { ok: true, retryable: false };
@@ -150,7 +153,7 @@ export class LocalTargets {
         }
       default:
         // Lambda functions, other buses and anything else outside the stack: recorded only.
-        return { ok: true, retryable: false };
+        return { ok: true, retryable: false, recorded: true };
     }
   }
 
@@ -159,7 +162,7 @@ export class LocalTargets {
     const url = this.options.sinkUrl ?? destination?.endpoint ?? '';
     // The twin never calls out of this machine: an endpoint elsewhere is recorded, as Lambda and
     // bus targets are; --sink-url (on loopback) receives what it would have been sent.
-    if (!isLocalUrl(url)) return { ok: true, retryable: false, url };
+    if (!isLocalUrl(url)) return { ok: true, retryable: false, recorded: true, url };
     const method = destination?.httpMethod ?? 'POST';
     await this.waitForSlot(target.arn, destination?.rateLimitPerSecond);
     try {

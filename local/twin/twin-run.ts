@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import type { CxoneCredentials } from '../../contract/cxone-credentials.js';
 import { canonicalJson } from '../../contract/envelope.js';
 import { isLifecycleDetailType } from '../../contract/lifecycle.js';
+import { sessionNameOf } from '../../lambdas/sessions/execution-name.js';
 import type { BridgeConfigInput } from '../../infra/config.js';
 import { type CxoneSimulator, type SimulatorOptions, startCxoneSimulator } from '../cxone-simulator/index.js';
 import type { AcceptedEvent } from '../eventbridge/local-event-bus.js';
@@ -30,6 +31,8 @@ export interface TwinRunOptions {
   /** Receives a progress line every `progressIntervalMs`. */
   progress?: (line: string) => void;
   progressIntervalMs?: number;
+  /** Columns a progress line may take (the terminal's width); parts that do not fit are left out. @default 100 */
+  progressWidth?: number;
   /** Aborting ends the run early (Ctrl-C). */
   signal?: AbortSignal;
   /** Extra simulator options (scenario shape, faults, token lifetime). */
@@ -52,15 +55,33 @@ export interface TwinSummary {
   mode: 'simulator' | 'external';
   agents: number;
   elapsedSeconds: number;
-  sessions: { started: number; succeeded: number; failed: number; aborted: number; running: number; failures: { name: string; error?: string; cause?: string }[] };
+  /**
+   * Agent sessions (logins), each counted once whatever the number of its executions: a hand-over
+   * generation (`-g2`) continues its session. A session's status is that of its latest execution.
+   */
+  sessions: {
+    started: number;
+    succeeded: number;
+    failed: number;
+    aborted: number;
+    running: number;
+    failures: { name: string; error?: string; cause?: string }[];
+    /** Attempts to start polling a login that failed (e.g. CXone unreachable); each is retried with back-off. */
+    startFailures: number;
+    lastStartFailure?: string;
+  };
+  /** Step Functions executions: one per session plus one per hand-over. */
+  executions: { total: number; handOvers: number };
+  /** Completed poller invocations (results and errors); one in flight when the run ends is not counted. */
   polls: { total: number; byOutcome: Record<string, number>; errors: Record<string, number> };
-  events: { emitted: number | null; onBus: number; lost: number | null; duplicates: number | null; perSecond: number };
+  /** `onBus`: CXone events on the bus; `lifecycleOnBus`: the bridge's own lifecycle events, which the bus, the NDJSON and the routes carry too. */
+  events: { emitted: number | null; onBus: number; lifecycleOnBus: number; lost: number | null; duplicates: number | null; perSecond: number };
   latencyMs: Record<string, number | null>;
   stateTransitions: number;
   transitionsPerPoll: number | null;
   putEventsCalls: number;
   ruleDeliveries: Record<string, number>;
-  /** Deliveries per route rule: delivered, dead-lettered, failed. */
+  /** Deliveries per route rule: delivered, recorded (an endpoint off this machine, never called), dead-lettered, failed. */
   routes: Record<string, RouteStats>;
 }
 
@@ -96,14 +117,23 @@ export async function runTwin(options: TwinRunOptions = {}): Promise<TwinSummary
 
   const accepted: AcceptedEvent[] = [];
   const latencies: number[] = [];
+  let lifecycleOnBus = 0;
   const emittedAt = new Map<string, number[]>();
   const pollingSince = new Map<string, number>();
   let indexedSeq = 0;
   const out: WriteStream | undefined = options.eventsOut ? createWriteStream(options.eventsOut) : undefined;
+  // A file that cannot be written (a full disk) fails the run at its end, not with an unhandled 'error'.
+  let outError: Error | undefined;
+  out?.on('error', (error) => {
+    outError ??= error;
+  });
   twin.bus.onEvent((event) => {
     out?.write(`${JSON.stringify(event.event)}\n`);
     // The bridge's own lifecycle events go out too, but only CXone events are counted and timed.
-    if (isLifecycleDetailType(event.event['detail-type'])) return;
+    if (isLifecycleDetailType(event.event['detail-type'])) {
+      lifecycleOnBus += 1;
+      return;
+    }
     accepted.push(event);
     if (simulator) {
       const key = keyOf(event);
@@ -129,6 +159,8 @@ export async function runTwin(options: TwinRunOptions = {}): Promise<TwinSummary
   await options.onReady?.({ twin, simulator });
 
   const startedLogins = new Set<string>();
+  // A login that could not be started is retried with back-off, and each distinct failure said once.
+  const startFailures = { count: 0, last: undefined as string | undefined, said: new Set<string>(), retryAt: new Map<string, { at: number; delayMs: number }>() };
   const startSessions = async (): Promise<void> => {
     const candidates = simulator
       ? simulator.agents().filter((agent) => agent.loggedIn && agent.sessionStartTime).map((agent) => ({ agentId: agent.agentId, login: `${agent.agentId}@${agent.sessionStartTime}` }))
@@ -136,21 +168,30 @@ export async function runTwin(options: TwinRunOptions = {}): Promise<TwinSummary
     // Start new logins side by side: a slow start must not let another agent's login go unpolled.
     await Promise.all(
       candidates
-        .filter(({ login }) => !startedLogins.has(login))
+        .filter(({ login }) => !startedLogins.has(login) && (startFailures.retryAt.get(login)?.at ?? 0) <= performance.now())
         .map(async ({ agentId, login }) => {
           startedLogins.add(login);
           try {
             await twin.startSession(agentId);
             pollingSince.set(agentId, performance.now());
+            startFailures.retryAt.delete(login);
           } catch (error) {
             startedLogins.delete(login);
-            options.progress?.(`could not start polling agent ${agentId}: ${error instanceof Error ? error.message : String(error)}`);
+            const message = error instanceof Error ? error.message : String(error);
+            const delayMs = Math.min(START_RETRY_MAX_MS, (startFailures.retryAt.get(login)?.delayMs ?? START_RETRY_FIRST_MS / 2) * 2);
+            startFailures.retryAt.set(login, { at: performance.now() + delayMs, delayMs });
+            startFailures.count += 1;
+            startFailures.last = message;
+            if (!startFailures.said.has(message)) {
+              startFailures.said.add(message);
+              options.progress?.(`could not start polling agent ${agentId}: ${message} (retrying with back-off; the progress line counts failed starts)`);
+            }
           }
         }),
     );
   };
 
-  const report = () => options.progress?.(progressLine(twin, accepted.length, latencies, performance.now() - started));
+  const report = () => options.progress?.(progressLine(twin, accepted.length, lifecycleOnBus, latencies, performance.now() - started, startFailures.count, options.progressWidth ?? 100));
   const ticker = setInterval(report, options.progressIntervalMs ?? 2_000);
   simulator?.startScenario();
   try {
@@ -170,10 +211,13 @@ export async function runTwin(options: TwinRunOptions = {}): Promise<TwinSummary
     clearInterval(ticker);
     report();
     await twin.close();
-    await new Promise<void>((resolve) => (out ? out.end(resolve) : resolve()));
+    await new Promise<void>((resolve) => (out && !out.destroyed ? out.end(resolve) : resolve()));
   }
+  if (outError) throw new Error(`cannot write --events-out ${options.eventsOut}: ${outError.message}`, { cause: outError });
 
-  const summary = summarize(twin, simulator, accepted, latencies, performance.now() - started, options);
+  const summary = summarize(twin, simulator, accepted, lifecycleOnBus, latencies, performance.now() - started, options);
+  summary.sessions.startFailures = startFailures.count;
+  if (startFailures.last !== undefined) summary.sessions.lastStartFailure = startFailures.last;
   await simulator?.close();
   if (options.summaryOut) await writeFile(options.summaryOut, `${JSON.stringify(summary, null, 2)}\n`);
   return summary;
@@ -184,10 +228,33 @@ function keyOf(accepted: AcceptedEvent): string {
   return `${detail.metadata.agentId}|${canonicalJson(detail.data)}`;
 }
 
-function summarize(twin: LocalTwin, simulator: CxoneSimulator | undefined, accepted: AcceptedEvent[], latencies: number[], elapsedMs: number, options: TwinRunOptions): TwinSummary {
+/** First and longest wait before starting a login again after a failed start. */
+const START_RETRY_FIRST_MS = 1_000;
+const START_RETRY_MAX_MS = 30_000;
+
+type TwinExecution = LocalTwin['stepFunctions']['executions'] extends Map<string, infer E> ? E : never;
+
+/** The latest execution of every session: a hand-over generation replaces its predecessor. */
+function latestBySession(executions: TwinExecution[]): TwinExecution[] {
+  const latest = new Map<string, TwinExecution>();
+  for (const execution of executions) {
+    const key = sessionNameOf(execution.name);
+    const known = latest.get(key);
+    if (!known || known.startDate.getTime() <= execution.startDate.getTime()) latest.set(key, execution);
+  }
+  return [...latest.values()];
+}
+
+/** Poller invocations that completed, with a result or an error. */
+function completedPolls(twin: LocalTwin): number {
+  return [...twin.lambdaStats.results.values(), ...twin.lambdaStats.errors.values()].reduce((a, b) => a + b, 0);
+}
+
+function summarize(twin: LocalTwin, simulator: CxoneSimulator | undefined, accepted: AcceptedEvent[], lifecycleOnBus: number, latencies: number[], elapsedMs: number, options: TwinRunOptions): TwinSummary {
   const executions = [...twin.stepFunctions.executions.values()];
-  const count = (status: string) => executions.filter((execution) => execution.status === status).length;
-  const polls = [...twin.lambdaStats.results.values(), ...twin.lambdaStats.errors.values()].reduce((a, b) => a + b, 0);
+  const sessions = latestBySession(executions);
+  const count = (status: string) => sessions.filter((execution) => execution.status === status).length;
+  const polls = completedPolls(twin);
   const transitions = executions.reduce((sum, execution) => sum + execution.transitions, 0);
 
   let emitted: number | null = null;
@@ -210,15 +277,17 @@ function summarize(twin: LocalTwin, simulator: CxoneSimulator | undefined, accep
     agents: simulator ? simulator.agentIds.length : (options.external?.agentIds.length ?? 0),
     elapsedSeconds: Math.round(elapsedMs / 100) / 10,
     sessions: {
-      started: executions.length,
+      started: sessions.length,
       succeeded: count('SUCCEEDED'),
       failed: count('FAILED'),
       aborted: count('ABORTED'),
       running: count('RUNNING'),
       failures: executions.filter((execution) => execution.status === 'FAILED').map(({ name, error, cause }) => ({ name, error, cause })),
+      startFailures: 0,
     },
+    executions: { total: executions.length, handOvers: executions.length - sessions.length },
     polls: { total: polls, byOutcome: Object.fromEntries(twin.lambdaStats.results), errors: Object.fromEntries(twin.lambdaStats.errors) },
-    events: { emitted, onBus: accepted.length, lost, duplicates, perSecond: Math.round((accepted.length / (elapsedMs / 1000)) * 10) / 10 },
+    events: { emitted, onBus: accepted.length, lifecycleOnBus, lost, duplicates, perSecond: Math.round((accepted.length / (elapsedMs / 1000)) * 10) / 10 },
     latencyMs: percentiles(latencies),
     stateTransitions: transitions,
     transitionsPerPoll: polls ? Math.round((transitions / polls) * 100) / 100 : null,
@@ -228,31 +297,61 @@ function summarize(twin: LocalTwin, simulator: CxoneSimulator | undefined, accep
   };
 }
 
-function progressLine(twin: LocalTwin, onBus: number, latencies: number[], elapsedMs: number): string {
-  const executions = [...twin.stepFunctions.executions.values()];
-  const running = executions.filter((execution) => execution.status === 'RUNNING').length;
-  const outcomes = [...twin.lambdaStats.results.entries()].map(([status, n]) => `${status.toLowerCase()} ${n}`).join(', ');
+/**
+ * One progress line, at most `width` columns: the parts that matter most come first, and those that
+ * do not fit are left out (the summary has them all).
+ */
+function progressLine(twin: LocalTwin, onBus: number, lifecycleOnBus: number, latencies: number[], elapsedMs: number, startFailures: number, width: number): string {
+  const sessions = latestBySession([...twin.stepFunctions.executions.values()]);
+  const running = sessions.filter((execution) => execution.status === 'RUNNING').length;
+  const outcomes = [...twin.lambdaStats.results.entries()].map(([status, n]) => `${status.toLowerCase().replace('no_events', '304').replace('events', 'ev')} ${n}`).join(' ');
   const errors = [...twin.lambdaStats.errors.values()].reduce((a, b) => a + b, 0);
   const recent = percentiles(latencies.slice(-500));
   const seconds = elapsedMs / 1000;
-  return (
-    `[${seconds.toFixed(0).padStart(4)}s] sessions ${running} running / ${executions.length} started | ` +
-    `polls ${twin.lambdaStats.invocations} (${outcomes || 'none yet'}${errors ? `, errors ${errors}` : ''}) | ` +
-    `events on bus ${onBus} (${(onBus / Math.max(seconds, 0.001)).toFixed(1)}/s) | ` +
-    `latency p50 ${recent.p50 ?? '-'} ms p95 ${recent.p95 ?? '-'} ms` +
-    routesText(twin)
-  );
+  const parts = [
+    `[${seconds.toFixed(0).padStart(4)}s] sessions ${running}/${sessions.length}`,
+    `polls ${completedPolls(twin)}${errors ? ` (${errors} err)` : ''}`,
+    `bus ${onBus} cxone + ${lifecycleOnBus} own (${(onBus / Math.max(seconds, 0.001)).toFixed(1)}/s)`,
+    ...(startFailures ? [`failed starts ${startFailures}`] : []),
+    `p50 ${recent.p50 ?? '-'} p95 ${recent.p95 ?? '-'} ms`,
+    ...(outcomes ? [outcomes] : []),
+    ...routesParts(twin),
+  ];
+  let line = '';
+  for (const part of parts) {
+    const next = line ? `${line} | ${part}` : part;
+    if (next.length > width) break;
+    line = next;
+  }
+  return line;
 }
 
-/** ` | routes name 3 ok 1 dlq, …` when the stack has routes. */
-function routesText(twin: LocalTwin): string {
-  const routes = [...twin.targets.stats].map(([rule, stats]) => `${rule} ${formatRouteStats(stats)}`);
-  return routes.length > 0 ? ` | routes ${routes.join(', ')}` : '';
+/** `name 3 ok 1 dlq` per route of the stack. */
+function routesParts(twin: LocalTwin): string[] {
+  return [...twin.targets.stats].map(([rule, stats]) => `${rule} ${formatRouteStats(stats)}`);
 }
 
-/** `3 delivered, 1 to DLQ, 0 failed` in short. */
+/** `3 ok 5 recorded 1 dlq` in short: `recorded` deliveries went to an endpoint off this machine, which the twin never calls. */
 export function formatRouteStats(stats: RouteStats): string {
-  return `${stats.delivered} ok${stats.deadLettered ? ` ${stats.deadLettered} dlq` : ''}${stats.failed ? ` ${stats.failed} failed` : ''}${stats.lastError ? ` (last error: ${stats.lastError})` : ''}`;
+  const counts = [`${stats.delivered} ok`, ...(stats.recorded ? [`${stats.recorded} recorded`] : []), ...(stats.deadLettered ? [`${stats.deadLettered} dlq`] : []), ...(stats.failed ? [`${stats.failed} failed`] : [])];
+  return `${counts.join(' ')}${stats.lastError ? ` (last error: ${stats.lastError})` : ''}`;
+}
+
+/** The summary `npm start` prints. */
+export function formatSummary(summary: TwinSummary): string {
+  const { sessions, executions, polls, events, latencyMs } = summary;
+  const lines = [
+    'summary',
+    `  sessions     ${sessions.started} started, ${sessions.succeeded} ended normally, ${sessions.failed} failed, ${sessions.aborted} stopped${sessions.running ? `, ${sessions.running} still running` : ''}${sessions.startFailures ? `; ${sessions.startFailures} failed starts (last: ${sessions.lastStartFailure})` : ''}`,
+    `  executions   ${executions.total} (${executions.handOvers} hand-overs to a next generation)`,
+    `  polls        ${polls.total} (${Object.entries(polls.byOutcome).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'})${Object.keys(polls.errors).length ? `, errors ${JSON.stringify(polls.errors)}` : ''}`,
+    `  events       ${events.onBus} CXone events on the bus${events.emitted === null ? '' : ` of ${events.emitted} emitted; lost ${events.lost}, duplicates ${events.duplicates}`} (${events.perSecond}/s); ${events.lifecycleOnBus} lifecycle events of the bridge`,
+    `  latency      p50 ${latencyMs.p50 ?? '-'} ms, p95 ${latencyMs.p95 ?? '-'} ms, p99 ${latencyMs.p99 ?? '-'} ms (simulator emit → bus accept)`,
+    `  transitions  ${summary.stateTransitions} (${summary.transitionsPerPoll ?? '-'} per poll); PutEvents calls ${summary.putEventsCalls} (CXone events and lifecycle events are put in separate calls)`,
+    ...Object.entries(summary.routes).map(([rule, stats]) => `  route        ${rule}: ${formatRouteStats(stats)}`),
+    ...sessions.failures.map((failure) => `  failed execution ${failure.name}: ${failure.error} ${failure.cause ?? ''}`),
+  ];
+  return lines.join('\n');
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -111,7 +111,7 @@ describe('routes on the local twin', () => {
       // The twin holds no connection secret, so it sends none.
       expect(request.headers).not.toHaveProperty('x-api-key');
     }
-    expect(twin.targets.stats.get('local-agent-state-webhook')).toEqual({ delivered: states.length, deadLettered: 0, failed: 0 });
+    expect(twin.targets.stats.get('local-agent-state-webhook')).toEqual({ delivered: states.length, recorded: 0, deadLettered: 0, failed: 0 });
   });
 
   it('puts every matching event, whole, on the queue the route created', () => {
@@ -130,7 +130,7 @@ describe('routes on the local twin', () => {
     const dlqUrl = twin.stack.rules.find((candidate) => candidate.name === 'local-rejected-webhook')?.targets[0]?.deadLetterQueueUrl as string;
     expect(twin.sqs.messages(dlqUrl).map((message) => JSON.parse(message.body))).toEqual([event]);
     expect(twin.targets.deliveries.find((delivery) => delivery.rule === 'local-rejected-webhook')).toMatchObject({ status: 'dead-lettered', attempts: 1, httpStatus: 400 });
-    expect(twin.targets.stats.get('local-rejected-webhook')).toEqual({ delivered: 0, deadLettered: 1, failed: 0, lastError: 'HTTP 400' });
+    expect(twin.targets.stats.get('local-rejected-webhook')).toEqual({ delivered: 0, recorded: 0, deadLettered: 1, failed: 0, lastError: 'HTTP 400' });
   });
 
   it('publishes only events that validate against the schema of their detail type', () => {
@@ -143,6 +143,6 @@ describe('routes on the local twin', () => {
 
   it('delivers nothing a rule does not match', () => {
     expect(requests).toHaveLength(ofType('AgentState').length + 1);
-    expect(twin.targets.stats.get('local-custom-events-queue')).toEqual({ delivered: 3, deadLettered: 0, failed: 0 });
+    expect(twin.targets.stats.get('local-custom-events-queue')).toEqual({ delivered: 3, recorded: 0, deadLettered: 0, failed: 0 });
   });
 });
