@@ -9,7 +9,7 @@ export interface SessionExecutions {
   /** Session names (generation suffix removed) of every running execution. */
   runningSessionNames(): Promise<Set<string>>;
   /** Starts the named execution; false when Step Functions refused it as already existing. */
-  start(name: string, input: PollStateInput): Promise<{ executionArn: string; started: boolean }>;
+  start(name: string, input: ExecutionInput): Promise<{ executionArn: string; started: boolean }>;
   /** One execution by name, for a login no running execution polls (see poller-restart.ts). */
   describe: DescribeExecutionByName;
 }
@@ -30,6 +30,14 @@ export interface StartAgentSessionResult {
   restartOf?: ExecutionSummary;
 }
 
+/**
+ * The first execution's input: the loop's state, plus whether the bridge itself started the CXone
+ * session on a station. The loop ignores that mark (the poll state drops unknown keys); it stays in
+ * the execution's recorded input, where `session end` reads it: only a session the bridge started
+ * may be ended by it, since ending a session logs the agent out.
+ */
+export type ExecutionInput = PollStateInput & { sessionStartedByBridge?: true };
+
 type SessionCalls = Pick<CxoneAgentApi, 'getAgentState' | 'joinSession' | 'startSession'>;
 
 /**
@@ -46,7 +54,12 @@ export async function startAgentSession(request: StartAgentSessionRequest, cxone
   if (!isLoggedIn(state) || !state?.sessionStartTime) {
     throw new ConfigurationError(`agent ${request.agentId} is not logged in to CXone; pass a station to start a session for them`);
   }
-  return startPolling({ tenant: request.tenant, agentId: request.agentId, sessionStartTime: state.sessionStartTime, sessionId }, cxone, executions, await executions.runningSessionNames());
+  return startPolling(
+    { tenant: request.tenant, agentId: request.agentId, sessionStartTime: state.sessionStartTime, sessionId, sessionStartedByBridge: sessionId !== undefined },
+    cxone,
+    executions,
+    await executions.runningSessionNames(),
+  );
 }
 
 export interface Login {
@@ -55,6 +68,8 @@ export interface Login {
   sessionStartTime: string;
   /** A cursor already in hand (we started the session); otherwise the session is joined. */
   sessionId?: string;
+  /** The bridge started this CXone session on a station (recorded in the execution input). */
+  sessionStartedByBridge?: boolean;
 }
 
 /**
@@ -69,7 +84,7 @@ export async function startPolling(login: Login, cxone: Pick<SessionCalls, 'join
   if (plan.action !== 'start') return { executionName: plan.latest.name, outcome: plan.action === 'running' ? 'already-running' : 'ended' };
   const executionName = plan.name;
   const sessionId = login.sessionId ?? (await cxone.joinSession(login.agentId));
-  const { executionArn, started } = await executions.start(executionName, { agentId: login.agentId, sessionId });
+  const { executionArn, started } = await executions.start(executionName, { agentId: login.agentId, sessionId, ...(login.sessionStartedByBridge ? { sessionStartedByBridge: true as const } : {}) });
   if (started) running.add(sessionNameOf(executionName));
   return { executionName, executionArn, outcome: started ? 'started' : 'already-running', ...(started && plan.previous ? { restartOf: plan.previous } : {}) };
 }

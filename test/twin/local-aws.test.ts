@@ -107,14 +107,29 @@ describe('npm run session against the local twin', () => {
     expect([...twin.stepFunctions.executions.values()].filter((execution) => execution.status === 'RUNNING')).toHaveLength(1);
   });
 
-  it('starts a CXone session on a station when the agent has none, and stop ends it and its poller', async () => {
+  it('starts a CXone session on a station when the agent has none, and end ends it and its poller', async () => {
     await session('start', '--agent-id', '2103458', '--station-phone', '8015550143');
     const execution = [...twin.stepFunctions.executions.values()].find((candidate) => candidate.name.startsWith('local-2103458-'));
     expect(execution?.status).toBe('RUNNING');
-    const stop = await session('stop', '--agent-id', '2103458');
-    expect(stop.stdout).toMatch(/ended agent 2103458/);
+    const end = await session('end', '--agent-id', '2103458');
+    expect(end.stdout).toMatch(/ended agent 2103458's CXone session/);
     await execution?.done;
     expect(execution?.status).toBe('SUCCEEDED');
+  });
+
+  it('stop stops polling a joined session and leaves the agent logged in; end refuses to end it', async () => {
+    // Prepare: agent 2103457's session was joined by the first test, not started by the bridge.
+    const execution = [...twin.stepFunctions.executions.values()].find((candidate) => candidate.name.startsWith('local-2103457-'));
+    expect(execution?.status).toBe('RUNNING');
+    // Act
+    const refused = session('end', '--agent-id', '2103457');
+    await expect(refused).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/not started by the bridge/) });
+    const stop = await session('stop', '--agent-id', '2103457');
+    await execution?.done;
+    // Assess
+    expect(stop.stdout).toMatch(/stopped polling agent 2103457/);
+    expect(execution?.status).toBe('ABORTED');
+    expect(simulator.agents().find((agent) => agent.agentId === '2103457')?.loggedIn).toBe(true);
   });
 
   it('explains a missing login instead of starting anything', async () => {
