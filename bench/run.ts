@@ -9,20 +9,14 @@ import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { errorLine, USAGE_EXIT_CODE, UsageError } from '../cli/usage.js';
 import { calibrateScenario } from './calibrate.js';
 import { renderChart } from './chart.js';
 import { machineInfo } from './machine.js';
+import { BENCH_USAGE, type BenchOptions, parseBenchOptions } from './options.js';
 import type { WorkerMessage } from './profile-worker.js';
 import { BUSY_EVENTS_PER_HOUR, type BenchInput, buildResults, renderMarkdown, type SizeResult } from './report.js';
 import type { LoadProfile, PhaseResult, PollerSettings } from './session-load.js';
-
-const USAGE = `usage: npm run bench -- [--quick] [--sizes 1,10,100,1000] [--cpu-prof DIR]
-
-  --quick          1, 10 and 100 sessions with short windows (under 2 minutes)
-  --sizes LIST     session counts to run (default 1,10,100,1000; --quick: 1,10,100)
-  --cpu-prof DIR   write a V8 CPU profile of every measured window into DIR; summarise it with
-                   npx tsx bench/cpu-profile-summary.ts DIR/<file>.cpuprofile`;
 
 interface Plan {
   mode: 'quick' | 'full';
@@ -60,24 +54,20 @@ const here = dirname(fileURLToPath(import.meta.url));
 const started = performance.now();
 const say = (line: string) => console.log(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)}s] ${line}`);
 
-const { values } = (() => {
-  try {
-    return parseArgs({ options: { quick: { type: 'boolean' }, sizes: { type: 'string' }, 'cpu-prof': { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
-  } catch (error) {
-    console.error(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
-    process.exit(2);
-  }
-})();
+let values: BenchOptions;
+try {
+  values = parseBenchOptions(process.argv.slice(2));
+} catch (error) {
+  if (!(error instanceof UsageError)) throw error;
+  console.error(errorLine('bench', error));
+  process.exit(USAGE_EXIT_CODE);
+}
 if (values.help) {
-  console.log(USAGE);
+  console.log(BENCH_USAGE);
   process.exit(0);
 }
 const plan = PLANS[values.quick ? 'quick' : 'full'];
-const sizes = values.sizes ? values.sizes.split(',').map(Number) : plan.sizes;
-if (sizes.some((size) => !Number.isInteger(size) || size < 1 || size > 2_000)) {
-  console.error(`--sizes takes whole numbers from 1 to 2000\n\n${USAGE}`);
-  process.exit(2);
-}
+const sizes = values.sizes ?? plan.sizes;
 
 const machine = machineInfo();
 say(`cxone-eventbridge bench (${plan.mode}): ${machine.nproc} × ${machine.cpuModel}, ${machine.memoryGb} GB, Node ${machine.node}`);
@@ -134,7 +124,7 @@ const markdown = renderMarkdown(results);
 const outDir = join(here, 'results');
 mkdirSync(outDir, { recursive: true });
 // Only the plan's own run is the committed result; other sizes or a profiled run are scratch.
-const custom = values.sizes !== undefined || values['cpu-prof'] !== undefined;
+const custom = values.sizes !== undefined || values.cpuProfileDir !== undefined;
 const base = join(outDir, custom ? 'bench-custom' : `bench-${plan.mode}`);
 writeFileSync(`${base}.json`, `${JSON.stringify(results, null, 2)}\n`);
 writeFileSync(`${base}.md`, `${markdown}\n`);
@@ -144,7 +134,7 @@ say(`wrote ${base}.json, .md and .svg`);
 
 /** Runs one profile in a child process; resolves with its phases, rejects on error or timeout. */
 function runWorker(profile: LoadProfile): Promise<{ phases: PhaseResult[]; poller: PollerSettings; maxRssMb: number }> {
-  const cpuProfileDir = values['cpu-prof'] ? resolve(values['cpu-prof']) : undefined;
+  const cpuProfileDir = values.cpuProfileDir ? resolve(values.cpuProfileDir) : undefined;
   const child = fork(join(here, 'profile-worker.ts'), [JSON.stringify({ ...profile, cpuProfileDir })], {
     execArgv: process.execArgv,
     // The poller's INFO logs and EMF lines would drown the progress; the twin counts what matters.

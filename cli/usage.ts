@@ -88,6 +88,19 @@ export function writableFile(path: string | undefined, option: string): string |
   return path;
 }
 
+/** An existing, writable folder. */
+export function writableFolder(path: string | undefined, option: string): string | undefined {
+  if (path === undefined) return undefined;
+  try {
+    if (!statSync(path).isDirectory()) throw new UsageError(`--${option} ${path} is not a folder`);
+    accessSync(path, constants.W_OK);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`--${option} ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such folder' : 'the folder is not writable'}`);
+  }
+  return path;
+}
+
 /**
  * Runs a command's main function: a UsageError prints its line and exits 2; any other error prints
  * `name: message` (one line, no stack) and exits 1.
@@ -104,6 +117,6 @@ export function runMain(command: string, main: () => Promise<number>): void {
 
 /** `<command>: <message>` for a usage error, `<command>: <name>: <message>` otherwise; always one line. */
 export function errorLine(command: string, error: unknown): string {
-  const text = error instanceof UsageError ? `${error.message} (--help lists the options)` : error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const text = error instanceof UsageError ? `${error.message} (--help shows the usage)` : error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return `${command}: ${text.replace(/\s*\n\s*/g, ' ')}`;
 }

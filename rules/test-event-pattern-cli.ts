@@ -4,7 +4,7 @@
  *   test-event-pattern-cli --event-pattern '<json>' --event '<json>'
  *
  * Prints `true` or `false` and exits 0; an invalid pattern goes to stderr with exit 1;
- * bad or missing arguments print usage with exit 2. Like the AWS CLI, either value may be
+ * bad or missing arguments print one line with exit 2. Like the AWS CLI, either value may be
  * given as `file://path`.
  */
 import { readFileSync } from 'node:fs';
@@ -37,8 +37,9 @@ function readValue(value: string): string {
 
 /** Runs the CLI on `args` (without node and script) and returns the exit code. */
 export function runTestEventPattern(args: readonly string[], io: CliIo = processIo): number {
+  // One line: what is wrong and where the usage is.
   const usageError = (message: string): number => {
-    io.err(`${message}\n\n${USAGE}`);
+    io.err(`test-event-pattern: ${message.replace(/\s*\n\s*/g, ' ')} (--help shows the usage)\n`);
     return 2;
   };
 
