@@ -32,6 +32,8 @@ export interface ObservabilityProps {
 }
 
 const PERIOD = Duration.minutes(1);
+/** Window of the scheduled functions' error alarms (two in a row alarm). */
+const SCHEDULED_ERRORS_PERIOD = Duration.minutes(5);
 /** Share of the concurrency quota at which the alarm fires: every polling agent holds one execution. */
 const CONCURRENCY_ALARM_SHARE = 0.8;
 /** Minutes in a row with failed poller starts before the alarm fires (a throttled start usually succeeds on the next run). */
@@ -79,6 +81,26 @@ export class Observability extends Construct {
       }),
     );
     const throttles = functions.map(([label, fn]) => alarm(`${label}ThrottlesAlarm`, `Lambda throttled the ${label} function.`, fn.metricThrottles({ period: PERIOD, statistic: 'Sum' })));
+    // Errors counts invocations that end in a function error, thrown or from the runtime (timeouts):
+    // https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html
+    // The scheduled functions (every function but the poller) have no state machine to retry them and
+    // report their failure, so their errors alarm: in two 5-minute windows in a row, a lasting fault rather
+    // than one CXone blip, and for the refresher (every 5 minutes, renewing 20 minutes before expiry) still
+    // well before the shared token runs out. The poller's errors are retried and reported by FailedExecutionsAlarm.
+    const scheduledErrors = functions
+      .filter(([, fn]) => fn !== props.poller)
+      .map(
+        ([label, fn]) =>
+          new cloudwatch.Alarm(this, `${label}ErrorsAlarm`, {
+            alarmDescription: `The scheduled ${label} function failed in two 5-minute windows in a row. Its log group has the error; a CXone credential or permission problem is the usual cause.`,
+            metric: fn.metricErrors({ period: SCHEDULED_ERRORS_PERIOD, statistic: 'Sum' }),
+            threshold: 0,
+            comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluationPeriods: 2,
+            datapointsToAlarm: 2,
+            treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          }),
+      );
     const concurrency = alarm(
       'ConcurrencyAlarm',
       `Lambda concurrency in this account is above ${CONCURRENCY_ALARM_SHARE * 100} % of ${props.lambdaConcurrencyLimit}: every polling agent holds one execution, so new polls will soon be throttled. Ask for a higher quota.`,
@@ -110,6 +132,7 @@ export class Observability extends Construct {
       ...props.routes.map((route) => route.deadLetterAlarm),
       ...failedDeliveries,
       ...throttles,
+      ...scheduledErrors,
       concurrency,
     ];
 
