@@ -16,7 +16,7 @@ import { formatSummary, runTwin, type TwinSummary } from './twin-run.js';
  * Signals this close to the first are the same Ctrl-C: the terminal signals the whole foreground
  * process group, and npm's script runner relays the SIGINT it received to its child once more.
  */
-const SAME_KEYPRESS_MS = 1_000;
+const SAME_KEYPRESS_MS = 2_000;
 
 let options: StartOptions;
 try {
