@@ -345,9 +345,10 @@ export function formatSummary(summary: TwinSummary): string {
     `  sessions     ${sessions.started} started, ${sessions.succeeded} ended normally, ${sessions.failed} failed, ${sessions.aborted} stopped${sessions.running ? `, ${sessions.running} still running` : ''}${sessions.startFailures ? `; ${sessions.startFailures} failed starts (last: ${sessions.lastStartFailure})` : ''}`,
     `  executions   ${executions.total} (${executions.handOvers} hand-overs to a next generation)`,
     `  polls        ${polls.total} (${Object.entries(polls.byOutcome).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'})${Object.keys(polls.errors).length ? `, errors ${JSON.stringify(polls.errors)}` : ''}`,
-    `  events       ${events.onBus} CXone events on the bus${events.emitted === null ? '' : ` of ${events.emitted} emitted; lost ${events.lost}, duplicates ${events.duplicates}`} (${events.perSecond}/s); ${events.lifecycleOnBus} lifecycle events of the bridge`,
+    `  events       ${events.onBus} CXone events on the bus${events.emitted === null ? '' : ` of ${events.emitted} emitted; lost ${events.lost}, duplicates ${events.duplicates}`} (${events.perSecond}/s)`,
+    `  lifecycle    ${events.lifecycleOnBus} events of the bridge's own on the bus (PollingStarted, PollingEnded, …)`,
     `  latency      p50 ${latencyMs.p50 ?? '-'} ms, p95 ${latencyMs.p95 ?? '-'} ms, p99 ${latencyMs.p99 ?? '-'} ms (simulator emit → bus accept)`,
-    `  transitions  ${summary.stateTransitions} (${summary.transitionsPerPoll ?? '-'} per poll); PutEvents calls ${summary.putEventsCalls} (CXone events and lifecycle events are put in separate calls)`,
+    `  transitions  ${summary.stateTransitions} (${summary.transitionsPerPoll ?? '-'} per poll); PutEvents calls ${summary.putEventsCalls}`,
     ...Object.entries(summary.routes).map(([rule, stats]) => `  route        ${rule}: ${formatRouteStats(stats)}`),
     ...sessions.failures.map((failure) => `  failed execution ${failure.name}: ${failure.error} ${failure.cause ?? ''}`),
   ];
