@@ -3,7 +3,7 @@
  * is a UsageError with one line naming it.
  */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { parseCommandLine, positiveNumber, UsageError, wholeNumber, writableFile } from '../../cli/usage.js';
 import { oneLineZodError } from '../../infra/config.js';
 import { RoutesSchema, readRoutesFile } from '../../infra/routes-config.js';

@@ -67,7 +67,7 @@ describe('npm start', () => {
       { timeout: 90_000 },
     );
     // Assess
-    expect(stdout).toMatch(/sessions \d+ running \/ 2 started/);
+    expect(stdout).toMatch(/sessions \d+\/2 \| polls \d+/);
     expect(stdout).toMatch(/lost 0, duplicates 0/);
     const events = readNdjson(join(dir, 'e.ndjson'));
     expect(events.length).toBeGreaterThan(5);
