@@ -56,6 +56,21 @@ describe('a timed run of the whole bridge', () => {
   });
 });
 
+describe('counts of a run', () => {
+  it('counts a login once across its hand-over generations, and the last progress line agrees with the summary on polls', async () => {
+    // Prepare: an execution hands over after 2 polls, so every session has several generations.
+    const lines: string[] = [];
+    // Act
+    const summary = await runTwin({ agents: 2, durationSeconds: 6, timeScale: 240, seed: 3, pollTimeoutSeconds: 1, twinOptions: { config: { handOverAfterPolls: 2 } }, progress: (line) => lines.push(line) });
+    // Assess
+    expect(summary.executions.handOvers).toBeGreaterThan(0);
+    expect(summary.executions.total).toBe(summary.sessions.started + summary.executions.handOvers);
+    expect(summary.sessions).toMatchObject({ started: 2, succeeded: 2, failed: 0, running: 0 });
+    expect(lines.at(-1)).toContain(`polls ${summary.polls.total} `);
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(100);
+  });
+});
+
 describe('npm start', () => {
   it('runs for --duration, writes full EventBridge events and a summary, and exits 0', async () => {
     // Prepare
