@@ -13,7 +13,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { pathToFileURL } from 'node:url';
 import { type CxoneCredentials, CxoneCredentialsSchema } from '../contract/cxone-credentials.js';
-import { BridgeConfigSchema } from '../infra/config.js';
+import { TenantSchema } from '../contract/tenant.js';
 import { CxoneAgentApi, type Station } from '../lambdas/cxone/agent-api.js';
 import { CxoneAuth } from '../lambdas/cxone/auth.js';
 import { isLoopbackHost } from '../lambdas/cxone/http.js';
@@ -77,7 +77,7 @@ export function parseSessionCommand(args: readonly string[], env: NodeJS.Process
   if (!agentId || !/^\d+$/.test(agentId)) throw new UsageError(agentId ? `--agent-id must be a numeric CXone agent id, got "${agentId}"` : '--agent-id is required');
   const tenant = values.tenant ?? env.TENANT;
   if (!tenant) throw new UsageError('--tenant is required (or set TENANT)');
-  const tenantCheck = BridgeConfigSchema.in.shape.tenant.safeParse(tenant);
+  const tenantCheck = TenantSchema.safeParse(tenant);
   if (!tenantCheck.success) throw new UsageError(`--tenant "${tenant}": ${tenantCheck.error.issues[0]?.message}`);
   const stateMachineArn = values['state-machine-arn'] ?? env.SESSION_STATE_MACHINE_ARN;
   if (!stateMachineArn) throw new UsageError('--state-machine-arn is required (the stack output SessionStateMachineArn, or set SESSION_STATE_MACHINE_ARN)');

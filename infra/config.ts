@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TenantSchema } from '../contract/tenant.js';
 import { DEFAULT_RECONCILE_EVERY_MINUTES } from '../contract/discovery.js';
 import { DEFAULT_MAX_PUBLISH_ATTEMPTS } from '../contract/retry-policy.js';
 import { RoutesSchema } from './routes-config.js';
@@ -18,7 +19,7 @@ const idList = z
 export const BridgeConfigSchema = z
   .object({
     /** Short tenant label used in resource names, execution names and event metadata. */
-    tenant: z.string().regex(/^[a-z0-9][a-z0-9-]{0,23}$/, 'tenant must be 1–24 lowercase letters, digits or dashes'),
+    tenant: TenantSchema,
     /** CXone OIDC issuer. @default https://cxone.niceincontact.com */
     cxoneIssuerUrl: z
       .url()

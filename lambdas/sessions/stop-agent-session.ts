@@ -1,5 +1,5 @@
 import type { CxoneAgentApi } from '../cxone/agent-api.js';
-import { ConfigurationError } from '../shared/errors.js';
+import { ConfigurationError } from '../../contract/errors.js';
 import { sessionNameOf } from './execution-name.js';
 
 /** The Step Functions calls stopping or ending a session needs. */

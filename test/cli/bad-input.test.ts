@@ -16,7 +16,7 @@ import { UsageError } from '../../cli/usage.js';
 import { assertKnownContextKeys, InvalidBridgeConfigError, parseBridgeConfig } from '../../infra/config.js';
 import { RoutesSchema } from '../../infra/routes-config.js';
 import { parseSimulatorOptions } from '../../local/cxone-simulator/cli.js';
-import { runTestEventPattern } from '../../local/eventbridge/test-event-pattern-cli.js';
+import { runTestEventPattern } from '../../rules/test-event-pattern-cli.js';
 import { parseStartOptions } from '../../local/twin/start-options.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bad-input-'));
@@ -172,7 +172,7 @@ describe.concurrent('each command, run for real', () => {
     ['session', ['cli/session.ts', 'start', '--agent-id', '1', '--tenant', 'BAD_NAME', '--state-machine-arn', 'arn:aws:states:eu-west-1:123456789012:stateMachine:x'], /^session: --tenant "BAD_NAME"/],
     ['schemas', ['cli/schemas.ts', '--bogus'], /^schemas: unknown option --bogus/],
     ['bench', ['bench/run.ts', '--sizes', '0'], /^bench: --sizes/],
-    ['test-event-pattern', ['local/eventbridge/test-event-pattern-cli.ts', '--event', '{}'], /^test-event-pattern: Both --event-pattern and --event are required/],
+    ['test-event-pattern', ['rules/test-event-pattern-cli.ts', '--event', '{}'], /^test-event-pattern: Both --event-pattern and --event are required/],
   ])('%s answers a bad option with one line and a non-zero exit', async (_command, args, message) => {
     expectOneLineFailure(await run(args), message);
   });
