@@ -53,6 +53,9 @@ describe('npm start options', () => {
     [['--sink-url', 'https://hooks.example.com'], /--sink-url must be .* on this machine/],
     [['--cxone-issuer', 'http://cxone.example.com', '--agent-ids', '1'], /must use https/],
     [['--agent-ids', '1'], /--agent-ids is for an external CXone/],
+    [['--fault', 'cxone-down@soon'], /^--fault cxone-down@soon: expected/],
+    [['--fault', 'meteor@1s+1s'], /unknown fault "meteor"/],
+    [['--aws-time-scale', '0'], /--aws-time-scale must be a number greater than 0/],
   ])('rejects %j in one line', (args, message) => {
     const text = usageErrorOf(() => parseStartOptions(args, {}));
     expect(text).toMatch(message);
