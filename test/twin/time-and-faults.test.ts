@@ -27,7 +27,7 @@ describe('--fault specs', () => {
 
   it('makes npm start exit 2 with the reason', async () => {
     const run = promisify(execFile)(process.execPath, ['--import', 'tsx', 'local/twin/cli.ts', '--fault', 'eventbridge-down@30s'], { timeout: 30_000 });
-    await expect(run).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/^--fault eventbridge-down@30s: expected <what>@<start>\+<duration>/) });
+    await expect(run).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/^npm start: --fault eventbridge-down@30s: expected <what>@<start>\+<duration>.*\n$/) });
   });
 });
 
