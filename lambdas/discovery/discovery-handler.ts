@@ -10,7 +10,7 @@ import { secretsManagerTokenStore } from '../cxone/shared-token.js';
 import { eventBridgePutEvents } from '../publishing/eventbridge-port.js';
 import { stepFunctionsExecutions } from '../sessions/step-functions-executions.js';
 import { parseEnvironment } from '../shared/environment.js';
-import { logger } from '../shared/logger.js';
+import { type InvocationContext, logger, withLambdaContext } from '../shared/logger.js';
 import { metrics } from '../shared/metrics.js';
 import { secretCredentialsLoader } from '../shared/secret-credentials.js';
 import { type DiscoveryOutcome, discoverSessions } from './discover-sessions.js';
@@ -22,7 +22,7 @@ import { ssmCursorStore } from './ssm-cursor-store.js';
 const ANNOUNCE_BUDGET_MS = 10_000;
 
 /** Builds the scheduled discovery handler for one tenant from its (raw) environment. */
-export function createDiscoveryHandler(environment: NodeJS.ProcessEnv | Record<string, string>): () => Promise<DiscoveryOutcome> {
+export function createDiscoveryHandler(environment: NodeJS.ProcessEnv | Record<string, string>): (event: unknown, context: InvocationContext) => Promise<DiscoveryOutcome> {
   const env = parseEnvironment(DiscoveryEnvironmentSchema, environment);
   const secrets = new SecretsManagerClient({});
   const cxone = new CxoneAgentApi(
@@ -42,7 +42,7 @@ export function createDiscoveryHandler(environment: NodeJS.ProcessEnv | Record<s
     budgetMs: ANNOUNCE_BUDGET_MS,
   });
   const reconcileEveryMs = env.RECONCILE_EVERY_MINUTES * 60_000;
-  return async () => {
+  const discover = async (): Promise<DiscoveryOutcome> => {
     try {
       const outcome = await discoverSessions({ tenant: env.TENANT, cxone, executions, cursor, filter, reconcileEveryMs, announceRestarts, now: Date.now });
       for (const failure of outcome.failed) logger.warn('could not start polling', failure);
@@ -68,4 +68,5 @@ export function createDiscoveryHandler(environment: NodeJS.ProcessEnv | Record<s
       metrics.publishStoredMetrics();
     }
   };
+  return (_event, context) => withLambdaContext(context, discover);
 }
