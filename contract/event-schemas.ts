@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { UNTYPED_EVENT_TYPE } from './cxone-events.js';
 import { EventMetadataSchema } from './envelope.js';
-import { LifecycleDetailType } from './lifecycle.js';
+import { LifecycleDetailType, PollingEndReasonSchema } from './lifecycle.js';
 
 /**
  * Zod schemas of the CXone events we know (fact sheet §5), and of the EventBridge events we publish
@@ -258,7 +258,7 @@ function lifecycleSchemas(): Record<string, z.ZodType> {
     [LifecycleDetailType.PollerRestarted]:
       "Discovery started the agent login's poller again after its execution failed, was stopped or timed out; published by discovery, so metadata has no sequence.",
     [LifecycleDetailType.PollingStarted]: 'The bridge started polling this agent session.',
-    [LifecycleDetailType.PollingEnded]: 'The bridge stopped polling this agent session; data.reason says why (agent-session-end, session-gone, error).',
+    [LifecycleDetailType.PollingEnded]: 'The bridge stopped polling this agent session; data.reason says why (agent-session-end, session-gone).',
     [LifecycleDetailType.SessionResynced]: 'The session was rejoined or an unreadable batch skipped; CXone restatements may follow.',
     [LifecycleDetailType.Heartbeat]: 'The session is alive but has had no events for a while.',
   };
@@ -281,7 +281,10 @@ function lifecycleSchemas(): Record<string, z.ZodType> {
           execution: z.string().describe('Step Functions execution polling the session'),
           polls: z.number().int().nonnegative(),
           resyncs: z.number().int().nonnegative(),
-          reason: z.string().optional(),
+          reason:
+            type === LifecycleDetailType.PollingEnded
+              ? PollingEndReasonSchema.describe('agent-session-end: CXone sent AgentSessionEnd; session-gone: 409, or nothing to rejoin')
+              : z.string().optional(),
         })
         .describe(descriptions[type] ?? type),
     ]),

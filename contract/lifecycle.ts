@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * The bridge's own detail types, published next to the CXone ones (same source), so subscribers
  * can tell a quiet session from a dead one.
@@ -5,7 +7,7 @@
 export const LifecycleDetailType = {
   /** The first poll of a session ran. */
   PollingStarted: 'CxoneEventBridge.PollingStarted',
-  /** Polling ended: `data.reason` is agent-session-end, session-gone or error. */
+  /** Polling ended: `data.reason` is one of {@link PollingEndReasonSchema}. */
   PollingEnded: 'CxoneEventBridge.PollingEnded',
   /** The session was rejoined or an unreadable batch skipped; restatements may follow. */
   SessionResynced: 'CxoneEventBridge.SessionResynced',
@@ -18,6 +20,13 @@ export const LifecycleDetailType = {
   PollerRestarted: 'CxoneEventBridge.PollerRestarted',
 } as const;
 export type LifecycleDetailType = (typeof LifecycleDetailType)[keyof typeof LifecycleDetailType];
+
+/**
+ * Why polling ended: CXone sent AgentSessionEnd, or the session is gone (409, or nothing to rejoin).
+ * A loop that fails publishes no PollingEnded (Step Functions reports the failed execution).
+ */
+export const PollingEndReasonSchema = z.enum(['agent-session-end', 'session-gone']);
+export type PollingEndReason = z.infer<typeof PollingEndReasonSchema>;
 
 /** `detail.data` of a lifecycle event. */
 export interface LifecycleData {

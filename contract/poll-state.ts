@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SequencedEventSchema } from './envelope.js';
+import { PollingEndReasonSchema } from './lifecycle.js';
 
 /**
  * What one poll reports to the state machine. The Choice state after the poll task branches on it,
@@ -54,7 +55,7 @@ export const PollStateSchema = z.object({
   /** When events or a heartbeat were last published (epoch ms), for the idle heartbeat. */
   lastActivityAt: z.number().optional(),
   /** Why the session ended, for the PollingEnded lifecycle event. */
-  endReason: z.enum(['agent-session-end', 'session-gone']).optional(),
+  endReason: PollingEndReasonSchema.optional(),
   status: z.enum(Object.values(PollStatus) as [PollStatus, ...PollStatus[]]).optional(),
 });
 export type PollStateInput = z.input<typeof PollStateSchema>;
