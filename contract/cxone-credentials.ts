@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** What one tenant's secret in Secrets Manager holds (fact sheet §2, back-end apps). */
+/** What one tenant's secret in Secrets Manager holds (back-end apps, CXone "API Authentication and Authorization" page). */
 export const CxoneCredentialsSchema = z.object({
   clientId: z.string().min(1),
   clientSecret: z.string().min(1),

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * One CXone event exactly as received. The wire format is a flat object of mostly string values
- * (fact sheet §5); we keep every field untouched and only read the few we need.
+ * (CXone "Agent Session Events" page); we keep every field untouched and only read the few we need.
  */
 export const CxoneEventSchema = z.record(z.string(), z.unknown());
 export type CxoneEvent = z.infer<typeof CxoneEventSchema>;
@@ -18,7 +18,7 @@ export type GetNextEventResponse = z.infer<typeof GetNextEventResponseSchema>;
 /** Detail type used when an event carries no `Type`/`type` at all. */
 export const UNTYPED_EVENT_TYPE = 'UntypedCxoneEvent';
 
-/** The CXone event type; CustomEvent spells the key in lower case (fact sheet §5). */
+/** The CXone event type; CustomEvent spells the key in lower case (Studio "CUSTOMEVENT" help page). */
 export function eventTypeOf(event: unknown): string {
   if (typeof event !== 'object' || event === null) return UNTYPED_EVENT_TYPE;
   const record = event as Record<string, unknown>;

@@ -67,7 +67,7 @@ export function toEnvelopeEntry(event: SequencedEvent, identity: SessionIdentity
 /**
  * A UUID-shaped hash of tenant, agent, platform session and the event's canonical JSON.
  *
- * CXone events carry no id (fact sheet §6). Hashing the whole body gives the same id when the same
+ * CXone events carry no id (CXone "Agent Session Events" page). Hashing the whole body gives the same id when the same
  * event is published again (a retried task, a snapshot restating a state) and distinct ids for
  * state changes, which all carry their own timestamps. Signal-only events that repeat with an
  * identical body (e.g. two UpdatePermissions) share an id: the rare false merge §6 accepts.

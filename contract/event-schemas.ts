@@ -4,13 +4,13 @@ import { EventMetadataSchema } from './envelope.js';
 import { LifecycleDetailType, PollingEndReasonSchema } from './lifecycle.js';
 
 /**
- * Zod schemas of the CXone events we know (fact sheet §5), and of the EventBridge events we publish
+ * Zod schemas of the CXone events we know (CXone "Agent Session Events" page), and of the EventBridge events we publish
  * for them. They are the one source of the JSON Schemas in `schemas/` and in the stack's schema
  * registry, so consumers can generate code bindings.
  *
  * Permissive by design: CXone adds fields without notice and leaves out empty ones, so every field
  * but the type is optional and unknown fields are allowed. Values are strings on the wire, with the
- * few exceptions the fact sheet names.
+ * few exceptions that page names (NextStates, ScreenPopUrlVariables, CustomEvent's lower-case keys).
  */
 
 /** `"True"` / `"False"`, as CXone sends booleans. */

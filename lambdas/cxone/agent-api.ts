@@ -11,13 +11,13 @@ import { CXONE_UNAUTHORIZED_ATTEMPTS } from '../../contract/retry-policy.js';
 import type { CxoneAuth } from './auth.js';
 import { fetchWithDeadline, parseRetryAfter } from './http.js';
 
-/** Outcome of one get-next-event poll (fact sheet §4). */
+/** Outcome of one get-next-event poll (CXone "Using Events" page; Studio "GET NEXT EVENT", https://help.nicecxone.com/content/studio/actionscx/getagentevents/getagentevents.htm). */
 export type NextEventOutcome =
   | { kind: 'events'; response: GetNextEventResponse }
   | { kind: 'no-events' }
   | { kind: 'session-ended' };
 
-/** One agent as the Real-Time Data API reports it (fact sheet §3, rows 8–9). */
+/** One agent as the Real-Time Data API reports it (CXone Real-Time Data API, GET agents/states). */
 export const AgentStateRecordSchema = z.looseObject({
   agentId: z.coerce.string(),
   agentStateName: z.string().optional(),
@@ -48,7 +48,7 @@ export interface AgentStatesDelta {
 export type Station = { stationId: string } | { stationPhoneNumber: string };
 
 export interface CxoneAgentApiOptions {
-  /** API version segment for session calls; the fact sheet shows v23.0 for sessions. */
+  /** API version segment for session calls; NICE's agent SDK uses v23.0 for sessions. */
   apiVersion?: string;
   /** Deadline for non-polling calls. @default 15000 */
   requestTimeoutMs?: number;
@@ -127,7 +127,7 @@ export class CxoneAgentApi {
 
   /**
    * Agents whose state changed since `updatedSince` (all agents when it is the epoch). The cursor
-   * is the previous answer's `lastPollTime` (fact sheet §3, row 8); 304 means nothing changed.
+   * is the previous answer's `lastPollTime` (CXone Real-Time Data API, GET agents/states); 304 means nothing changed.
    * A paged answer (`top`/`skip` in NICE's OpenAPI) is read whole by following `_links.next`, on the
    * API's own origin only (the token goes with it); the first page's `lastPollTime` is kept, so the
    * next delta starts no later than this read did. `pageSize` asks for pages (`top`).
@@ -161,7 +161,7 @@ export class CxoneAgentApi {
     const base = `${access.apiEndpoint}/incontactapi/services/${this.apiVersion}/`;
     const target = new URL(link, requestUrl || base);
     const prefix = new URL(base);
-    // The version segment and path casing vary (fact sheet §1): match the origin, keep the path after "services/vN.M/".
+    // The version segment and path casing vary (CXone "Agent API" overview; NICE's agent SDK mixes both): match the origin, keep the path after "services/vN.M/".
     const rest = /\/services\/v\d+\.\d+\/(.*)$/i.exec(target.pathname)?.[1];
     if (target.origin !== prefix.origin || rest === undefined) {
       throw new CxoneContractViolationError(`agent states linked a next page outside the API (${target.origin})`);
@@ -233,7 +233,7 @@ async function readBodyText(response: Response, what: string): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Maps a non-success status to the error contract (fact sheet §4 status matrix). */
+/** Maps a non-success status to the error contract (CXone "Using Events" page: 200, 304, 409; the other codes are undocumented). */
 async function throwForStatus(response: Response, what: string): Promise<never> {
   await response.body?.cancel();
   const { status } = response;

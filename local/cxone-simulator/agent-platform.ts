@@ -322,7 +322,7 @@ export class AgentPlatform {
 
   /**
    * Applies `POST .../agent-sessions/{id}/state`. Conflict while the agent handles a contact or the
-   * session is ending (fact sheet: 409 "state not allowed now").
+   * session is ending (CXone Agent API, POST agent-sessions/{id}/state: 409 "state not allowed now").
    */
   setState(session: SessionRecord, state: 'Available' | 'Unavailable', reason: string): 'ok' | 'conflict' {
     if (session.endRequested || session.live.contacts.size > 0) return 'conflict';
@@ -492,7 +492,7 @@ export class AgentPlatform {
   }
 
   private issueCursor(session: SessionRecord, snapshotOnFirstUse: boolean): string {
-    // base64(base64(43 random bytes)) = 80 characters, as in the Studio example (fact sheet §4).
+    // base64(base64(43 random bytes)) = 80 characters, as in the example on the Studio "GET NEXT EVENT" help page.
     const cursor =
       this.props.sessionIdFormat === 'cxone' ? Buffer.from(randomBytes(43).toString('base64'), 'utf8').toString('base64') : randomBytes(58).toString('base64');
     this.cursors.set(cursor, { session, snapshotOnFirstUse });
@@ -525,7 +525,7 @@ export class AgentPlatform {
   }
 
   /**
-   * Rows of `GET agents/states` (fact sheet §3 row 8) for agents updated at or after `sinceMs`, and the
+   * Rows of `GET agents/states` (CXone Real-Time Data API) for agents updated at or after `sinceMs`, and the
    * `lastPollTime` to send as the next `updatedSince`. Both come from the simulator's strictly
    * increasing clock, so a change is never reported twice nor missed between two delta polls.
    */

@@ -32,7 +32,7 @@ export interface TokenStats {
 }
 
 /**
- * The OAuth2 side of CXone (fact sheet §2): password grant with Basic client auth (or client_id and
+ * The OAuth2 side of CXone ("API Authentication and Authorization" page): password grant with Basic client auth (or client_id and
  * client_secret in the body), refresh_token grant, expiring opaque access tokens and an HS256 id_token
  * carrying the `tenantId` claim.
  */

@@ -20,7 +20,7 @@ export const createSimClock = (): SimClock => {
 
 /**
  * The simulated business unit's offset from UTC, in minutes. The samples show BU-local
- * times six hours behind UTC without an offset suffix (fact sheet §9: the real format is unknown).
+ * times six hours behind UTC without an offset suffix (CXone does not document the real format).
  */
 export const BU_UTC_OFFSET_MINUTES = -360;
 

@@ -1,7 +1,7 @@
 /**
  * Typed builders for the CXone Agent API events the simulator emits.
  *
- * Wire rules (fact sheet §5): a flat JSON object whose values are strings ("True"/"False", decimal
+ * Wire rules (CXone "Agent Session Events" page): a flat JSON object whose values are strings ("True"/"False", decimal
  * strings, ISO dates) except `AgentState.NextStates` (an array); `ContactID` vs `ContactId` casing
  * differs per type; CustomEvent uses lowercase keys; every event carries `IISHost` and `VCHost`.
  * Key sets match `cxone-sample-events.json` exactly (checked by the contract test).
@@ -73,7 +73,7 @@ export const buildAgentSessionStart = (i: AgentSessionStartInput) => ({
 /** Inputs for {@link buildAgentSessionEnd}. */
 export interface AgentSessionEndInput {
   readonly hosts: EventHosts;
-  /** `RemoteAgentSessionEnd` when a supervisor or the platform ended the session (fact sheet §5.1). */
+  /** `RemoteAgentSessionEnd` when a supervisor or the platform ended the session (CXone "Agent Session Events" page). */
   readonly remote?: boolean;
   readonly success?: boolean;
   /** Reason; remote ends use `RemoteLogoff` or `SessionTimeout`. */
@@ -163,7 +163,7 @@ export const buildAgentState = (i: AgentStateInput) => ({
 // ---------------------------------------------------------------------------------------------
 // Contacts
 
-/** CallContactEvent `Status` values (fact sheet §5.3; `Incoming` means ringing at the agent). */
+/** CallContactEvent `Status` values (CXone "Agent Session Events" page; `Incoming` means ringing at the agent). */
 export type CallStatus = 'Incoming' | 'Dialing' | 'Active' | 'Holding' | 'Joined' | 'Masking' | 'Disconnected' | 'CallBackDisconnected';
 
 /** Inputs for {@link buildCallContactEvent}. */
@@ -438,7 +438,7 @@ export const buildUpdatePermissions = (i: { readonly hosts: EventHosts }) => ({
   Type: 'UpdatePermissions' as const,
 });
 
-/** A conference was formed (semantics undocumented; fact sheet §9). */
+/** A conference was formed (semantics undocumented by CXone). */
 export const buildConference = (i: { readonly hosts: EventHosts; readonly conferenceNo: string }) => ({
   ...hostFields(i.hosts),
   Type: 'Conference' as const,

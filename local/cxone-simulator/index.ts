@@ -1,6 +1,6 @@
 /**
- * A faithful local simulator of the NICE CXone Agent API event stream (fact sheet
- * `cxone-agent-api.md`): OIDC discovery and tokens, agent sessions, long-polled get-next-event with
+ * A faithful local simulator of the NICE CXone Agent API event stream (CXone "Using Events",
+ * "Agent Session Events", "API Authentication and Authorization"): OIDC discovery and tokens, agent sessions, long-polled get-next-event with
  * rotating cursors and snapshots, real-time agent states, a seeded scenario engine, fault injection,
  * and an admin API. See README.md.
  */

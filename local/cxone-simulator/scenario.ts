@@ -155,7 +155,7 @@ export class ScenarioEngine {
     this.props.platform.endSession(session);
   }
 
-  /** Inbound call in the fact sheet §5.3 order, with optional hold, mute and script events. */
+  /** Inbound call in the order of CXone's "Agent Session Events" page, with optional hold, mute and script events. */
   private async call(run: AgentRun, session: SessionRecord, sleep: (s: number) => Promise<void>): Promise<void> {
     const { rng } = run;
     const hosts = session.hosts;

@@ -17,7 +17,7 @@ export interface SessionView {
 /** An empty view. */
 export const createSessionView = (): SessionView => ({ contacts: new Map(), ended: false });
 
-/** Folds one event into the view ("apply the latest state", fact sheet §6). */
+/** Folds one event into the view (events restate state, so the latest wins: CXone "Agent Session Events" page). */
 export const applyEvent = (view: SessionView, event: CxoneEvent): void => {
   const type = eventType(event);
   if (type === 'AgentSessionStart') view.sessionStart = event;

@@ -66,7 +66,7 @@ export interface CxoneSimulator {
   readonly issuerUrl: string;
   /** What tenant discovery returns as `api_endpoint` (the same server). */
   readonly apiEndpoint: string;
-  /** `{apiEndpoint}/incontactapi/services/v23.0`: the `{B}` of the fact sheet. */
+  /** `{apiEndpoint}/incontactapi/services/v23.0`: the ACD REST base of the CXone "Agent API" overview. */
   readonly apiBaseUrl: string;
   readonly tokenEndpoint: string;
   readonly port: number;

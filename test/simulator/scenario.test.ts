@@ -50,7 +50,7 @@ describe('scenario engine', () => {
     }
   });
 
-  it('plays inbound calls in the fact-sheet order', async () => {
+  it('plays inbound calls in the documented order', async () => {
     const { emitted, agentIds } = await runScenario({ ...FAST, seed: 7 }, 700);
     let completeCalls = 0;
 

@@ -22,7 +22,7 @@ const read = async (res: Response): Promise<HttpResult> => {
   return { status: res.status, text, headers: res.headers, json };
 };
 
-/** Basic client auth as the fact sheet §2 describes it. */
+/** Basic client auth as CXone's "API Authentication and Authorization" page describes it. */
 export const basicAuth = (id: string, secret: string): string =>
   `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 
