@@ -13,6 +13,8 @@ const TIMEOUTS: Record<string, number> = {
   simulator: SHORT,
   bench: SHORT,
   infra: 120_000,
+  // Spawns the CLIs and cdk synth as child processes (each allowed 90 s).
+  cli: 120_000,
   twin: 300_000,
 };
 // A layer folder added later runs too (with the long timeout) until it gets its own entry above.
