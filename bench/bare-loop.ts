@@ -1,4 +1,4 @@
-import { type PollState, type PollStateInput, PollStatus } from '../contract/poll-state.js';
+import { type PollExecutionInput, type PollState, type PollStateInput, PollStatus } from '../contract/poll-state.js';
 import type { LambdaHandler } from '../local/twin/local-lambda.js';
 
 /** What the bare loops did, counted like the twin's LocalLambdaStats. */
@@ -39,7 +39,7 @@ const PUBLISH_RETRY_DELAY_MS = 5_000;
  */
 export async function runBareLoop(options: BareLoopOptions): Promise<PollState | undefined> {
   const { stats } = options;
-  let state: PollStateInput = { agentId: options.agentId, sessionId: options.sessionId };
+  let state: PollStateInput | PollExecutionInput = { agentId: options.agentId, sessionId: options.sessionId };
   let executionName = options.executionName;
   let errorsInARow = 0;
   for (let iteration = 0; iteration < (options.maxPolls ?? 100_000) && !options.signal?.aborted; iteration++) {

@@ -2,8 +2,13 @@ import { z } from 'zod';
 
 /** Why something CXone handed us was parked instead of published. */
 export const ParkReason = {
-  /** EventBridge kept refusing it for the configured number of attempts. */
+  /**
+   * EventBridge kept refusing it for the configured number of attempts. Builds before the checkpoint
+   * store parked these; now refused events wait in the store instead. Kept so older items still parse.
+   */
   PublishAttemptsExhausted: 'PUBLISH_ATTEMPTS_EXHAUSTED',
+  /** EventBridge refused it while the checkpoint store was unavailable, so it could not wait there. */
+  CheckpointUnavailable: 'CHECKPOINT_UNAVAILABLE',
   /** Larger than EventBridge accepts. */
   Oversized: 'OVERSIZED',
   /** A 200 body we could not read as a batch of events. */

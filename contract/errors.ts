@@ -19,6 +19,11 @@ export const ErrorName = {
   CxoneSessionNotFound: 'CxoneSessionNotFoundError',
   /** Deployment or input configuration is wrong. Terminal. */
   Configuration: 'ConfigurationError',
+  /**
+   * The per-session checkpoint store (DynamoDB) could not be read or written, or another invocation
+   * holds its write lock. Thrown before polling, so retrying the invocation is safe.
+   */
+  CheckpointStoreUnavailable: 'CheckpointStoreUnavailableError',
 } as const;
 
 export type ErrorName = (typeof ErrorName)[keyof typeof ErrorName];
@@ -28,6 +33,7 @@ export const RETRYABLE_ERROR_NAMES: readonly ErrorName[] = [
   ErrorName.CxoneUnavailable,
   ErrorName.CxoneContractViolation,
   ErrorName.PublishFailed,
+  ErrorName.CheckpointStoreUnavailable,
 ];
 
 abstract class BridgeError extends Error {
@@ -86,4 +92,8 @@ export class CxoneSessionNotFoundError extends BridgeError {
 
 export class ConfigurationError extends BridgeError {
   override readonly name = ErrorName.Configuration;
+}
+
+export class CheckpointStoreUnavailableError extends BridgeError {
+  override readonly name = ErrorName.CheckpointStoreUnavailable;
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { UNTYPED_EVENT_TYPE } from './cxone-events.js';
 import { EventMetadataSchema } from './envelope.js';
-import { LifecycleDetailType, PollingEndReasonSchema } from './lifecycle.js';
+import { isLifecycleDetailType, LifecycleDetailType, LifecycleMetadataSchema, PollingEndReasonSchema } from './lifecycle.js';
 
 /**
  * Zod schemas of the CXone events we know (CXone "Agent Session Events" page), and of the EventBridge events we publish
@@ -311,7 +311,10 @@ export function publishedEventSchema(detailType: string): z.ZodType {
       time: z.string(),
       region: z.string(),
       resources: z.array(z.string()),
-      detail: z.looseObject({ metadata: (UNSEQUENCED_DETAIL_TYPES.has(detailType) ? EventMetadataSchema.omit({ sequence: true }) : EventMetadataSchema).loose(), data }),
+      detail: z.looseObject({
+        metadata: (UNSEQUENCED_DETAIL_TYPES.has(detailType) ? EventMetadataSchema.omit({ sequence: true }) : isLifecycleDetailType(detailType) ? LifecycleMetadataSchema : EventMetadataSchema).loose(),
+        data,
+      }),
     })
     .describe(`cxone-eventbridge ${detailType} event: detail.metadata is added by the bridge, detail.data is the CXone event as received.`);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ENVELOPE_SCHEMA_VERSION } from './envelope.js';
 
 /**
  * The bridge's own detail types, published next to the CXone ones (same source), so subscribers
@@ -27,6 +28,26 @@ export type LifecycleDetailType = (typeof LifecycleDetailType)[keyof typeof Life
  */
 export const PollingEndReasonSchema = z.enum(['agent-session-end', 'session-gone']);
 export type PollingEndReason = z.infer<typeof PollingEndReasonSchema>;
+
+/**
+ * `detail.metadata` of a session's lifecycle event. Lifecycle events are numbered in a series of
+ * their own (`lifecycleSequence`, 1, 2, 3 … per session), never with a CXone event's `sequence`, so a
+ * `sequence` always names one CXone event; `afterSequence` tells where in the CXone series it fell.
+ */
+export const LifecycleMetadataSchema = z.object({
+  schemaVersion: z.literal(ENVELOPE_SCHEMA_VERSION),
+  /** Deterministic: a retried task sending the same lifecycle event again gives the same id. */
+  eventId: z.string(),
+  tenant: z.string(),
+  agentId: z.string(),
+  platformSessionId: z.string().nullable(),
+  /** 1, 2, 3 … per agent session, the bridge's own events only; never reused for another event. */
+  lifecycleSequence: z.number().int().positive(),
+  /** The `sequence` of the last CXone event numbered when this one was sent (0 = none yet). */
+  afterSequence: z.number().int().nonnegative(),
+  receivedAt: z.string(),
+});
+export type LifecycleMetadata = z.infer<typeof LifecycleMetadataSchema>;
 
 /** `detail.data` of a lifecycle event. */
 export interface LifecycleData {

@@ -7,11 +7,14 @@ import { PollingEndReasonSchema } from './lifecycle.js';
  * so the infra imports these values.
  */
 export const PollStatus = {
-  /** CXone answered 200; the events are on the bus. Poll again at once. */
+  /** CXone answered 200; the events are checkpointed (and on the bus unless EventBridge refused). Poll again at once. */
   Events: 'EVENTS',
   /** CXone answered 304 (timeout with nothing new). Poll again at once. */
   NoEvents: 'NO_EVENTS',
-  /** Some events are not on the bus yet; they ride in `pending`. Back off, then publish them first. */
+  /**
+   * The session is over but some of its events are not on the bus yet (they wait in the checkpoint
+   * store). Nothing is left to poll, so back off, then publish them.
+   */
   PublishPending: 'PUBLISH_PENDING',
   /** CXone lost the cursor (404) or sent a body we could not read; the session was rejoined. Poll again at once. */
   Resynced: 'RESYNCED',
@@ -25,25 +28,43 @@ export type PollStatus = (typeof PollStatus)[keyof typeof PollStatus];
 /** JSONPath of the status in the state, for the Choice state. */
 export const POLL_STATUS_PATH = '$.status';
 
+/** Version of the loop state below. Absent (version 1) is the shape that carried events in `pending`. */
+export const POLL_STATE_VERSION = 2;
+
 /**
- * The loop's state: the execution input, each poll's input and each poll's output. Kept small:
- * Step Functions caps state at 256 KB and every byte is in the execution history.
+ * A checkpoint the store refused to take after CXone had answered (the store was unavailable): the
+ * new cursor and sequence ride in the state until the next invocation can write them, so the
+ * consumed cursor is never polled again. Its events were published (or parked) directly.
+ */
+export const UnsavedCheckpointSchema = z.object({
+  /** HEAD as it was when the poll was made: the write applies only if HEAD still says so. */
+  expectedCursor: z.string().min(1),
+  expectedSequence: z.number().int().nonnegative(),
+  cursor: z.string().min(1),
+  sequence: z.number().int().nonnegative(),
+  platformSessionId: z.string().nullable(),
+  sessionEnded: z.boolean(),
+  endReason: PollingEndReasonSchema.optional(),
+});
+export type UnsavedCheckpoint = z.infer<typeof UnsavedCheckpointSchema>;
+
+/**
+ * The loop's state: the execution input, each poll's input and each poll's output. Small and
+ * bounded whatever CXone sends: the cursor, the sequence and unpublished events live in the
+ * per-session checkpoint store; Step Functions caps state at 256 KiB and fails the execution,
+ * uncatchably, beyond it (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html).
  */
 export const PollStateSchema = z.object({
+  v: z.literal(POLL_STATE_VERSION),
   /** CXone agent id (numeric string). */
   agentId: z.string().regex(/^\d+$/, 'agentId must be a numeric CXone agent id'),
-  /** The API sessionId cursor for the next poll; CXone rotates it on every 200. */
-  sessionId: z.string().min(1),
-  /** Platform SessionId from AgentSessionStart, once seen. */
-  platformSessionId: z.string().nullable().default(null),
-  /** Sequence number of the last event given a place in this session (0 = none yet). */
+  /**
+   * Only in an execution's input, when the bridge itself started the agent's session on a station
+   * and holds its first cursor; otherwise the first poll joins. Dropped once the checkpoint exists.
+   */
+  sessionId: z.string().min(1).optional(),
+  /** Sequence number of the last CXone event numbered (a copy of the checkpoint's, for logs and lifecycle events). */
   sequence: z.number().int().nonnegative().default(0),
-  /** Events received but not yet on the bus, oldest first. */
-  pending: z.array(SequencedEventSchema).default([]),
-  /** Consecutive invocations that ended with events still pending. */
-  publishAttempts: z.number().int().nonnegative().default(0),
-  /** CXone said the session ended; finish once `pending` is empty. */
-  sessionEnded: z.boolean().default(false),
   /** Polls made by this execution; the loop hands over to a fresh execution before history grows too long. */
   polls: z.number().int().nonnegative().default(0),
   /** Times the session was rejoined after CXone lost the cursor or sent an unreadable batch. */
@@ -54,16 +75,50 @@ export const PollStateSchema = z.object({
   announced: z.boolean().default(false),
   /** When events or a heartbeat were last published (epoch ms), for the idle heartbeat. */
   lastActivityAt: z.number().optional(),
-  /** Why the session ended, for the PollingEnded lifecycle event. */
-  endReason: PollingEndReasonSchema.optional(),
+  /** See UnsavedCheckpointSchema. */
+  unsaved: UnsavedCheckpointSchema.optional(),
   status: z.enum(Object.values(PollStatus) as [PollStatus, ...PollStatus[]]).optional(),
 });
 export type PollStateInput = z.input<typeof PollStateSchema>;
 export type PollState = z.infer<typeof PollStateSchema>;
 
-/** What the poll task receives: the state, and the execution's name (for the hand-over name). */
+/**
+ * The state as builds before version 2 wrote it (no `v`): the cursor, the sequence and unpublished
+ * events (`pending`) rode in the state. Running executions hand it to the new code after a deploy;
+ * it is migrated into the checkpoint store. Also the shape of an execution input `{ agentId }` or
+ * `{ agentId, sessionId }`.
+ */
+export const LegacyPollStateSchema = z.object({
+  v: z.undefined().optional(),
+  agentId: z.string().regex(/^\d+$/, 'agentId must be a numeric CXone agent id'),
+  sessionId: z.string().min(1).optional(),
+  platformSessionId: z.string().nullable().default(null),
+  sequence: z.number().int().nonnegative().default(0),
+  pending: z.array(SequencedEventSchema).default([]),
+  publishAttempts: z.number().int().nonnegative().default(0),
+  sessionEnded: z.boolean().default(false),
+  polls: z.number().int().nonnegative().default(0),
+  resyncs: z.number().int().nonnegative().default(0),
+  nextExecutionName: z.string().optional(),
+  announced: z.boolean().default(false),
+  lastActivityAt: z.number().optional(),
+  endReason: PollingEndReasonSchema.optional(),
+  status: z.string().optional(),
+});
+export type LegacyPollState = z.infer<typeof LegacyPollStateSchema>;
+
+/**
+ * An execution's input, as discovery and `session start` send it: the agent, and a cursor only when
+ * the bridge itself started the agent's session on a station. The execution joins otherwise.
+ */
+export interface PollExecutionInput {
+  agentId: string;
+  sessionId?: string;
+}
+
+/** What the poll task receives: the state (either version), and the execution's name. */
 export const PollInvocationSchema = z.object({
-  state: PollStateSchema,
+  state: z.union([PollStateSchema, LegacyPollStateSchema]),
   executionName: z.string().min(1),
 });
 export type PollInvocation = z.infer<typeof PollInvocationSchema>;

@@ -29,17 +29,10 @@ export const LAMBDA_SERVICE_ERROR_RETRY: StateRetry = { intervalSeconds: 2, back
 export const HAND_OVER_RETRY: StateRetry = { intervalSeconds: 1, backoffRate: 2, maxAttempts: 6 };
 
 /**
- * The Wait before the next invocation publishes events EventBridge refused (status PUBLISH_PENDING).
- * Reader: infra/session-loop-definition.ts.
+ * The Wait before the next invocation publishes events EventBridge refused once the session is over
+ * (status PUBLISH_PENDING; while it runs, the long poll paces the loop). Reader: infra/session-loop-definition.ts.
  */
 export const WAIT_BEFORE_PUBLISH_RETRY_SECONDS = 5;
-
-/**
- * Invocations that try to publish the same pending events before they are parked in the dead-letter
- * queue (the `maxPublishAttempts` setting's default). Readers: infra/config.ts,
- * lambdas/poll-session/environment.ts, lambdas/poll-session/poll-once.ts.
- */
-export const DEFAULT_MAX_PUBLISH_ATTEMPTS = 5;
 
 /**
  * PutEvents retries of the failed entries inside one invocation: attempts per entry, and the first

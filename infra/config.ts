@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { TenantSchema } from '../contract/tenant.js';
 import { DEFAULT_RECONCILE_EVERY_MINUTES } from '../contract/discovery.js';
-import { DEFAULT_MAX_PUBLISH_ATTEMPTS } from '../contract/retry-policy.js';
 import { RoutesSchema } from './routes-config.js';
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
@@ -52,8 +51,6 @@ export const BridgeConfigSchema = z
     lambdaConcurrencyLimit: z.coerce.number().int().min(10).default(1_000),
     /** Polls per execution before it hands over to a fresh one (a Standard execution stops at 25,000 history events, about 7 per poll). @default 2000 */
     handOverAfterPolls: z.coerce.number().int().min(1).max(3_000).default(2_000),
-    /** Invocations that may end with events EventBridge refused before those events are parked. @default 5 */
-    maxPublishAttempts: z.coerce.number().int().min(1).max(100).default(DEFAULT_MAX_PUBLISH_ATTEMPTS),
     /** Poller memory; the poll is I/O bound. @default 128 */
     pollerMemoryMb: z.coerce.number().int().min(128).max(10240).default(128),
     /** Start pollers for logged-in agents automatically. @default true */

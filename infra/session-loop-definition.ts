@@ -51,7 +51,7 @@ export function buildSessionLoopDefinition(scope: Construct, props: SessionLoopD
 
   const waitBeforePublishRetry = new sfn.Wait(scope, StateName.WaitBeforePublishRetry, {
     time: sfn.WaitTime.duration(Duration.seconds(WAIT_BEFORE_PUBLISH_RETRY_SECONDS)),
-    comment: 'EventBridge refused some events; they ride in the state until published or parked',
+    comment: 'The session is over but EventBridge refused some of its events; they wait in the checkpoint store until published or parked',
   });
 
   const handedOver = new sfn.Succeed(scope, StateName.HandedOver, { comment: 'The next generation polls on' });
@@ -60,7 +60,7 @@ export function buildSessionLoopDefinition(scope: Construct, props: SessionLoopD
   const handOver = new sfn.CustomState(scope, StateName.HandOver, {
     stateJson: {
       Type: 'Task',
-      Comment: 'Continue as new: the next generation gets the cursor, sequence and pending events',
+      Comment: 'Continue as new: the next generation resumes from the same checkpoint (cursor, sequence, events not yet on the bus)',
       Resource: START_EXECUTION_RESOURCE,
       Parameters: { 'StateMachineArn.$': '$$.StateMachine.Id', 'Name.$': '$.nextExecutionName', 'Input.$': '$' },
       ResultPath: null,

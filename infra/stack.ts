@@ -11,6 +11,7 @@ import { Observability } from './constructs/observability.js';
 import { EventRoutes } from './constructs/routes.js';
 import { SharedCxoneToken } from './constructs/shared-cxone-token.js';
 import { SessionPoller } from './constructs/session-poller.js';
+import { SessionStore } from './constructs/session-store.js';
 import { SessionStateMachine } from './constructs/session-state-machine.js';
 import { applyNagAcknowledgements } from './nag-acknowledgements.js';
 
@@ -28,6 +29,7 @@ export const StackOutput = {
   ArchiveArn: 'ArchiveArn',
   SchemaRegistryName: 'SchemaRegistryName',
   DashboardName: 'DashboardName',
+  SessionTableName: 'SessionTableName',
 } as const;
 
 /** One tenant's bridge: the bus, the poller, the per-session state machine. */
@@ -36,6 +38,7 @@ export class CxoneEventBridgeStack extends Stack {
   readonly poller: SessionPoller;
   readonly sessions: SessionStateMachine;
   readonly deadLetters: DeadLetterStore;
+  readonly sessionStore: SessionStore;
   readonly sharedToken: SharedCxoneToken;
   readonly discovery?: AgentDiscovery;
   readonly routes: EventRoutes;
@@ -65,6 +68,7 @@ export class CxoneEventBridgeStack extends Stack {
       logRetention,
       serviceName,
     });
+    this.sessionStore = new SessionStore(this, 'SessionStore');
     this.poller = new SessionPoller(this, 'SessionPoller', {
       tenant: config.tenant,
       cxoneIssuerUrl: config.cxoneIssuerUrl,
@@ -77,7 +81,7 @@ export class CxoneEventBridgeStack extends Stack {
       memorySize: config.pollerMemoryMb,
       deadLetterQueue: this.deadLetters.queue,
       handOverAfterPolls: config.handOverAfterPolls,
-      maxPublishAttempts: config.maxPublishAttempts,
+      sessionStore: this.sessionStore,
       serviceName,
     });
     this.sessions = new SessionStateMachine(this, 'Sessions', {
@@ -129,6 +133,7 @@ export class CxoneEventBridgeStack extends Stack {
     new CfnOutput(this, StackOutput.EventBusArn, { value: this.bus.bus.eventBusArn });
     new CfnOutput(this, StackOutput.ArchiveArn, { value: this.bus.archive.archiveArn });
     new CfnOutput(this, StackOutput.SchemaRegistryName, { value: this.schemaRegistry.registry.attrRegistryName });
+    new CfnOutput(this, StackOutput.SessionTableName, { value: this.sessionStore.table.tableName });
     new CfnOutput(this, StackOutput.DashboardName, { value: this.observability.dashboard.dashboardName });
     applyNagAcknowledgements(this);
   }

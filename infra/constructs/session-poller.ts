@@ -7,6 +7,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { PollerEnvironment } from '../../lambdas/poll-session/environment.js';
 import { BridgeFunction } from './bridge-function.js';
+import type { SessionStore } from './session-store.js';
 
 export interface SessionPollerProps {
   tenant: string;
@@ -25,8 +26,8 @@ export interface SessionPollerProps {
   deadLetterQueue: sqs.IQueue;
   /** Polls per execution before it hands over to a fresh one. */
   handOverAfterPolls: number;
-  /** Invocations that may end with events unpublished before they are parked. */
-  maxPublishAttempts: number;
+  /** The per-session checkpoint store; the function may use only the item actions it needs on it. */
+  sessionStore: SessionStore;
   /** Service name of logs and metrics. */
   serviceName: string;
   /** @default 128 */
@@ -59,7 +60,7 @@ export class SessionPoller extends Construct {
       POLL_TIMEOUT_SECONDS: props.pollTimeoutSeconds,
       PUBLISH_RESERVE_MS: PUBLISH_RESERVE_SECONDS * 1000,
       DEAD_LETTER_QUEUE_URL: props.deadLetterQueue.queueUrl,
-      MAX_PUBLISH_ATTEMPTS: props.maxPublishAttempts,
+      SESSION_TABLE_NAME: props.sessionStore.table.tableName,
       HAND_OVER_AFTER_POLLS: props.handOverAfterPolls,
       HEARTBEAT_SECONDS: 300,
     };
@@ -76,5 +77,6 @@ export class SessionPoller extends Construct {
     props.credentials.grantRead(this.function);
     props.sharedToken.grantRead(this.function);
     props.deadLetterQueue.grantSendMessages(this.function);
+    props.sessionStore.grantCheckpointAccess(this.function);
   }
 }

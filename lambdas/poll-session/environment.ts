@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { DEFAULT_MAX_PUBLISH_ATTEMPTS } from '../../contract/retry-policy.js';
 
 /** The poller function's environment, set by the SessionPoller construct. */
 export const PollerEnvironmentSchema = z.object({
@@ -14,8 +13,8 @@ export const PollerEnvironmentSchema = z.object({
   PUBLISH_RESERVE_MS: z.coerce.number().int().positive().default(20_000),
   /** SQS queue that keeps what could not be published. */
   DEAD_LETTER_QUEUE_URL: z.url(),
-  /** Invocations that may end with events unpublished before they are parked. */
-  MAX_PUBLISH_ATTEMPTS: z.coerce.number().int().min(1).default(DEFAULT_MAX_PUBLISH_ATTEMPTS),
+  /** DynamoDB table of the per-session checkpoints (cursor, sequence, events not yet on the bus). */
+  SESSION_TABLE_NAME: z.string().min(3),
   /** Polls per execution before handing over to the next generation (history stays under 25,000 events). */
   HAND_OVER_AFTER_POLLS: z.coerce.number().int().min(1).default(2_000),
   /** Seconds without events after which an idle session publishes a heartbeat. */

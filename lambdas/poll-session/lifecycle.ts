@@ -1,44 +1,57 @@
-import { ENVELOPE_SCHEMA_VERSION, type EnvelopeEntry, type EventMetadata, hashId } from '../../contract/envelope.js';
-import { type LifecycleData, LifecycleDetailType } from '../../contract/lifecycle.js';
+import { ENVELOPE_SCHEMA_VERSION, type EnvelopeEntry, hashId } from '../../contract/envelope.js';
+import { type LifecycleData, LifecycleDetailType, type LifecycleMetadata } from '../../contract/lifecycle.js';
 import { type PollState, PollStatus } from '../../contract/poll-state.js';
+
+/** One lifecycle event owed, before it is numbered. */
+export interface LifecycleEvent {
+  type: LifecycleDetailType;
+  reason?: string;
+}
+
+export interface LifecycleTiming {
+  heartbeatIntervalMs: number;
+  now: number;
+  /** Why the session ended, for PollingEnded. @default 'session-gone' */
+  endReason?: string;
+}
 
 export interface LifecycleContext {
   tenant: string;
   eventSource: string;
   executionName: string;
-  heartbeatIntervalMs: number;
+  platformSessionId: string | null;
   now: number;
 }
 
-/**
- * The lifecycle events one iteration owes, and the state that records them. Lifecycle events
- * take no `sequence` number of their own: `metadata.sequence` is the last CXone event's.
- */
-export function lifecycleEvents(before: PollState, after: PollState, received: number, context: LifecycleContext): { entries: EnvelopeEntry[]; state: PollState } {
-  const entries: EnvelopeEntry[] = [];
-  const state: PollState = { ...after, announced: true, lastActivityAt: after.lastActivityAt ?? context.now };
-  const add = (type: LifecycleDetailType, reason?: string) => entries.push(lifecycleEntry(type, state, context, reason));
-  if (!before.announced) add(LifecycleDetailType.PollingStarted);
-  if (after.status === PollStatus.Resynced) add(LifecycleDetailType.SessionResynced);
-  if (after.status === PollStatus.Ended) add(LifecycleDetailType.PollingEnded, after.endReason ?? 'session-gone');
-  if (received > 0) state.lastActivityAt = context.now;
-  else if (after.status === PollStatus.NoEvents && context.now - (state.lastActivityAt ?? context.now) >= context.heartbeatIntervalMs) {
-    add(LifecycleDetailType.Heartbeat);
-    state.lastActivityAt = context.now;
+/** The lifecycle events one iteration owes, and the state that records them. */
+export function lifecycleEvents(before: PollState, after: PollState, received: number, timing: LifecycleTiming): { events: LifecycleEvent[]; state: PollState } {
+  const events: LifecycleEvent[] = [];
+  const state: PollState = { ...after, announced: true, lastActivityAt: after.lastActivityAt ?? timing.now };
+  if (!before.announced) events.push({ type: LifecycleDetailType.PollingStarted });
+  if (after.status === PollStatus.Resynced) events.push({ type: LifecycleDetailType.SessionResynced });
+  if (after.status === PollStatus.Ended) events.push({ type: LifecycleDetailType.PollingEnded, reason: timing.endReason ?? 'session-gone' });
+  if (received > 0) state.lastActivityAt = timing.now;
+  else if (after.status === PollStatus.NoEvents && timing.now - (state.lastActivityAt ?? timing.now) >= timing.heartbeatIntervalMs) {
+    events.push({ type: LifecycleDetailType.Heartbeat });
+    state.lastActivityAt = timing.now;
   }
-  return { entries, state };
+  return { events, state };
 }
 
-function lifecycleEntry(type: LifecycleDetailType, state: PollState, context: LifecycleContext, reason?: string): EnvelopeEntry {
-  const data: LifecycleData = { execution: context.executionName, polls: state.polls, resyncs: state.resyncs, ...(reason ? { reason } : {}) };
-  const metadata: EventMetadata = {
-    schemaVersion: ENVELOPE_SCHEMA_VERSION,
-    eventId: hashId([type, context.executionName, state.sequence, state.polls, state.resyncs]),
-    tenant: context.tenant,
-    agentId: state.agentId,
-    platformSessionId: state.platformSessionId,
-    sequence: Math.max(1, state.sequence),
-    receivedAt: new Date(context.now).toISOString(),
-  };
-  return { Source: context.eventSource, DetailType: type, Detail: JSON.stringify({ metadata, data }), Time: new Date(context.now) };
+/** PutEvents entries for lifecycle events numbered from `firstNumber` on. */
+export function lifecycleEntries(events: LifecycleEvent[], firstNumber: number, state: PollState, context: LifecycleContext): EnvelopeEntry[] {
+  return events.map(({ type, reason }, index) => {
+    const data: LifecycleData = { execution: context.executionName, polls: state.polls, resyncs: state.resyncs, ...(reason ? { reason } : {}) };
+    const metadata: LifecycleMetadata = {
+      schemaVersion: ENVELOPE_SCHEMA_VERSION,
+      eventId: hashId([type, context.executionName, state.sequence, state.polls, state.resyncs]),
+      tenant: context.tenant,
+      agentId: state.agentId,
+      platformSessionId: context.platformSessionId,
+      lifecycleSequence: firstNumber + index,
+      afterSequence: state.sequence,
+      receivedAt: new Date(context.now).toISOString(),
+    };
+    return { Source: context.eventSource, DetailType: type, Detail: JSON.stringify({ metadata, data }), Time: new Date(context.now) };
+  });
 }

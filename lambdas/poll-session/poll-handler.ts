@@ -1,4 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -13,9 +14,11 @@ import { secretsManagerTokenStore } from '../cxone/shared-token.js';
 import { eventBridgePutEvents } from '../publishing/eventbridge-port.js';
 import { withPublishMetrics } from '../publishing/publish-metrics.js';
 import { sqsPark } from '../publishing/sqs-park.js';
+import { DeadlineBoundHttpHandler, InvocationDeadline } from '../shared/deadline.js';
 import { logger } from '../shared/logger.js';
 import { metrics, recordPollOutcome } from '../shared/metrics.js';
 import { secretCredentialsLoader } from '../shared/secret-credentials.js';
+import { DynamoDbCheckpointStore } from './dynamodb-checkpoint-store.js';
 import type { PollerEnvironment } from './environment.js';
 import { type PollOutcome, pollOnce } from './poll-once.js';
 
@@ -26,20 +29,25 @@ export type PollHandler = (event: unknown, context: Pick<Context, 'getRemainingT
  * live as long as the Lambda container.
  */
 export function createPollHandler(env: PollerEnvironment): PollHandler {
-  const secrets = new SecretsManagerClient({});
+  // Every AWS call (lifecycle publishes, parking, token reads included) ends by the invocation's deadline.
+  const deadline = new InvocationDeadline();
+  const requestHandler = new DeadlineBoundHttpHandler(deadline);
+  const secrets = new SecretsManagerClient({ requestHandler });
   const auth = new CxoneAuth({
     issuerUrl: env.CXONE_ISSUER_URL,
     loadCredentials: secretCredentialsLoader(secrets, env.CXONE_SECRET_ID),
     sharedToken: secretsManagerTokenStore(secrets, env.TOKEN_SECRET_ID),
   });
   const cxone = new CxoneAgentApi(auth);
-  const putEvents = withPublishMetrics(eventBridgePutEvents(new EventBridgeClient({}), env.EVENT_BUS_NAME));
-  const park = sqsPark(new SQSClient({}), env.DEAD_LETTER_QUEUE_URL);
+  const putEvents = withPublishMetrics(eventBridgePutEvents(new EventBridgeClient({ requestHandler }), env.EVENT_BUS_NAME));
+  const park = sqsPark(new SQSClient({ requestHandler }), env.DEAD_LETTER_QUEUE_URL);
+  const store = new DynamoDbCheckpointStore(new DynamoDBClient({ requestHandler }), env.SESSION_TABLE_NAME);
 
   return async (event, context) => {
     const input = PollInvocationSchema.safeParse(event);
     if (!input.success) throw new ConfigurationError(`invalid poll input: ${z.prettifyError(input.error)}`);
     const { state, executionName } = input.data;
+    deadline.bind(context);
     logger.appendKeys({ agentId: state.agentId, execution: executionName });
     const startedAt = Date.now();
     try {
@@ -47,11 +55,11 @@ export function createPollHandler(env: PollerEnvironment): PollHandler {
         cxone,
         putEvents,
         park,
+        store,
         tenant: env.TENANT,
         eventSource: env.EVENT_SOURCE,
         pollTimeoutSeconds: env.POLL_TIMEOUT_SECONDS,
         publishReserveMs: env.PUBLISH_RESERVE_MS,
-        maxPublishAttempts: env.MAX_PUBLISH_ATTEMPTS,
         handOverAfterPolls: env.HAND_OVER_AFTER_POLLS,
         heartbeatIntervalMs: env.HEARTBEAT_SECONDS * 1000,
         executionName,
@@ -78,13 +86,15 @@ function record(outcome: PollOutcome): void {
   for (const item of outcome.parked) {
     logger.error('parked in dead-letter queue', { reason: item.reason, detail: item.detail, sequence: item.sequence, eventId: item.eventId, detailType: item.detailType });
   }
+  if (outcome.migrated) logger.info('state of an earlier build migrated to the checkpoint store');
+  if (state.unsaved) logger.error('checkpoint store unavailable: batch published directly, checkpoint carried in the state');
   if (state.status === 'RESYNCED') logger.warn('session rejoined', { resyncs: state.resyncs });
   if (outcome.restatementsDropped > 0) logger.info('snapshot restatements merged', { count: outcome.restatementsDropped });
-  logger.debug('poll done', { status: state.status, received: outcome.received, published: outcome.published, pending: state.pending.length, sequence: state.sequence });
+  logger.debug('poll done', { status: state.status, received: outcome.received, published: outcome.published, waiting: outcome.waiting, sequence: state.sequence });
   metrics.addMetric(MetricName.Polls, MetricUnit.Count, 1);
   metrics.addMetric(MetricName.EventsReceived, MetricUnit.Count, outcome.received);
   metrics.addMetric(MetricName.EventsPublished, MetricUnit.Count, outcome.published);
-  metrics.addMetric(MetricName.EventsPending, MetricUnit.Count, state.pending.length);
+  metrics.addMetric(MetricName.EventsPending, MetricUnit.Count, outcome.waiting);
   metrics.addMetric(MetricName.EventsParked, MetricUnit.Count, outcome.parked.length);
   if (state.status === 'RESYNCED') metrics.addMetric(MetricName.Resyncs, MetricUnit.Count, 1);
 }

@@ -1,12 +1,19 @@
 import { eventTypeOf, isStateEvent, platformSessionIdOf, SESSION_END_EVENT_TYPES } from '../../contract/cxone-events.js';
 import { fitPayload, type ParkedItem, type ParkPort, ParkReason } from '../../contract/dead-letter.js';
 import { canonicalJson, eventIdOf, type SequencedEvent, type SessionIdentity, toEnvelopeEntry } from '../../contract/envelope.js';
-import { CxoneContractViolationError, CxoneSessionNotFoundError, CxoneUnavailableError, PublishFailedError } from '../../contract/errors.js';
-import { nextGenerationName, type PollState, PollStatus } from '../../contract/poll-state.js';
-import { DEFAULT_MAX_PUBLISH_ATTEMPTS } from '../../contract/retry-policy.js';
+import {
+  CheckpointStoreUnavailableError,
+  CxoneContractViolationError,
+  CxoneSessionNotFoundError,
+  CxoneUnavailableError,
+  PublishFailedError,
+} from '../../contract/errors.js';
+import { type LegacyPollState, nextGenerationName, POLL_STATE_VERSION, type PollState, PollStatus, type UnsavedCheckpoint } from '../../contract/poll-state.js';
 import type { NextEventOutcome } from '../cxone/agent-api.js';
 import { type PutEventsPort, publishInOrder } from '../publishing/publisher.js';
-import { lifecycleEvents } from './lifecycle.js';
+import { sessionNameOf } from '../sessions/execution-name.js';
+import type { CheckpointAdvance, CheckpointStore, SessionCheckpoint } from './checkpoint-store.js';
+import { lifecycleEntries, lifecycleEvents } from './lifecycle.js';
 
 /** The CXone calls a poll makes. */
 export interface SessionSource {
@@ -19,6 +26,8 @@ export interface PollDependencies {
   cxone: SessionSource;
   putEvents: PutEventsPort;
   park: ParkPort;
+  /** The per-session checkpoint: cursor, sequence and the events not yet on the bus. */
+  store: CheckpointStore;
   tenant: string;
   eventSource: string;
   /** CXone hold time, 0–60 s. */
@@ -27,13 +36,13 @@ export interface PollDependencies {
   remainingTimeMs: () => number;
   /** Time kept back from the HTTP deadline for publishing and returning. */
   publishReserveMs: number;
-  /** Invocations that may end with events unpublished before they are parked. @default 5 */
-  maxPublishAttempts?: number;
   /** This execution's name, and after how many polls it hands over to the next generation. */
   executionName: string;
   handOverAfterPolls: number;
   /** Publish a heartbeat after this long without events. @default 5 minutes */
   heartbeatIntervalMs?: number;
+  /** Stored events read per invocation before polling, in bytes. @default 2 MiB */
+  backlogBytesPerInvocation?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -43,38 +52,78 @@ export interface PollOutcome {
   state: PollState;
   /** Events CXone handed over in this invocation. */
   received: number;
-  /** Events put on the bus in this invocation (including earlier pending ones). */
+  /** Events put on the bus in this invocation (including stored ones from earlier polls). */
   published: number;
+  /** Events numbered but not on the bus yet, waiting in the checkpoint store. */
+  waiting: number;
   /** Snapshot restatements dropped because the same batch carries the identical event later. */
   restatementsDropped: number;
   /** Items sent to the dead-letter store in this invocation. */
   parked: ParkedItem[];
+  /** The state arrived in the shape of a build before version 2 and was migrated. */
+  migrated: boolean;
 }
 
 /** Margin between CXone's hold time and our HTTP deadline, so a 304 arrives before we give up. */
 const HOLD_MARGIN_MS = 5_000;
+/** Stored events are published in slices, so an EventBridge outage costs one failed slice per invocation. */
+const PUBLISH_SLICE = 50;
 
 /**
- * One iteration of the session loop: either publish what an earlier poll left pending (parking it
- * after too many attempts), or make exactly one get-next-event poll and publish its events in order. Nothing CXone handed over is dropped: every event reaches the bus, rides in
- * `pending`, or is parked with its reason. The rotated sessionId is kept even when publishing fails,
- * because polling with an old one makes CXone resend a snapshot.
+ * One iteration of the session loop. It resumes from the session's checkpoint, publishes events an
+ * earlier poll left in the store (oldest first), then makes exactly one get-next-event poll with the
+ * checkpoint's cursor. An answered poll is checkpointed (new cursor, events with their sequence
+ * numbers) before anything is published, so a retried or restarted invocation (Lambda may have run
+ * it "completely, partially, or not at all") resumes from the checkpoint instead of polling again
+ * with a consumed cursor. Nothing CXone handed over is dropped: every event reaches the bus, waits
+ * in the store, or is parked with its reason.
  */
-export async function pollOnce(initial: PollState, deps: PollDependencies): Promise<PollOutcome> {
-  const outcome = await new PollRun(initial, deps).execute();
-  const lifecycle = lifecycleEvents(initial, outcome.state, outcome.received, {
-    tenant: deps.tenant,
-    eventSource: deps.eventSource,
-    executionName: deps.executionName,
+export async function pollOnce(input: PollState | LegacyPollState, deps: PollDependencies): Promise<PollOutcome> {
+  const run = new PollRun(input, deps);
+  const outcome = await run.execute();
+  const now = (deps.now ?? Date.now)();
+  const lifecycle = lifecycleEvents(toLoopState(input), outcome.state, outcome.received, {
     heartbeatIntervalMs: deps.heartbeatIntervalMs ?? 5 * 60_000,
-    now: (deps.now ?? Date.now)(),
+    now,
+    ...(run.checkpoint?.endReason ? { endReason: run.checkpoint.endReason } : {}),
   });
   // Best effort: lifecycle events are the bridge's own signals, not events CXone handed over.
-  if (lifecycle.entries.length > 0) await deps.putEvents(lifecycle.entries).catch(() => undefined);
+  if (lifecycle.events.length > 0 && run.checkpoint) {
+    try {
+      const first = await deps.store.reserveLifecycleNumbers(run.sessionKey, lifecycle.events.length);
+      const entries = lifecycleEntries(lifecycle.events, first, lifecycle.state, {
+        tenant: deps.tenant,
+        eventSource: deps.eventSource,
+        executionName: deps.executionName,
+        platformSessionId: run.checkpoint.platformSessionId,
+        now,
+      });
+      await deps.putEvents(entries);
+    } catch {
+      // Not numbered or not accepted: the next lifecycle event still tells subscribers the session lives.
+    }
+  }
   return { ...outcome, state: lifecycle.state };
 }
 
+/** The v2 view of either state shape. */
+function toLoopState(input: PollState | LegacyPollState): PollState {
+  if (input.v === POLL_STATE_VERSION) return input;
+  return {
+    v: POLL_STATE_VERSION,
+    agentId: input.agentId,
+    ...(input.sessionId ? { sessionId: input.sessionId } : {}),
+    sequence: input.sequence,
+    polls: input.polls,
+    resyncs: input.resyncs,
+    announced: input.announced,
+    ...(input.lastActivityAt === undefined ? {} : { lastActivityAt: input.lastActivityAt }),
+  };
+}
+
 class PollRun {
+  readonly sessionKey: string;
+  checkpoint: SessionCheckpoint | undefined;
   private state: PollState;
   private readonly now: () => number;
   private readonly identity: SessionIdentity;
@@ -82,54 +131,227 @@ class PollRun {
   private published = 0;
   private restatementsDropped = 0;
   private readonly parked: ParkedItem[] = [];
-  /** The last reason EventBridge gave for each unpublished event, by sequence. */
-  private readonly lastFailure = new Map<number, string>();
 
   constructor(
-    initial: PollState,
+    private readonly input: PollState | LegacyPollState,
     private readonly deps: PollDependencies,
   ) {
-    this.state = initial;
+    this.state = toLoopState(input);
     this.now = deps.now ?? Date.now;
-    this.identity = { tenant: deps.tenant, agentId: initial.agentId };
+    this.identity = { tenant: deps.tenant, agentId: input.agentId };
+    this.sessionKey = sessionNameOf(deps.executionName);
   }
 
   async execute(): Promise<PollOutcome> {
-    if (this.state.pending.length > 0) {
-      const stillPending = await this.publish(this.state.pending);
-      if (stillPending.length > 0 && this.state.publishAttempts + 1 < (this.deps.maxPublishAttempts ?? DEFAULT_MAX_PUBLISH_ATTEMPTS)) {
-        return this.finish({ pending: stillPending, publishAttempts: this.state.publishAttempts + 1, status: PollStatus.PublishPending });
-      }
-      // Attempts exhausted: park what EventBridge keeps refusing and let the session go on.
-      const unparked = await this.park(stillPending, ParkReason.PublishAttemptsExhausted);
-      if (unparked.length > 0) return this.finish({ pending: unparked, publishAttempts: this.state.publishAttempts + 1, status: PollStatus.PublishPending });
-      // Return before polling: if the poll then failed, the task's retry would publish them again.
-      return this.finish({ status: this.state.sessionEnded ? PollStatus.Ended : PollStatus.Events });
+    const checkpoint = await this.resume();
+    if (!checkpoint) return this.finish({ status: PollStatus.Ended });
+    if ((checkpoint.lockedUntil ?? 0) > this.now()) {
+      throw new CheckpointStoreUnavailableError('another invocation is writing this session\'s checkpoint');
     }
-    if (this.state.sessionEnded) return this.finish({ status: PollStatus.Ended });
+    const drained = await this.publishBacklog();
+    if (checkpoint.sessionEnded) return this.finish({ status: drained ? PollStatus.Ended : PollStatus.PublishPending });
 
-    const answer = await this.poll();
+    const answer = await this.poll(checkpoint.cursor);
     if (answer === 'resynced') return this.afterPoll(PollStatus.Resynced);
     if (answer.kind === 'no-events') return this.afterPoll(PollStatus.NoEvents);
-    if (answer.kind === 'session-ended') return this.finish({ sessionEnded: true, endReason: this.state.endReason ?? 'session-gone', status: PollStatus.Ended });
+    if (answer.kind === 'rejoined') {
+      await this.advance({ ...checkpoint, cursor: answer.sessionId }, []);
+      return this.afterPoll(PollStatus.Resynced);
+    }
+    if (answer.kind === 'session-ended') {
+      await this.advance({ ...checkpoint, sessionEnded: true, endReason: checkpoint.endReason ?? 'session-gone' }, []);
+      return this.finish({ status: drained ? PollStatus.Ended : PollStatus.PublishPending });
+    }
 
-    const events = this.sequence(answer.response.events);
-    // Keep the rotated cursor whatever happens to publishing.
-    this.state = { ...this.state, sessionId: answer.response.sessionId };
-    const pending = await this.publish(events);
-    if (pending.length > 0) return this.finish({ pending, publishAttempts: 1, status: PollStatus.PublishPending });
-    return this.state.sessionEnded ? this.finish({ status: PollStatus.Ended }) : this.afterPoll(PollStatus.Events);
+    const { events, next } = this.number(answer.response.events, answer.response.sessionId, checkpoint);
+    const committed = await this.advance(next, events);
+    if (committed === 'unavailable') return this.publishUncheckpointed(checkpoint, next, events);
+    // Another invocation advanced the checkpoint from the same cursor: its batch is the one kept.
+    if (committed === 'superseded') return this.finish({ status: PollStatus.NoEvents });
+    const allOut = drained && (await this.publishStored(events));
+    if (next.sessionEnded) return this.finish({ status: allOut ? PollStatus.Ended : PollStatus.PublishPending });
+    return this.afterPoll(PollStatus.Events);
+  }
+
+  /**
+   * Loads the checkpoint, creating it on the session's first poll (joining the agent's session, or
+   * taking the cursor the bridge got when it started the session) or from a state written by a
+   * build before version 2. Returns undefined when there is no session to join.
+   */
+  private async resume(): Promise<SessionCheckpoint | undefined> {
+    let checkpoint = await this.deps.store.load(this.sessionKey);
+    if (checkpoint && this.state.unsaved) checkpoint = await this.saveCarried(checkpoint, this.state.unsaved);
+    if (!checkpoint) {
+      const created = await this.firstCheckpoint();
+      if (!created) return undefined;
+      checkpoint = (await this.deps.store.create(this.sessionKey, created.checkpoint, created.events)) ? created.checkpoint : await this.deps.store.load(this.sessionKey);
+    }
+    this.checkpoint = checkpoint;
+    if (checkpoint) this.state = { ...this.state, sequence: checkpoint.sequence };
+    return checkpoint;
+  }
+
+  private async firstCheckpoint(): Promise<{ checkpoint: SessionCheckpoint; events: SequencedEvent[] } | undefined> {
+    const legacy = this.input.v === POLL_STATE_VERSION ? undefined : this.input;
+    if (legacy?.sessionId) {
+      // A running execution of an earlier build: its cursor, sequence and pending events move into the store.
+      const firstPending = legacy.pending[0]?.sequence;
+      return {
+        checkpoint: {
+          agentId: legacy.agentId,
+          cursor: legacy.sessionId,
+          sequence: legacy.sequence,
+          publishedThrough: firstPending === undefined ? legacy.sequence : firstPending - 1,
+          lifecycleSequence: 0,
+          platformSessionId: legacy.platformSessionId,
+          sessionEnded: legacy.sessionEnded,
+          ...(legacy.endReason ? { endReason: legacy.endReason } : {}),
+        },
+        events: legacy.pending,
+      };
+    }
+    let cursor = this.state.sessionId;
+    if (!cursor) {
+      // The execution joins the agent's session itself: nobody else rotates a cursor it may hold.
+      try {
+        cursor = await this.deps.cxone.joinSession(this.state.agentId);
+      } catch (error) {
+        if (error instanceof CxoneSessionNotFoundError) return undefined;
+        throw error;
+      }
+    }
+    const checkpoint: SessionCheckpoint = { agentId: this.state.agentId, cursor, sequence: 0, publishedThrough: 0, lifecycleSequence: 0, platformSessionId: null, sessionEnded: false };
+    return { checkpoint, events: [] };
+  }
+
+  /** Writes a checkpoint an earlier invocation could not, unless the checkpoint moved on since. */
+  private async saveCarried(checkpoint: SessionCheckpoint, unsaved: UnsavedCheckpoint): Promise<SessionCheckpoint> {
+    if (checkpoint.cursor !== unsaved.expectedCursor || checkpoint.sequence !== unsaved.expectedSequence) return checkpoint;
+    const next: CheckpointAdvance = { cursor: unsaved.cursor, sequence: unsaved.sequence, platformSessionId: unsaved.platformSessionId, sessionEnded: unsaved.sessionEnded, ...(unsaved.endReason ? { endReason: unsaved.endReason } : {}) };
+    if (!(await this.deps.store.commit(this.sessionKey, { cursor: checkpoint.cursor, sequence: checkpoint.sequence }, next, [], this.lockUntil()))) {
+      return (await this.deps.store.load(this.sessionKey)) ?? checkpoint;
+    }
+    // Its events went out (or were parked) directly when the checkpoint could not be written.
+    await this.deps.store.markPublished(this.sessionKey, unsaved.sequence, []);
+    return { ...checkpoint, ...next, publishedThrough: Math.max(checkpoint.publishedThrough, unsaved.sequence) };
+  }
+
+  /** Publishes what earlier polls left in the store, oldest first; true when nothing is left there. */
+  private async publishBacklog(): Promise<boolean> {
+    const checkpoint = this.checkpoint as SessionCheckpoint;
+    while (checkpoint.publishedThrough < checkpoint.sequence) {
+      // Keep time for the poll: stored events go out within the part of the budget the poll does not need.
+      if (this.deps.remainingTimeMs() < this.deps.publishReserveMs + HOLD_MARGIN_MS * 2) return false;
+      const events = await this.deps.store.backlog(this.sessionKey, checkpoint.publishedThrough, checkpoint.sequence, this.deps.backlogBytesPerInvocation ?? 2 * 1024 * 1024);
+      if (events.length === 0) {
+        // Every event below `sequence` was published before (a build before version 2 published around gaps).
+        await this.deps.store.markPublished(this.sessionKey, checkpoint.sequence, []);
+        checkpoint.publishedThrough = checkpoint.sequence;
+        break;
+      }
+      if (!(await this.publishStored(events))) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Publishes stored events in order, slice by slice, and advances the checkpoint's published mark
+   * past each event that is on the bus or parked. Stops at the first event EventBridge refuses, so
+   * order is kept; true when every event went out.
+   */
+  private async publishStored(events: SequencedEvent[]): Promise<boolean> {
+    const checkpoint = this.checkpoint as SessionCheckpoint;
+    for (let start = 0; start < events.length; start += PUBLISH_SLICE) {
+      const slice = events.slice(start, start + PUBLISH_SLICE);
+      const failures = await publishInOrder(
+        slice.map((event) => toEnvelopeEntry(event, this.identity, this.deps.eventSource)),
+        this.deps.putEvents,
+        { deadline: this.now() + Math.max(0, this.deps.remainingTimeMs() - 3_000), now: this.now },
+      );
+      const failureAt = new Map(failures.map((failure) => [failure.index, failure]));
+      const done: SequencedEvent[] = [];
+      // Accepted after an event EventBridge refused: on the bus already, so not sent again later.
+      const alsoOut: SequencedEvent[] = [];
+      let blocked = false;
+      for (const [index, event] of slice.entries()) {
+        const failure = failureAt.get(index);
+        if (!failure) this.published += 1;
+        if (blocked) {
+          if (!failure) alsoOut.push(event);
+          continue;
+        }
+        if (failure?.retryable || (failure && !(await this.park(event, ParkReason.Oversized, failure.reason)))) {
+          blocked = true;
+          continue;
+        }
+        done.push(event);
+      }
+      const through = done.at(-1)?.sequence ?? checkpoint.publishedThrough;
+      if (done.length + alsoOut.length > 0) {
+        // The mark moves past the unbroken run only; the items of everything out are dropped, so
+        // the backlog later holds just what is still to be published.
+        await this.deps.store.markPublished(this.sessionKey, through, [...done, ...alsoOut]);
+        checkpoint.publishedThrough = Math.max(checkpoint.publishedThrough, through);
+      }
+      if (blocked) return false;
+    }
+    return true;
+  }
+
+  /**
+   * The checkpoint store refused the answered poll (it is unavailable). The least lossy course:
+   * publish the batch directly (park what EventBridge refuses) and carry the new cursor and sequence
+   * in the state until the store takes them. If the dead-letter store refuses too, the events are lost.
+   */
+  private async publishUncheckpointed(checkpoint: SessionCheckpoint, next: CheckpointAdvance, events: SequencedEvent[]): Promise<PollOutcome> {
+    const failures = await publishInOrder(
+      events.map((event) => toEnvelopeEntry(event, this.identity, this.deps.eventSource)),
+      this.deps.putEvents,
+      { deadline: this.now() + Math.max(0, this.deps.remainingTimeMs() - 3_000), now: this.now },
+    );
+    this.published += events.length - failures.length;
+    const refused = failures.map((failure) => ({ event: events[failure.index] as SequencedEvent, failure }));
+    const items = refused.map(({ event, failure }) => this.parkedEvent(event, failure.retryable ? ParkReason.CheckpointUnavailable : ParkReason.Oversized, failure.reason));
+    if (items.length > 0) {
+      try {
+        await this.deps.park(items);
+      } catch (cause) {
+        throw new PublishFailedError('could not checkpoint, publish or park an answered batch', { cause });
+      }
+      this.parked.push(...items);
+    }
+    const unsaved: UnsavedCheckpoint = { expectedCursor: checkpoint.cursor, expectedSequence: checkpoint.sequence, ...next };
+    const status = next.sessionEnded ? PollStatus.Ended : PollStatus.Events;
+    return next.sessionEnded ? this.finish({ status, unsaved }) : this.afterPoll(status, { unsaved });
+  }
+
+  /** Advances the checkpoint from the one this invocation loaded. */
+  private async advance(next: CheckpointAdvance, events: SequencedEvent[]): Promise<'committed' | 'superseded' | 'unavailable'> {
+    const checkpoint = this.checkpoint as SessionCheckpoint;
+    try {
+      if (!(await this.deps.store.commit(this.sessionKey, { cursor: checkpoint.cursor, sequence: checkpoint.sequence }, next, events, this.lockUntil()))) return 'superseded';
+    } catch (error) {
+      if (error instanceof CheckpointStoreUnavailableError && events.length > 0) return 'unavailable';
+      throw error;
+    }
+    Object.assign(checkpoint, next);
+    this.state = { ...this.state, sequence: next.sequence };
+    return 'committed';
+  }
+
+  private lockUntil(): number {
+    return this.now() + this.deps.remainingTimeMs();
   }
 
   /** One get-next-event call; a lost cursor rejoins the session, an unreadable batch is parked. */
-  private async poll(): Promise<NextEventOutcome | 'resynced'> {
+  private async poll(cursor: string): Promise<NextEventOutcome | 'resynced' | { kind: 'rejoined'; sessionId: string }> {
     const deadlineMs = this.deps.remainingTimeMs() - this.deps.publishReserveMs;
     const timeoutSeconds = Math.max(0, Math.min(this.deps.pollTimeoutSeconds, Math.floor((deadlineMs - HOLD_MARGIN_MS) / 1000)));
     this.state = { ...this.state, polls: this.state.polls + 1 };
     try {
-      return await this.deps.cxone.getNextEvent(this.state.sessionId, timeoutSeconds, deadlineMs);
+      return await this.deps.cxone.getNextEvent(cursor, timeoutSeconds, deadlineMs);
     } catch (error) {
-      if (error instanceof CxoneSessionNotFoundError) return this.rejoin();
+      if (error instanceof CxoneSessionNotFoundError) return this.rejoin(cursor);
       if (error instanceof CxoneContractViolationError) {
         // Keep the unreadable body, then poll again with the same cursor: if CXone rotated it inside
         // that body, the old one brings a snapshot (a resync); if not, the poll simply repeats.
@@ -145,71 +367,51 @@ class PollRun {
     }
   }
 
-  private async rejoin(): Promise<NextEventOutcome | 'resynced'> {
+  private async rejoin(cursor: string): Promise<NextEventOutcome | { kind: 'rejoined'; sessionId: string }> {
     try {
       const sessionId = await this.deps.cxone.joinSession(this.state.agentId);
-      this.state = { ...this.state, sessionId, resyncs: this.state.resyncs + 1 };
-      return 'resynced';
+      this.state = { ...this.state, resyncs: this.state.resyncs + 1 };
+      return { kind: 'rejoined', sessionId };
     } catch (error) {
       if (!(error instanceof CxoneSessionNotFoundError)) throw error;
     }
     // Nothing to join: the session is over or ending. One non-blocking poll with the cursor we
     // have tells which, and collects a final batch that may still wait there.
     try {
-      return await this.deps.cxone.getNextEvent(this.state.sessionId, 0, Math.max(1_000, this.deps.remainingTimeMs() - this.deps.publishReserveMs));
+      return await this.deps.cxone.getNextEvent(cursor, 0, Math.max(1_000, this.deps.remainingTimeMs() - this.deps.publishReserveMs));
     } catch (error) {
       if (error instanceof CxoneSessionNotFoundError) return { kind: 'session-ended' };
       throw error;
     }
   }
 
-  /** Gives each event of a batch its place in the session. */
-  private sequence(batch: unknown[]): SequencedEvent[] {
+  /** Gives each event of a batch its place in the session, after the checkpoint's last. */
+  private number(batch: unknown[], cursor: string, checkpoint: SessionCheckpoint): { events: SequencedEvent[]; next: CheckpointAdvance } {
     const kept = withoutRepeatedRestatements(batch);
     this.received += batch.length;
     this.restatementsDropped += batch.length - kept.length;
     const receivedAt = new Date(this.now()).toISOString();
-    let { sequence, platformSessionId, sessionEnded } = this.state;
+    let { sequence, platformSessionId, sessionEnded } = checkpoint;
     const events = kept.map((data) => {
       platformSessionId = platformSessionIdOf(data) ?? platformSessionId;
       if (SESSION_END_EVENT_TYPES.has(eventTypeOf(data))) sessionEnded = true;
       sequence += 1;
       return { sequence, platformSessionId, receivedAt, data };
     });
-    this.state = { ...this.state, sequence, platformSessionId, sessionEnded, ...(sessionEnded && !this.state.sessionEnded ? { endReason: 'agent-session-end' as const } : {}) };
-    return events;
+    const endReason = checkpoint.endReason ?? (sessionEnded ? ('agent-session-end' as const) : undefined);
+    return { events, next: { cursor, sequence, platformSessionId, sessionEnded, ...(endReason ? { endReason } : {}) } };
   }
 
-  /** Publishes in order; parks what can never be published; returns what is still to be published. */
-  private async publish(events: SequencedEvent[]): Promise<SequencedEvent[]> {
-    const failures = await publishInOrder(
-      events.map((event) => toEnvelopeEntry(event, this.identity, this.deps.eventSource)),
-      this.deps.putEvents,
-      { deadline: this.now() + Math.max(0, this.deps.remainingTimeMs() - 3_000), now: this.now },
-    );
-    const retryable: SequencedEvent[] = [];
-    const unpublished: SequencedEvent[] = [];
-    for (const failure of failures) {
-      const event = events[failure.index] as SequencedEvent;
-      this.lastFailure.set(event.sequence, failure.reason);
-      if (failure.retryable) retryable.push(event);
-      else unpublished.push(...(await this.park([event], ParkReason.Oversized)));
-    }
-    this.published += events.length - failures.length;
-    return [...retryable, ...unpublished].sort((a, b) => a.sequence - b.sequence);
-  }
-
-  /** Parks events; returns those the dead-letter store refused too (they stay pending). */
-  private async park(events: SequencedEvent[], reason: ParkReason): Promise<SequencedEvent[]> {
-    if (events.length === 0) return [];
-    const items = events.map((event) => this.parkedEvent(event, reason, this.lastFailure.get(event.sequence) ?? 'not published'));
+  /** Parks one event; false when the dead-letter store refused it (it stays in the checkpoint store). */
+  private async park(event: SequencedEvent, reason: ParkReason, detail: string): Promise<boolean> {
+    const item = this.parkedEvent(event, reason, detail);
     try {
-      await this.deps.park(items);
-      this.parked.push(...items);
-      return [];
+      await this.deps.park([item]);
     } catch {
-      return events;
+      return false;
     }
+    this.parked.push(item);
+    return true;
   }
 
   private async parkOrThrow(item: ParkedItem): Promise<void> {
@@ -242,24 +444,36 @@ class PollRun {
       detail: error.message,
       tenant: this.identity.tenant,
       agentId: this.identity.agentId,
-      platformSessionId: this.state.platformSessionId,
+      platformSessionId: this.checkpoint?.platformSessionId ?? null,
       ...fitPayload(error.body ?? ''),
       parkedAt: new Date(this.now()).toISOString(),
     };
   }
 
   /** After a poll that leaves the session running: hand over once this execution has polled enough. */
-  private afterPoll(status: PollStatus): PollOutcome {
+  private afterPoll(status: PollStatus, extra: Partial<PollState> = {}): PollOutcome {
     if (this.state.polls >= this.deps.handOverAfterPolls) {
-      return this.finish({ status: PollStatus.HandOver, polls: 0, nextExecutionName: nextGenerationName(this.deps.executionName) });
+      return this.finish({ ...extra, status: PollStatus.HandOver, polls: 0, nextExecutionName: nextGenerationName(this.deps.executionName) });
     }
-    return this.finish({ status });
+    return this.finish({ ...extra, status });
   }
 
   private finish(changes: Partial<PollState>): PollOutcome {
-    const state: PollState = { ...this.state, pending: [], publishAttempts: 0, ...changes };
+    const state: PollState = { ...this.state, ...changes };
+    // The first cursor and a carried checkpoint are needed only until the checkpoint holds them.
+    if (this.checkpoint) delete state.sessionId;
+    if (!changes.unsaved) delete state.unsaved;
     if (state.status !== PollStatus.HandOver) delete state.nextExecutionName;
-    return { state, received: this.received, published: this.published, restatementsDropped: this.restatementsDropped, parked: this.parked };
+    const waiting = this.checkpoint ? this.checkpoint.sequence - this.checkpoint.publishedThrough : 0;
+    return {
+      state,
+      received: this.received,
+      published: this.published,
+      waiting,
+      restatementsDropped: this.restatementsDropped,
+      parked: this.parked,
+      migrated: this.input.v !== POLL_STATE_VERSION && this.input.sessionId !== undefined,
+    };
   }
 
   private sleep(ms: number): Promise<void> {

@@ -1,5 +1,5 @@
 import { ConfigurationError } from '../../contract/errors.js';
-import type { PollStateInput } from '../../contract/poll-state.js';
+import type { PollExecutionInput } from '../../contract/poll-state.js';
 import type { AgentStateRecord, CxoneAgentApi, Station } from '../cxone/agent-api.js';
 import { executionNameFor, sessionNameOf } from './execution-name.js';
 import { type DescribeExecutionByName, type ExecutionSummary, planPoller } from './poller-restart.js';
@@ -36,7 +36,7 @@ export interface StartAgentSessionResult {
  * the execution's recorded input, where `session end` reads it: only a session the bridge started
  * may be ended by it, since ending a session logs the agent out.
  */
-export type ExecutionInput = PollStateInput & { sessionStartedByBridge?: true };
+export type ExecutionInput = PollExecutionInput & { sessionStartedByBridge?: true };
 
 type SessionCalls = Pick<CxoneAgentApi, 'getAgentState' | 'joinSession' | 'startSession'>;
 
@@ -66,7 +66,7 @@ export interface Login {
   tenant: string;
   agentId: string;
   sessionStartTime: string;
-  /** A cursor already in hand (we started the session); otherwise the session is joined. */
+  /** A cursor already in hand (we started the session on a station); otherwise the execution joins. */
   sessionId?: string;
   /** The bridge started this CXone session on a station (recorded in the execution input). */
   sessionStartedByBridge?: boolean;
@@ -74,17 +74,22 @@ export interface Login {
 
 /**
  * Starts the poller of one login unless one of its generations is running, under the name
- * poller-restart.ts chooses (a restart `-r<n>` after an abnormal end). Joining rotates the cursor,
- * so it happens only when no poller of this login runs: a running one is never disturbed.
+ * poller-restart.ts chooses (a restart `-r<n>` after an abnormal end). It never joins: joining
+ * rotates the cursor, and ListExecutions is eventually consistent, so a join here could rotate the
+ * cursor of a poller not listed yet. The execution joins the session itself on its first poll.
  */
-export async function startPolling(login: Login, cxone: Pick<SessionCalls, 'joinSession'>, executions: SessionExecutions, running: Set<string>): Promise<StartAgentSessionResult> {
+export async function startPolling(login: Login, _cxone: unknown, executions: SessionExecutions, running: Set<string>): Promise<StartAgentSessionResult> {
   const base = executionNameFor(login.tenant, login.agentId, login.sessionStartTime);
   if (running.has(base)) return { executionName: base, outcome: 'already-running' };
   const plan = await planPoller(base, executions.describe);
   if (plan.action !== 'start') return { executionName: plan.latest.name, outcome: plan.action === 'running' ? 'already-running' : 'ended' };
   const executionName = plan.name;
-  const sessionId = login.sessionId ?? (await cxone.joinSession(login.agentId));
-  const { executionArn, started } = await executions.start(executionName, { agentId: login.agentId, sessionId, ...(login.sessionStartedByBridge ? { sessionStartedByBridge: true as const } : {}) });
+  const input: ExecutionInput = {
+    agentId: login.agentId,
+    ...(login.sessionId ? { sessionId: login.sessionId } : {}),
+    ...(login.sessionStartedByBridge ? { sessionStartedByBridge: true as const } : {}),
+  };
+  const { executionArn, started } = await executions.start(executionName, input);
   if (started) running.add(sessionNameOf(executionName));
   return { executionName, executionArn, outcome: started ? 'started' : 'already-running', ...(started && plan.previous ? { restartOf: plan.previous } : {}) };
 }

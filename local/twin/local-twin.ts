@@ -13,6 +13,7 @@ import { RefresherEnvironmentSchema } from '../../lambdas/token-refresher/enviro
 import { createRefreshHandler } from '../../lambdas/token-refresher/refresh-handler.js';
 import { type AwsFaultTarget, AwsFaults } from '../aws/aws-faults.js';
 import { AwsApiError, type AwsOperation, type LocalAwsServer, startLocalAwsServer } from '../aws/local-aws-server.js';
+import { type LocalDynamoDb, startLocalDynamoDb } from '../aws/local-dynamodb.js';
 import { LocalSecretsManager } from '../aws/local-secrets-manager.js';
 import { LocalSqs } from '../aws/local-sqs.js';
 import { LocalSsm } from '../aws/local-ssm.js';
@@ -60,6 +61,10 @@ export interface LocalTwin {
   functionStats: Map<string, LocalLambdaStats>;
   /** Parameters the stack keeps (the discovery cursor). */
   ssm: LocalSsm;
+  /** The stack's DynamoDB tables (the per-session checkpoint store) on dynalite. */
+  dynamodb: LocalDynamoDb;
+  /** Name of the per-session checkpoint table. */
+  sessionTableName: string;
   /** The routes' targets: deliveries per rule and each delivery's payload. */
   targets: LocalTargets;
   /** Runs every scheduled function now, as its schedule would; resolves with their results. */
@@ -131,6 +136,7 @@ export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTw
   const ssm = new LocalSsm();
   for (const parameter of stack.parameters) ssm.put(parameter.name, parameter.value);
   const stepFunctions = new LocalStepFunctions();
+  const dynamodb = await startLocalDynamoDb(stack.tables);
   Object.assign(operations, bus.operations(), stepFunctions.operations(), secrets.operations(), sqs.operations(), ssm.operations());
   // The routes deliver what the bus matched, as EventBridge would, to real endpoints or the sink.
   const sendMessage = sqs.operations()['AmazonSQS.SendMessage'] as AwsOperation;
@@ -139,6 +145,7 @@ export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTw
 
   Object.assign(process.env, {
     AWS_ENDPOINT_URL: aws.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
     AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
@@ -212,6 +219,8 @@ export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTw
     lambdaStats,
     functionStats,
     ssm,
+    dynamodb,
+    sessionTableName: stack.tables[0]?.name ?? '',
     targets,
     runSchedules: scheduled.runAll,
     maxConcurrentPollsPerAgent: () => maxConcurrent,
@@ -231,6 +240,7 @@ export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTw
       // Deliveries in flight finish (each is bounded by the 5 s API destination timeout and few retries).
       await Promise.race([targets.settled(), new Promise((resolve) => setTimeout(resolve, 10_000))]);
       await aws.close();
+      await dynamodb.close();
     },
   };
 }

@@ -64,6 +64,15 @@ export interface SynthesizedStack {
   createdSecrets: { logicalId: string; arn: string }[];
   /** SSM parameters the stack creates, with their initial values. */
   parameters: { name: string; value: string }[];
+  /** DynamoDB tables the stack creates: name, keys and billing as the template declares them. */
+  tables: SynthesizedTable[];
+}
+
+export interface SynthesizedTable {
+  name: string;
+  keySchema: { AttributeName: string; KeyType: 'HASH' | 'RANGE' }[];
+  attributeDefinitions: { AttributeName: string; AttributeType: 'S' | 'N' | 'B' }[];
+  billingMode: string;
 }
 
 export interface ReadTemplateOptions {
@@ -152,6 +161,12 @@ export function readTemplate(template: Template, options: ReadTemplateOptions = 
     ],
     createdSecrets: ofType('AWS::SecretsManager::Secret').map(([logicalId]) => ({ logicalId, arn: resolve({ Ref: logicalId }) as string })),
     parameters: ofType('AWS::SSM::Parameter').map(([logicalId, resource]) => ({ name: resolve({ Ref: logicalId }) as string, value: String(resource.Properties?.Value ?? '') })),
+    tables: ofType('AWS::DynamoDB::Table').map(([logicalId, resource]) => ({
+      name: resolve({ Ref: logicalId }) as string,
+      keySchema: resource.Properties?.KeySchema as SynthesizedTable['keySchema'],
+      attributeDefinitions: resource.Properties?.AttributeDefinitions as SynthesizedTable['attributeDefinitions'],
+      billingMode: String(resource.Properties?.BillingMode ?? 'PROVISIONED'),
+    })),
     queues: ofType('AWS::SQS::Queue').map(([logicalId, resource]) => ({
       logicalId,
       url: resolve({ Ref: logicalId }) as string,

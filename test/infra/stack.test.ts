@@ -48,7 +48,7 @@ describe('poller function', () => {
     expect(environment.TOKEN_SECRET_ID).toMatch(/^arn:aws:secretsmanager:/);
   });
 
-  it('may put events only on our bus, read only our two secrets, park only in our queue and write only its own log group', () => {
+  it('may put events only on our bus, read only our two secrets, park only in our queue, use only its checkpoint items and write only its own log group', () => {
     const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^SessionPollerRole') }] } });
     const statements = Object.values(policies).flatMap((policy) => (policy as { Properties: { PolicyDocument: { Statement: unknown[] } } }).Properties.PolicyDocument.Statement);
     expect(statements).toEqual(
@@ -70,10 +70,45 @@ describe('poller function', () => {
           Effect: 'Allow',
           Resource: { 'Fn::GetAtt': [expect.stringMatching(/^DeadLettersQueue/), 'Arn'] },
         },
+        {
+          // Item actions only, on the checkpoint table only: no Scan, no DeleteItem, no table management.
+          Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'],
+          Effect: 'Allow',
+          Resource: [{ 'Fn::GetAtt': [expect.stringMatching(/^SessionStoreTable/), 'Arn'] }],
+        },
       ]),
     );
-    expect(statements).toHaveLength(5);
+    expect(statements).toHaveLength(6);
     template.resourcePropertiesCountIs('AWS::IAM::Role', { ManagedPolicyArns: Match.anyValue() }, 0);
+  });
+});
+
+describe('session checkpoint store', () => {
+  it('is one on-demand table keyed pk/sk, with point-in-time recovery and AWS-managed encryption, kept when the stack goes', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+      },
+    });
+  });
+
+  it('is named in the poller\'s environment', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ SESSION_TABLE_NAME: { Ref: Match.stringLikeRegexp('^SessionStoreTable') } }) },
+    });
   });
 });
 

@@ -21,7 +21,7 @@ beforeAll(async () => {
   twin = await startLocalTwin({
     cxoneIssuerUrl: simulator.issuerUrl,
     credentials: simulator.credentials,
-    config: { pollTimeoutSeconds: 1, maxPublishAttempts: 3 },
+    config: { pollTimeoutSeconds: 1 },
     waitMs: 50,
   });
   twin.bus.onEvent((accepted) => {
@@ -197,25 +197,29 @@ describe('faults on EventBridge', () => {
     expect(result.figures).toMatchObject({ parked: 0, duplicates: 0 });
   });
 
-  it('parks events after the last publish attempt while EventBridge stays down, and the session goes on', async () => {
+  it('keeps events in the checkpoint store while EventBridge stays down, polls on, and publishes them in order once it accepts', async () => {
     const result = await runCase(async (agentId) => {
       twin.bus.injectFault({ kind: 'call', errorType: 'InternalException', message: 'down', statusCode: 500 }, 1_000);
       simulator.enqueueEvents(agentId, ordinaryEvents(agentId));
-      await waitFor(() => parkedFor(agentId).length >= 10, 60_000, 'events parked');
+      const polls = simulator.stats().polls.total;
+      // Well past the old 3-attempt parking point: refused events are no longer parked.
+      await waitFor(() => simulator.stats().polls.total >= polls + 6, 60_000, 'polling on during the outage');
       twin.bus.clearFaults();
     });
     expect(result.execution.status).toBe('SUCCEEDED');
-    expect(parkedFor(result.agentId).every((item) => item.reason === 'PUBLISH_ATTEMPTS_EXHAUSTED' && /InternalException/.test(item.detail))).toBe(true);
+    expect(parkedFor(result.agentId)).toEqual([]);
     expectNothingLost(result);
-    expect(result.figures.parked).toBeGreaterThanOrEqual(10);
+    const details = busDetails(result.agentId);
+    expect(details.map((detail) => detail.metadata.sequence)).toEqual(details.map((_, index) => index + 1));
   });
 
-  it('keeps events in the state while both EventBridge and the dead-letter queue are down', async () => {
+  it('keeps events in the checkpoint store while both EventBridge and the dead-letter queue are down', async () => {
     const result = await runCase(async (agentId) => {
       twin.bus.injectFault({ kind: 'call', errorType: 'InternalException', message: 'down', statusCode: 500 }, 1_000);
       twin.sqs.failNext(1_000);
       simulator.enqueueEvents(agentId, ordinaryEvents(agentId));
-      await waitFor(() => (twin.lambdaStats.results.get('PUBLISH_PENDING') ?? 0) >= 5, 60_000, 'several pending rounds');
+      const polls = simulator.stats().polls.total;
+      await waitFor(() => simulator.stats().polls.total >= polls + 5, 60_000, 'several polls during the outage');
       twin.bus.clearFaults();
       twin.sqs.failNext(-1_000);
     });

@@ -18,7 +18,7 @@ describe('soak: 50 sessions, many generations, faults sprinkled in', () => {
       timeScale: 120,
       seed: 50,
       pollTimeoutSeconds: 1,
-      twinOptions: { config: { handOverAfterPolls: 4, maxPublishAttempts: 3 }, waitMs: 50 },
+      twinOptions: { config: { handOverAfterPolls: 4 }, waitMs: 50 },
       onReady: (context) => {
         simulator = context.simulator;
         twin = context.twin;

@@ -91,7 +91,8 @@ describe('discoverSessions', () => {
     const outcome = await discoverSessions(f.deps());
     expect(f.readsSince).toEqual([EPOCH_CURSOR]);
     expect(outcome).toMatchObject({ mode: 'reconcile', started: [BASE] });
-    expect(f.joined).toEqual(['1']);
+    // The execution joins the session itself on its first poll: discovery never rotates a cursor.
+    expect(f.joined).toEqual([]);
     expect(f.stored()).toEqual({ v: 1, lastPollTime: '2025-03-12T14:01:00Z', reconciledAt: new Date(NOW).toISOString(), retry: [] });
   });
 
@@ -176,7 +177,7 @@ describe('discoverSessions', () => {
   ])('applies %s', async (_, filter, expected) => {
     const f = fakes([{ agentStates: [loggedIn('1', '10'), loggedIn('2', '20'), loggedIn('3', '20')], lastPollTime: 'x' }]);
     const outcome = await discoverSessions(f.deps({ ...noFilter, ...filter }));
-    expect(f.joined).toEqual(expected);
+    expect(f.stepFunctions.starts).toEqual(expected.map((agentId) => `acme-${agentId}-20250312T140001000Z`));
     expect(outcome.excluded).toBe(3 - expected.length);
   });
 
@@ -187,13 +188,17 @@ describe('discoverSessions', () => {
     expect(f.stored()?.lastPollTime).toBe('T1');
   });
 
-  it('goes on with the other agents when one cannot be joined, and retries it on the next run', async () => {
+  it('goes on with the other agents when one cannot be started, and retries it on the next run', async () => {
     const f = fakes([{ agentStates: [loggedIn('1'), loggedIn('2')], lastPollTime: 'T2' }, { agentStates: [], lastPollTime: undefined }], { stored: reconciledRecently('T1') });
     const deps = f.deps();
     let refuse = true;
-    deps.cxone.joinSession = async (agentId: string) => {
-      if (agentId === '1' && refuse) throw Object.assign(new Error('HTTP 429'), { name: 'CxoneUnavailableError' });
-      return 'cursor';
+    const start = deps.executions.start;
+    deps.executions = {
+      ...deps.executions,
+      start: async (name, input) => {
+        if (input.agentId === '1' && refuse) throw Object.assign(new Error('HTTP 429'), { name: 'CxoneUnavailableError' });
+        return start(name, input);
+      },
     };
     const first = await discoverSessions(deps);
     expect(first.failed).toEqual([{ agentId: '1', reason: 'CxoneUnavailableError: HTTP 429' }]);

@@ -5,7 +5,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isLifecycleDetailType } from '../../contract/lifecycle.js';
 import { CxoneAgentApi } from '../../lambdas/cxone/agent-api.js';
 import { CxoneAuth } from '../../lambdas/cxone/auth.js';
+import { DynamoDbCheckpointStore } from '../../lambdas/poll-session/dynamodb-checkpoint-store.js';
 import { createPollHandler } from '../../lambdas/poll-session/poll-handler.js';
+import { type LocalDynamoDb, startLocalDynamoDb } from '../../local/aws/local-dynamodb.js';
 import { type CxoneSimulator, startCxoneSimulator } from '../../local/cxone-simulator/index.js';
 
 /** The handler's own wiring, with the AWS SDK clients mocked and CXone played by the simulator. */
@@ -16,12 +18,33 @@ const TOKEN_SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:S
 const context = { getRemainingTimeInMillis: () => 60_000 };
 let simulator: CxoneSimulator;
 let cxone: CxoneAgentApi;
+/** The checkpoint store is not mocked: the handler's DynamoDB client reaches dynalite. */
+let dynamo: LocalDynamoDb;
+const TABLE = 'poll-handler-checkpoints';
 
 beforeAll(async () => {
+  dynamo = await startLocalDynamoDb([
+    {
+      name: TABLE,
+      keySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      attributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      billingMode: 'PAY_PER_REQUEST',
+    },
+  ]);
+  Object.assign(process.env, { AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_REGION: process.env.AWS_REGION ?? 'eu-west-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' });
   simulator = await startCxoneSimulator({ agents: 2, seed: 11 });
   cxone = new CxoneAgentApi(new CxoneAuth({ issuerUrl: simulator.issuerUrl, loadCredentials: async () => simulator.credentials }));
 });
-afterAll(async () => simulator?.close());
+afterAll(async () => {
+  await simulator?.close();
+  await dynamo?.close();
+});
 beforeEach(() => {
   eventBridge.reset();
   secrets.reset();
@@ -41,12 +64,14 @@ const handler = () =>
     POLL_TIMEOUT_SECONDS: 1,
     PUBLISH_RESERVE_MS: 5_000,
     DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dead-letters',
-    MAX_PUBLISH_ATTEMPTS: 5,
+    SESSION_TABLE_NAME: TABLE,
     HAND_OVER_AFTER_POLLS: 2_000,
     HEARTBEAT_SECONDS: 300,
   });
 
-const invocation = (state: Record<string, unknown>) => ({ state, executionName: 'acme-2103457-20250312T140001000Z' });
+let logins = 0;
+/** Each test is its own login: its own checkpoint. */
+const invocation = (state: Record<string, unknown>) => ({ state, executionName: `acme-${String(state.agentId)}-20250312T1400${String(++logins).padStart(2, '0')}000Z` });
 
 /** Logs the agent in and joins for a cursor, as the session command does. */
 async function loggedInCursor(agentId: string): Promise<string> {
@@ -82,13 +107,13 @@ describe('poll handler', () => {
     const state = await handler()(invocation({ agentId: '2103457', sessionId: await loggedInCursor('2103457') }), context);
     // Assess
     expect(secrets.commandCalls(GetSecretValueCommand).map((call) => call.args[0].input.SecretId)).toEqual([TOKEN_SECRET_ARN, SECRET_ARN]);
-    expect(state).toMatchObject({ status: 'EVENTS', sequence: sent.length, pending: [] });
+    expect(state).toMatchObject({ v: 2, status: 'EVENTS', sequence: sent.length });
     expect(sent.map((entry) => entry.DetailType).slice(0, 1)).toEqual(['AgentSessionStart']);
     expect(sent.every((entry) => entry.EventBusName === 'cxone-agent-events-acme' && entry.Source === 'cxone.agent-events')).toBe(true);
     simulator.logoutAgent('2103457');
   });
 
-  it('returns the entries PutEvents kept failing as pending, and keeps the rotated sessionId', async () => {
+  it('keeps the entries PutEvents kept failing in the checkpoint store, not in the state, with the rotated cursor', async () => {
     // Prepare: entries of AgentState type always fail.
     const accepted: PutEventsRequestEntry[] = [];
     eventBridge.on(PutEventsCommand).callsFake(({ Entries = [] }: { Entries?: PutEventsRequestEntry[] }) => {
@@ -98,12 +123,19 @@ describe('poll handler', () => {
     });
     const cursor = await loggedInCursor('2103458');
     // Act
-    const state = await handler()(invocation({ agentId: '2103458', sessionId: cursor }), context);
+    const input = invocation({ agentId: '2103458', sessionId: cursor });
+    const state = await handler()(input, context);
     // Assess
-    expect(state.status).toBe('PUBLISH_PENDING');
-    expect(state.sessionId).not.toBe(cursor);
-    expect(state.pending.map((event) => (event.data as { Type: string }).Type)).toEqual(['AgentState', 'AgentState']);
-    expect(state.pending.length + accepted.length).toBe(state.sequence);
+    expect(state.status).toBe('EVENTS');
+    expect(state).not.toHaveProperty('sessionId');
+    expect(JSON.stringify(state)).not.toContain('AgentState');
+    const store = new DynamoDbCheckpointStore(dynamo.client, TABLE);
+    const checkpoint = await store.load(input.executionName);
+    expect(checkpoint?.cursor).not.toBe(cursor);
+    // What EventBridge refused waits in the store; what it accepted is not kept (or sent) again.
+    const waiting = await store.backlog(input.executionName, checkpoint?.publishedThrough ?? 0, state.sequence, 10_000_000);
+    expect(waiting.map((event) => (event.data as { Type?: string }).Type)).toEqual(['AgentState', 'AgentState']);
+    expect(waiting.length + accepted.length).toBe(state.sequence);
     simulator.logoutAgent('2103458');
   });
 

@@ -1,12 +1,15 @@
-import { describe, expect, it } from 'vitest';
-import type { ParkedItem, ParkPort } from '../../contract/dead-letter.js';
-import type { EnvelopeEntry } from '../../contract/envelope.js';
-import { CxoneContractViolationError, CxoneSessionNotFoundError, CxoneUnavailableError } from '../../contract/errors.js';
-import { isLifecycleDetailType } from '../../contract/lifecycle.js';
-import { nextGenerationName, type PollState, PollStateSchema, PollStatus } from '../../contract/poll-state.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NextEventOutcome } from '../../lambdas/cxone/agent-api.js';
-import { type PollDependencies, pollOnce } from '../../lambdas/poll-session/poll-once.js';
+import type { EnvelopeEntry } from '../../contract/envelope.js';
+import type { ParkedItem, ParkPort } from '../../contract/dead-letter.js';
 import type { PutEventsEntryResult, PutEventsPort } from '../../lambdas/publishing/publisher.js';
+import type { CheckpointStore, SessionCheckpoint } from '../../lambdas/poll-session/checkpoint-store.js';
+import { DynamoDbCheckpointStore } from '../../lambdas/poll-session/dynamodb-checkpoint-store.js';
+import { type PollDependencies, pollOnce } from '../../lambdas/poll-session/poll-once.js';
+import { isLifecycleDetailType } from '../../contract/lifecycle.js';
+import { LegacyPollStateSchema, nextGenerationName, type PollState, PollStateSchema, PollStatus } from '../../contract/poll-state.js';
+import { type LocalDynamoDb, startLocalDynamoDb } from '../../local/aws/local-dynamodb.js';
+import { CheckpointStoreUnavailableError, CxoneContractViolationError, CxoneSessionNotFoundError, CxoneUnavailableError } from '../../contract/errors.js';
 
 const start = { Type: 'AgentSessionStart', SessionId: '698120331042', AgentId: '2103457', IISHost: 'H', VCHost: 'H' };
 const available = { Type: 'AgentState', CurrentState: 'Available', StartTimeUTC: '2025-03-12T14:01:35.000Z' };
@@ -66,12 +69,32 @@ function recordingBus(failWhen: (entry: EnvelopeEntry, call: number) => boolean 
   return { published, lifecycle, putEvents, calls: () => calls };
 }
 
+/** The checkpoint store is the real adapter on dynalite: the resume paths run against a real conditional-write implementation. */
+const TABLE = 'poll-once-checkpoints';
+let dynamo: LocalDynamoDb;
+let realStore: DynamoDbCheckpointStore;
+beforeAll(async () => {
+  const keys = { keySchema: [{ AttributeName: 'pk', KeyType: 'HASH' as const }, { AttributeName: 'sk', KeyType: 'RANGE' as const }] };
+  dynamo = await startLocalDynamoDb([{ name: TABLE, ...keys, attributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }], billingMode: 'PAY_PER_REQUEST' }]);
+  realStore = new DynamoDbCheckpointStore(dynamo.client, TABLE);
+});
+afterAll(async () => dynamo?.close());
+
+let sessions = 0;
+/** A fresh login per test: its own session key in the store. */
+function session() {
+  sessions += 1;
+  const executionName = `acme-2103457-20250312T1400${String(sessions).padStart(2, '0')}000Z`;
+  return { executionName, key: executionName };
+}
+
 function deps(cxone: PollDependencies['cxone'], putEvents: PutEventsPort, overrides: Partial<PollDependencies> = {}): PollDependencies {
   return {
     cxone,
     putEvents,
     park: recordingParking().park,
-    executionName: 'acme-2103457-20250312T140001000Z',
+    store: realStore,
+    executionName: session().executionName,
     handOverAfterPolls: 1_000,
     sleep: async () => {},
     tenant: 'acme',
@@ -84,20 +107,31 @@ function deps(cxone: PollDependencies['cxone'], putEvents: PutEventsPort, overri
   };
 }
 
-const initial = (overrides: Partial<PollState> = {}): PollState => PollStateSchema.parse({ agentId: '2103457', sessionId: 'cursor-1', ...overrides });
+/** A session whose checkpoint already exists (an execution that has polled before). */
+async function resumed(checkpoint: Partial<SessionCheckpoint> = {}, events: Parameters<CheckpointStore['create']>[2] = []) {
+  const { executionName, key } = session();
+  await realStore.create(key, { agentId: '2103457', cursor: 'cursor-1', sequence: 0, publishedThrough: 0, lifecycleSequence: 0, platformSessionId: null, sessionEnded: false, ...checkpoint }, events);
+  return { executionName, key };
+}
+
+const initial = (overrides: Partial<PollState> = {}): PollState => PollStateSchema.parse({ v: 2, agentId: '2103457', sessionId: 'cursor-1', ...overrides });
 const detailOf = (entry: EnvelopeEntry) => JSON.parse(entry.Detail) as { metadata: Record<string, unknown>; data: unknown };
+const stored = (sequence: number, data: unknown) => ({ sequence, platformSessionId: '6', receivedAt: '2025-03-12T14:05:10.000Z', data });
 
 describe('pollOnce', () => {
-  it('publishes a 200 batch in order with increasing sequence and keeps the rotated sessionId', async () => {
+  it('checkpoints a 200 batch, then publishes it in order with increasing sequence, and keeps the rotated cursor', async () => {
     // Prepare
     const cxone = scriptedCxone({ kind: 'events', response: { sessionId: 'cursor-2', events: [start, available] } });
     const bus = recordingBus();
+    const d = deps(cxone, bus.putEvents);
     // Act
-    const { state, received, published } = await pollOnce(initial(), deps(cxone, bus.putEvents));
+    const { state, received, published, waiting } = await pollOnce(initial(), d);
     // Assess
     expect(cxone.polls[0]?.sessionId).toBe('cursor-1');
-    expect(state).toMatchObject({ sessionId: 'cursor-2', sequence: 2, platformSessionId: '698120331042', status: PollStatus.Events, pending: [] });
-    expect([received, published]).toEqual([2, 2]);
+    expect(state).toMatchObject({ v: 2, sequence: 2, status: PollStatus.Events });
+    expect(state).not.toHaveProperty('sessionId');
+    expect([received, published, waiting]).toEqual([2, 2, 0]);
+    expect(await realStore.load(d.executionName)).toMatchObject({ cursor: 'cursor-2', sequence: 2, publishedThrough: 2, platformSessionId: '698120331042' });
     expect(bus.published.map((entry) => entry.DetailType)).toEqual(['AgentSessionStart', 'AgentState']);
     expect(bus.published.map((entry) => detailOf(entry).metadata.sequence)).toEqual([1, 2]);
     expect(detailOf(bus.published[1] as EnvelopeEntry)).toMatchObject({
@@ -107,23 +141,49 @@ describe('pollOnce', () => {
     expect(bus.published[0]?.Source).toBe('cxone.agent-events');
   });
 
-  it('continues the sequence across polls', async () => {
+  it('joins the agent\'s session itself on the execution\'s first poll when no cursor was given', async () => {
+    const cxone = scriptedCxone({ kind: 'no-events' });
+    const d = deps(cxone, recordingBus().putEvents);
+    const { state } = await pollOnce(PollStateSchema.parse({ v: 2, agentId: '2103457' }), d);
+    expect(cxone.joins).toEqual(['2103457']);
+    expect(cxone.polls[0]?.sessionId).toBe('joined-1');
+    expect(state.status).toBe(PollStatus.NoEvents);
+    expect(await realStore.load(d.executionName)).toMatchObject({ cursor: 'joined-1', sequence: 0 });
+  });
+
+  it('ends without polling when there is no session to join', async () => {
+    const cxone = scriptedCxone();
+    cxone.joinAnswers.push(new CxoneSessionNotFoundError('no session'));
+    const { state } = await pollOnce(PollStateSchema.parse({ v: 2, agentId: '2103457' }), deps(cxone, recordingBus().putEvents));
+    expect(state.status).toBe(PollStatus.Ended);
+    expect(cxone.polls).toHaveLength(0);
+  });
+
+  it('continues the sequence of the checkpoint, across executions of the same login', async () => {
+    const { executionName } = await resumed({ sequence: 41, publishedThrough: 41, platformSessionId: '698120331042', cursor: 'cursor-8' });
     const cxone = scriptedCxone({ kind: 'events', response: { sessionId: 'cursor-9', events: [available] } });
     const bus = recordingBus();
-    const { state } = await pollOnce(initial({ sequence: 41, platformSessionId: '698120331042' }), deps(cxone, bus.putEvents));
+    // The restart of this login, in its second generation: same session key.
+    const { state } = await pollOnce(initial({ sessionId: undefined }), deps(cxone, bus.putEvents, { executionName: `${executionName}-r1-g2` }));
+    expect(cxone.polls[0]?.sessionId).toBe('cursor-8');
+    expect(cxone.joins).toEqual([]);
     expect(state.sequence).toBe(42);
     expect(detailOf(bus.published[0] as EnvelopeEntry).metadata).toMatchObject({ sequence: 42, platformSessionId: '698120331042' });
   });
 
-  it('re-polls with the same sessionId after a 304', async () => {
+  it('re-polls with the same cursor after a 304, writing nothing', async () => {
+    const { executionName, key } = await resumed();
     const cxone = scriptedCxone({ kind: 'no-events' });
-    const { state } = await pollOnce(initial(), deps(cxone, recordingBus().putEvents));
-    expect(state).toMatchObject({ sessionId: 'cursor-1', sequence: 0, status: PollStatus.NoEvents });
+    const { state } = await pollOnce(initial(), deps(cxone, recordingBus().putEvents, { executionName }));
+    expect(state).toMatchObject({ sequence: 0, status: PollStatus.NoEvents });
+    expect(await realStore.load(key)).toMatchObject({ cursor: 'cursor-1' });
   });
 
   it('ends on 409', async () => {
-    const { state } = await pollOnce(initial(), deps(scriptedCxone({ kind: 'session-ended' }), recordingBus().putEvents));
-    expect(state).toMatchObject({ status: PollStatus.Ended, sessionEnded: true });
+    const d = deps(scriptedCxone({ kind: 'session-ended' }), recordingBus().putEvents);
+    const { state } = await pollOnce(initial(), d);
+    expect(state).toMatchObject({ status: PollStatus.Ended });
+    expect(await realStore.load(d.executionName)).toMatchObject({ sessionEnded: true, endReason: 'session-gone' });
   });
 
   it('ends after publishing a batch that holds AgentSessionEnd', async () => {
@@ -131,6 +191,7 @@ describe('pollOnce', () => {
     const { state } = await pollOnce(initial(), deps(scriptedCxone({ kind: 'events', response: { sessionId: 'c2', events: [available, end] } }), bus.putEvents));
     expect(state.status).toBe(PollStatus.Ended);
     expect(bus.published.map((entry) => entry.DetailType)).toEqual(['AgentState', 'AgentSessionEnd']);
+    expect(bus.lifecycle.map((entry) => JSON.parse(entry.Detail).data.reason).filter(Boolean)).toEqual(['agent-session-end']);
   });
 
   it('asks CXone to hold no longer than the invocation can wait for', async () => {
@@ -139,28 +200,134 @@ describe('pollOnce', () => {
     expect(cxone.polls[0]).toEqual({ sessionId: 'cursor-1', timeoutSeconds: 20, deadlineMs: 25_000 });
   });
 
-  it('carries events EventBridge refused, keeps the rotated sessionId, and publishes them first on the next iteration', async () => {
-    // Prepare: the first call's entries all fail, every retry too.
-    const bus = recordingBus((_, call) => call <= 3);
-    const cxone = scriptedCxone({ kind: 'events', response: { sessionId: 'cursor-2', events: [start, available] } });
+  it('keeps events EventBridge refused in the store, polls on, and publishes them first, in order, once it accepts', async () => {
+    // Prepare: EventBridge refuses everything during the first two invocations.
+    let refusing = true;
+    const bus = recordingBus(() => refusing);
+    const cxone = scriptedCxone(
+      { kind: 'events', response: { sessionId: 'cursor-2', events: [start, available] } },
+      { kind: 'events', response: { sessionId: 'cursor-3', events: [end] } },
+    );
+    const d = deps(cxone, bus.putEvents, { now: Date.now });
     // Act
-    const first = await pollOnce(initial(), deps(cxone, bus.putEvents, { now: Date.now }));
+    const first = await pollOnce(initial(), d);
+    const second = await pollOnce(first.state, d);
+    refusing = false;
+    const third = await pollOnce(second.state, d);
+    // Assess: the loop kept polling (no attempt limit, nothing parked), the state never held an event.
+    expect(cxone.polls.map((poll) => poll.sessionId)).toEqual(['cursor-1', 'cursor-2']);
+    expect([first.state.status, second.state.status, third.state.status]).toEqual([PollStatus.Events, PollStatus.PublishPending, PollStatus.Ended]);
+    expect([first.waiting, second.waiting, third.waiting]).toEqual([2, 3, 0]);
+    expect(JSON.stringify(second.state)).not.toContain('AgentSessionStart');
+    expect(bus.published.map((entry) => detailOf(entry).metadata.sequence)).toEqual([1, 2, 3]);
+    expect(third.parked).toEqual([]);
+  });
+
+  it('resumes from the checkpoint when a retried invocation gets the input of one that already ran: no poll with the consumed cursor, same ids', async () => {
+    // Prepare: the first run checkpointed and published, but its result never reached Step Functions.
+    const cxone = scriptedCxone({ kind: 'events', response: { sessionId: 'cursor-2', events: [start, available] } }, { kind: 'no-events' });
+    const bus = recordingBus();
+    const d = deps(cxone, bus.putEvents);
+    const input = initial();
+    await pollOnce(input, d);
+    // Act: the Retry sends the same input again.
+    const retried = await pollOnce(input, d);
     // Assess
-    expect(first.state).toMatchObject({ sessionId: 'cursor-2', status: PollStatus.PublishPending, publishAttempts: 1, sequence: 2 });
-    expect(first.state.pending.map((event) => event.sequence)).toEqual([1, 2]);
-    const second = await pollOnce(first.state, deps(cxone, bus.putEvents, { now: Date.now }));
-    // No poll in the publishing invocation: a failed poll's retry would otherwise publish them twice.
-    expect(cxone.polls.map((poll) => poll.sessionId)).toEqual(['cursor-1']);
-    expect(second.state).toMatchObject({ pending: [], publishAttempts: 0, status: PollStatus.Events, sessionId: 'cursor-2' });
-    expect(second.published).toBe(2);
+    expect(cxone.polls.map((poll) => poll.sessionId)).toEqual(['cursor-1', 'cursor-2']);
+    expect(retried.state).toMatchObject({ sequence: 2, status: PollStatus.NoEvents });
+    expect(bus.published).toHaveLength(2);
+  });
+
+  it('publishes a checkpointed batch the crashed invocation never published, before polling, with the same ids', async () => {
+    const { executionName } = await resumed({ cursor: 'cursor-2', sequence: 2, publishedThrough: 0, platformSessionId: '6' }, [stored(1, start), stored(2, available)]);
+    const cxone = scriptedCxone({ kind: 'no-events' });
+    const bus = recordingBus();
+    const outcome = await pollOnce(initial(), deps(cxone, bus.putEvents, { executionName }));
     expect(bus.published.map((entry) => detailOf(entry).metadata.sequence)).toEqual([1, 2]);
+    expect(cxone.polls.map((poll) => poll.sessionId)).toEqual(['cursor-2']);
+    expect(outcome.published).toBe(2);
+    const again = recordingBus();
+    await pollOnce(initial(), deps(scriptedCxone(), again.putEvents, { executionName: `${executionName}-g2` })).catch(() => undefined);
+    expect(again.published).toEqual([]);
+  });
+
+  it('publishes nothing when another invocation advanced the checkpoint from the same cursor first', async () => {
+    const { executionName, key } = await resumed();
+    const bus = recordingBus();
+    const cxone = scriptedCxone({ kind: 'events', response: { sessionId: 'cursor-x', events: [available] } });
+    // The other invocation commits while this one waits for CXone.
+    const racing: PollDependencies['cxone'] = {
+      joinSession: cxone.joinSession.bind(cxone),
+      getNextEvent: async (...args) => {
+        await realStore.commit(key, { cursor: 'cursor-1', sequence: 0 }, { cursor: 'cursor-2', sequence: 1, platformSessionId: null, sessionEnded: false }, [stored(1, start)], Date.now() + 60_000);
+        return cxone.getNextEvent(...args);
+      },
+    };
+    const { state } = await pollOnce(initial(), deps(racing, bus.putEvents, { executionName }));
+    expect(state.status).toBe(PollStatus.NoEvents);
+    expect(bus.published).toEqual([]);
+    expect(await realStore.load(key)).toMatchObject({ cursor: 'cursor-2', sequence: 1 });
+    expect(await realStore.backlog(key, 0, 1, 1_000_000)).toEqual([stored(1, start)]);
+  });
+
+  it('does not poll while another invocation holds the checkpoint\'s write lock', async () => {
+    const { executionName } = await resumed();
+    const locked: CheckpointStore = Object.create(realStore, { load: { value: async () => ({ ...(await realStore.load(executionName)), lockedUntil: Date.now() + 30_000 }) } });
+    const cxone = scriptedCxone();
+    await expect(pollOnce(initial(), deps(cxone, recordingBus().putEvents, { executionName, store: locked, now: Date.now }))).rejects.toBeInstanceOf(CheckpointStoreUnavailableError);
+    expect(cxone.polls).toHaveLength(0);
+  });
+
+  it('publishes directly and carries the checkpoint in the state when the store refuses it after CXone answered, then saves it', async () => {
+    // Prepare: a store that fails the commit once.
+    const { executionName, key } = await resumed();
+    let failCommit = true;
+    const flaky: CheckpointStore = Object.create(realStore, {
+      commit: {
+        value: async (...args: Parameters<CheckpointStore['commit']>) => {
+          if (failCommit && args[4] > 0 && args[3].length > 0) throw new CheckpointStoreUnavailableError('could not advance the checkpoint: ServiceUnavailable');
+          return realStore.commit(...args);
+        },
+      },
+    });
+    const bus = recordingBus();
+    const cxone = scriptedCxone({ kind: 'events', response: { sessionId: 'cursor-2', events: [start, available] } }, { kind: 'no-events' });
+    const d = deps(cxone, bus.putEvents, { executionName, store: flaky });
+    // Act
+    const first = await pollOnce(initial(), d);
+    failCommit = false;
+    const second = await pollOnce(first.state, d);
+    // Assess
+    expect(bus.published.map((entry) => detailOf(entry).metadata.sequence)).toEqual([1, 2]);
+    expect(first.state.unsaved).toMatchObject({ expectedCursor: 'cursor-1', cursor: 'cursor-2', sequence: 2 });
+    expect(cxone.polls.map((poll) => poll.sessionId)).toEqual(['cursor-1', 'cursor-2']);
+    expect(second.state).not.toHaveProperty('unsaved');
+    expect(await realStore.load(key)).toMatchObject({ cursor: 'cursor-2', sequence: 2, publishedThrough: 2 });
+  });
+
+  it('migrates a state written by the build before version 2: cursor, sequence and pending events move into the store', async () => {
+    // Prepare: the old shape, with one event EventBridge had refused.
+    const legacy = LegacyPollStateSchema.parse({ agentId: '2103457', sessionId: 'cursor-5', sequence: 4, platformSessionId: '6', pending: [stored(4, available)], publishAttempts: 2, polls: 7, announced: true, status: 'PUBLISH_PENDING' });
+    const cxone = scriptedCxone({ kind: 'events', response: { sessionId: 'cursor-6', events: [end] } }, { kind: 'no-events' });
+    const bus = recordingBus();
+    const d = deps(cxone, bus.putEvents);
+    // Act, twice with the same input: a retried migration is the same migration.
+    const once = await pollOnce(legacy, d);
+    const again = await pollOnce(legacy, d);
+    // Assess
+    expect(once.migrated).toBe(true);
+    expect(once.state).toMatchObject({ v: 2, polls: 8, sequence: 5, status: PollStatus.Ended });
+    expect(once.state).not.toHaveProperty('pending');
+    expect(bus.published.map((entry) => detailOf(entry).metadata.sequence)).toEqual([4, 5]);
+    expect(cxone.polls.map((poll) => poll.sessionId)).toEqual(['cursor-5']);
+    expect(again.state.status).toBe(PollStatus.Ended);
   });
 
   it('gives a re-published event the same eventId', async () => {
     const busA = recordingBus();
     const busB = recordingBus();
     await pollOnce(initial(), deps(scriptedCxone({ kind: 'events', response: { sessionId: 'a', events: [start, available] } }), busA.putEvents));
-    await pollOnce(initial({ sequence: 7 }), deps(scriptedCxone({ kind: 'events', response: { sessionId: 'b', events: [start, available] } }), busB.putEvents));
+    await pollOnce(initial(), deps(scriptedCxone({ kind: 'events', response: { sessionId: 'b', events: [start, available] } }), busB.putEvents));
     const ids = (bus: typeof busA) => bus.published.map((entry) => detailOf(entry).metadata.eventId);
     expect(ids(busA)).toEqual(ids(busB));
     expect(new Set(ids(busA)).size).toBe(2);
@@ -187,16 +354,18 @@ describe('pollOnce', () => {
     expect(parking.parked).toEqual([
       expect.objectContaining({ reason: 'OVERSIZED', sequence: 2, detailType: 'CustomEvent', detail: expect.stringMatching(/256 KB/), payload: huge, truncated: false }),
     ]);
-    expect(outcome.state).toMatchObject({ status: PollStatus.Ended, pending: [] });
+    expect(outcome.state).toMatchObject({ status: PollStatus.Ended });
   });
 
-  it('does not poll while earlier events are still unpublished', async () => {
-    const bus = recordingBus(() => true);
-    const cxone = scriptedCxone();
-    const pendingState = initial({ sequence: 1, pending: [{ sequence: 1, platformSessionId: null, receivedAt: '2025-03-12T14:05:10.000Z', data: available }], publishAttempts: 1 });
-    const { state } = await pollOnce(pendingState, deps(cxone, bus.putEvents, { now: Date.now }));
-    expect(cxone.polls).toHaveLength(0);
-    expect(state).toMatchObject({ status: PollStatus.PublishPending, publishAttempts: 2, sequence: 1 });
+  it('keeps an event the dead-letter queue refuses in the store; what EventBridge accepted after it is not sent again', async () => {
+    const bus = recordingBus();
+    const huge = { Type: 'CustomEvent', data: 'x'.repeat(300 * 1024) };
+    const d = deps(scriptedCxone({ kind: 'events', response: { sessionId: 'c', events: [available, huge, end] } }), bus.putEvents, { park: recordingParking(true).park });
+    const { state, waiting } = await pollOnce(initial(), d);
+    expect(bus.published.map((entry) => entry.DetailType)).toEqual(['AgentState', 'AgentSessionEnd']);
+    expect(state.status).toBe(PollStatus.PublishPending);
+    expect(waiting).toBe(2);
+    expect(await realStore.backlog(d.executionName, 1, 3, 10_000_000)).toEqual([expect.objectContaining({ sequence: 2, data: huge })]);
   });
 
   it('publishes a state event that a resync snapshot repeats in the same batch once, in its later place', async () => {
@@ -213,41 +382,20 @@ describe('pollOnce', () => {
     expect(outcome.state.sequence).toBe(5);
   });
 
-  it('parks what EventBridge keeps refusing after the last attempt, so the session can poll on', async () => {
-    // Prepare
-    const parking = recordingParking();
-    const stuck = initial({ sequence: 1, publishAttempts: 4, pending: [{ sequence: 1, platformSessionId: '6', receivedAt: '2025-03-12T14:05:10.000Z', data: available }] });
-    const cxone = scriptedCxone();
-    // Act
-    const { state, parked } = await pollOnce(stuck, deps(cxone, recordingBus(() => true).putEvents, { park: parking.park, maxPublishAttempts: 5, now: Date.now }));
-    // Assess
-    expect(parked).toHaveLength(1);
-    expect(parking.parked[0]).toMatchObject({ reason: 'PUBLISH_ATTEMPTS_EXHAUSTED', sequence: 1, agentId: '2103457', platformSessionId: '6', payload: available, detail: expect.any(String) });
-    expect(state).toMatchObject({ pending: [], publishAttempts: 0, status: PollStatus.Events });
-    expect(cxone.polls).toHaveLength(0);
-  });
-
-  it('keeps events pending when the dead-letter queue refuses them too', async () => {
-    const stuck = initial({ sequence: 1, publishAttempts: 4, pending: [{ sequence: 1, platformSessionId: null, receivedAt: '2025-03-12T14:05:10.000Z', data: available }] });
-    const cxone = scriptedCxone();
-    const { state } = await pollOnce(stuck, deps(cxone, recordingBus(() => true).putEvents, { park: recordingParking(true).park, now: Date.now }));
-    expect(state).toMatchObject({ status: PollStatus.PublishPending, publishAttempts: 5 });
-    expect(state.pending.map((event) => event.sequence)).toEqual([1]);
-    expect(cxone.polls).toHaveLength(0);
-  });
-
-  it('rejoins the session when CXone no longer knows the cursor (404)', async () => {
+  it('rejoins the session when CXone no longer knows the cursor (404), and checkpoints the new cursor', async () => {
+    const { executionName, key } = await resumed({ sequence: 3, publishedThrough: 3 });
     const cxone = scriptedCxone(new CxoneSessionNotFoundError('gone'));
-    const { state } = await pollOnce(initial({ sequence: 3 }), deps(cxone, recordingBus().putEvents));
+    const { state } = await pollOnce(initial(), deps(cxone, recordingBus().putEvents, { executionName }));
     expect(cxone.joins).toEqual(['2103457']);
-    expect(state).toMatchObject({ sessionId: 'joined-1', status: PollStatus.Resynced, resyncs: 1, sequence: 3 });
+    expect(state).toMatchObject({ status: PollStatus.Resynced, resyncs: 1, sequence: 3 });
+    expect(await realStore.load(key)).toMatchObject({ cursor: 'joined-1', sequence: 3 });
   });
 
   it('ends when the session to rejoin no longer exists and the cursor stays unknown', async () => {
     const cxone = scriptedCxone(new CxoneSessionNotFoundError('gone'), new CxoneSessionNotFoundError('still gone'));
     cxone.joinAnswers.push(new CxoneSessionNotFoundError('no session to join'));
     const { state } = await pollOnce(initial(), deps(cxone, recordingBus().putEvents));
-    expect(state).toMatchObject({ status: PollStatus.Ended, sessionEnded: true });
+    expect(state).toMatchObject({ status: PollStatus.Ended });
     expect(cxone.polls.map((poll) => poll.timeoutSeconds)).toEqual([60, 0]);
   });
 
@@ -255,17 +403,21 @@ describe('pollOnce', () => {
     const bus = recordingBus();
     const cxone = scriptedCxone(new CxoneSessionNotFoundError('glitch'), { kind: 'events', response: { sessionId: 'cursor-9', events: [end] } });
     cxone.joinAnswers.push(new CxoneSessionNotFoundError('session is ending'));
-    const { state } = await pollOnce(initial(), deps(cxone, bus.putEvents));
+    const d = deps(cxone, bus.putEvents);
+    const { state } = await pollOnce(initial(), d);
     expect(bus.published.map((entry) => entry.DetailType)).toEqual(['AgentSessionEnd']);
-    expect(state).toMatchObject({ status: PollStatus.Ended, sessionId: 'cursor-9' });
+    expect(state).toMatchObject({ status: PollStatus.Ended });
+    expect(await realStore.load(d.executionName)).toMatchObject({ cursor: 'cursor-9' });
   });
 
   it('parks an unreadable 200 body and polls again with the same cursor instead of failing', async () => {
     const parking = recordingParking();
     const cxone = scriptedCxone(new CxoneContractViolationError('get-next-event answered 200 with a body that is not JSON', { body: '<html>oops</html>' }));
-    const { state } = await pollOnce(initial(), deps(cxone, recordingBus().putEvents, { park: parking.park }));
+    const d = deps(cxone, recordingBus().putEvents, { park: parking.park });
+    const { state } = await pollOnce(initial(), d);
     expect(parking.parked).toEqual([expect.objectContaining({ reason: 'MALFORMED_BATCH', payload: '<html>oops</html>', detail: expect.stringMatching(/not JSON/) })]);
-    expect(state).toMatchObject({ status: PollStatus.Resynced, sessionId: 'cursor-1', resyncs: 1 });
+    expect(state).toMatchObject({ status: PollStatus.Resynced, resyncs: 1 });
+    expect(await realStore.load(d.executionName)).toMatchObject({ cursor: 'cursor-1' });
     expect(cxone.joins).toEqual([]);
   });
 
@@ -278,10 +430,26 @@ describe('pollOnce', () => {
     expect(waits).toEqual([7_000]);
   });
 
-  it('hands over to the next generation with a deterministic name, carrying cursor and sequence', async () => {
+  it('hands over to the next generation with a deterministic name; the checkpoint carries cursor and sequence', async () => {
+    const { executionName, key } = await resumed({ sequence: 4, publishedThrough: 4 });
     const cxone = scriptedCxone({ kind: 'events', response: { sessionId: 'cursor-2', events: [available] } });
-    const { state } = await pollOnce(initial({ polls: 9, sequence: 4 }), deps(cxone, recordingBus().putEvents, { handOverAfterPolls: 10 }));
-    expect(state).toMatchObject({ status: PollStatus.HandOver, polls: 0, sessionId: 'cursor-2', sequence: 5, nextExecutionName: 'acme-2103457-20250312T140001000Z-g2' });
+    const { state } = await pollOnce(initial({ polls: 9 }), deps(cxone, recordingBus().putEvents, { handOverAfterPolls: 10, executionName }));
+    expect(state).toMatchObject({ status: PollStatus.HandOver, polls: 0, sequence: 5, nextExecutionName: `${executionName}-g2` });
+    expect(await realStore.load(key)).toMatchObject({ cursor: 'cursor-2', sequence: 5 });
+  });
+
+  it('numbers lifecycle events in their own series, never with a CXone event\'s sequence', async () => {
+    const bus = recordingBus();
+    const cxone = scriptedCxone({ kind: 'events', response: { sessionId: 'c2', events: [start] } }, { kind: 'events', response: { sessionId: 'c3', events: [end] } });
+    const d = deps(cxone, bus.putEvents);
+    const first = await pollOnce(initial(), d);
+    await pollOnce(first.state, d);
+    const metadata = bus.lifecycle.map((entry) => detailOf(entry).metadata);
+    expect(metadata.map((m) => [m.lifecycleSequence, m.afterSequence])).toEqual([
+      [1, 1],
+      [2, 2],
+    ]);
+    expect(metadata.every((m) => !('sequence' in m))).toBe(true);
   });
 
   it.each([
@@ -292,4 +460,3 @@ describe('pollOnce', () => {
     expect(nextGenerationName(current)).toBe(next);
   });
 });
-

@@ -1,0 +1,148 @@
+import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SessionCheckpoint } from '../../lambdas/poll-session/checkpoint-store.js';
+import { DynamoDbCheckpointStore, EVENT_PART_MAX_BYTES, eventSortKey } from '../../lambdas/poll-session/dynamodb-checkpoint-store.js';
+import type { SequencedEvent } from '../../contract/envelope.js';
+import { type LocalDynamoDb, startLocalDynamoDb } from '../../local/aws/local-dynamodb.js';
+
+/** The adapter against dynalite, an independent implementation of the DynamoDB API, over HTTP. */
+const TABLE = 'session-checkpoints';
+let dynamo: LocalDynamoDb;
+let store: DynamoDbCheckpointStore;
+let nextKey = 1;
+
+beforeAll(async () => {
+  dynamo = await startLocalDynamoDb([
+    {
+      name: TABLE,
+      keySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      attributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      billingMode: 'PAY_PER_REQUEST',
+    },
+  ]);
+  store = new DynamoDbCheckpointStore(dynamo.client, TABLE);
+});
+afterAll(async () => dynamo?.close());
+
+const sessionKey = () => `acme-1-20250312T140001000Z-${nextKey++}`;
+const checkpoint = (overrides: Partial<SessionCheckpoint> = {}): SessionCheckpoint => ({
+  agentId: '1',
+  cursor: 'c1',
+  sequence: 0,
+  publishedThrough: 0,
+  lifecycleSequence: 0,
+  platformSessionId: null,
+  sessionEnded: false,
+  ...overrides,
+});
+const event = (sequence: number, data: unknown = { Type: 'AgentState', n: sequence }): SequencedEvent => ({
+  sequence,
+  platformSessionId: '6',
+  receivedAt: '2025-03-12T14:05:10.000Z',
+  data,
+});
+const advance = (cursor: string, sequence: number) => ({ cursor, sequence, platformSessionId: '6', sessionEnded: false });
+const FAR = Date.now() + 60_000;
+
+describe('DynamoDbCheckpointStore', () => {
+  it('creates the checkpoint once: a second create loses to the first', async () => {
+    const key = sessionKey();
+    expect(await store.load(key)).toBeUndefined();
+    expect(await store.create(key, checkpoint(), [])).toBe(true);
+    expect(await store.create(key, checkpoint({ cursor: 'other' }), [])).toBe(false);
+    expect(await store.load(key)).toEqual(checkpoint());
+  });
+
+  it('commits a batch and advances the cursor only from the cursor and sequence the poll was made with', async () => {
+    const key = sessionKey();
+    await store.create(key, checkpoint(), []);
+    expect(await store.commit(key, { cursor: 'c1', sequence: 0 }, advance('c2', 2), [event(1), event(2)], FAR)).toBe(true);
+    // A second invocation answered from the same (now consumed) cursor: refused, nothing it holds is kept.
+    expect(await store.commit(key, { cursor: 'c1', sequence: 0 }, advance('c9', 1), [event(1, { Type: 'Snapshot' })], FAR)).toBe(false);
+    expect(await store.load(key)).toMatchObject({ cursor: 'c2', sequence: 2, publishedThrough: 0 });
+    expect(await store.backlog(key, 0, 2, 1_000_000)).toEqual([event(1), event(2)]);
+  });
+
+  it('refuses a commit while another invocation holds the write lock, and allows it once the lock expired', async () => {
+    const key = sessionKey();
+    let now = 1_000;
+    const clocked = new DynamoDbCheckpointStore(dynamo.client, TABLE, () => now);
+    await clocked.create(key, checkpoint(), []);
+    // A holder that died after locking (its lock runs to its deadline, 5_000).
+    await dynamo.client.send(
+      new (await import('@aws-sdk/client-dynamodb')).UpdateItemCommand({
+        TableName: TABLE,
+        Key: { pk: { S: key }, sk: { S: 'HEAD' } },
+        UpdateExpression: 'SET lockToken = :t, lockedUntil = :u',
+        ExpressionAttributeValues: { ':t': { S: 'dead' }, ':u': { N: '5000' } },
+      }),
+    );
+    expect(await clocked.load(key)).toMatchObject({ lockedUntil: 5_000 });
+    expect(await clocked.commit(key, { cursor: 'c1', sequence: 0 }, advance('c2', 1), [event(1)], 9_000)).toBe(false);
+    now = 6_000;
+    expect(await clocked.commit(key, { cursor: 'c1', sequence: 0 }, advance('c2', 1), [event(1)], 9_000)).toBe(true);
+    expect(await clocked.load(key)).toEqual(checkpoint({ cursor: 'c2', sequence: 1, platformSessionId: '6' }));
+  });
+
+  it('keeps an event far over the 400 KB item limit whole, in parts, and reads it back exactly', async () => {
+    const key = sessionKey();
+    const big = { Type: 'CustomEvent', data: 'é'.repeat(500 * 1024) };
+    await store.create(key, checkpoint(), []);
+    await store.commit(key, { cursor: 'c1', sequence: 0 }, advance('c2', 3), [event(1), event(2, big), event(3)], FAR);
+    const items = await dynamo.client.send(
+      new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: key } } }),
+    );
+    const parts = (items.Items ?? []).filter((item) => item.sk?.S?.startsWith(eventSortKey(2)));
+    expect(parts).toHaveLength(Math.ceil(Buffer.byteLength(JSON.stringify(big)) / EVENT_PART_MAX_BYTES));
+    expect(await store.backlog(key, 0, 3, 10 * 1024 * 1024)).toEqual([event(1), event(2, big), event(3)]);
+  });
+
+  it('reads the backlog in pieces of about the given size, never splitting an event', async () => {
+    const key = sessionKey();
+    const events = Array.from({ length: 6 }, (_, index) => event(index + 1, { Type: 'CustomEvent', data: 'x'.repeat(200 * 1024) }));
+    await store.create(key, checkpoint(), []);
+    await store.commit(key, { cursor: 'c1', sequence: 0 }, advance('c2', 6), events, FAR);
+    const first = await store.backlog(key, 0, 6, 300 * 1024);
+    expect(first.length).toBeGreaterThan(0);
+    expect(first.length).toBeLessThan(6);
+    expect(first).toEqual(events.slice(0, first.length));
+    expect(await store.backlog(key, first.length, 6, 100 * 1024 * 1024)).toEqual(events.slice(first.length));
+  });
+
+  it('marks events published without ever moving back, and drops their items', async () => {
+    const key = sessionKey();
+    await store.create(key, checkpoint(), []);
+    await store.commit(key, { cursor: 'c1', sequence: 0 }, advance('c2', 3), [event(1), event(2), event(3)], FAR);
+    await store.markPublished(key, 2, [event(1), event(2)]);
+    await store.markPublished(key, 1, []);
+    expect(await store.load(key)).toMatchObject({ publishedThrough: 2, sequence: 3 });
+    expect(await store.backlog(key, 2, 3, 1_000_000)).toEqual([event(3)]);
+    const first = await dynamo.client.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: key }, sk: { S: eventSortKey(1) } } }));
+    expect(first.Item).toBeUndefined();
+  });
+
+  it('creates a migrated checkpoint with the events it already holds', async () => {
+    const key = sessionKey();
+    expect(await store.create(key, checkpoint({ cursor: 'old', sequence: 9, publishedThrough: 6 }), [event(7), event(9)])).toBe(true);
+    expect(await store.backlog(key, 6, 9, 1_000_000)).toEqual([event(7), event(9)]);
+  });
+
+  it('numbers lifecycle events in a series of their own', async () => {
+    const key = sessionKey();
+    await store.create(key, checkpoint({ sequence: 40 }), []);
+    expect(await store.reserveLifecycleNumbers(key, 2)).toBe(1);
+    expect(await store.reserveLifecycleNumbers(key, 1)).toBe(3);
+    expect(await store.load(key)).toMatchObject({ lifecycleSequence: 3, sequence: 40 });
+  });
+
+  it('reports an unreachable store as the retryable CheckpointStoreUnavailableError', async () => {
+    const broken = new DynamoDbCheckpointStore(dynamo.client, 'no-such-table');
+    await expect(broken.load('x')).rejects.toMatchObject({ name: 'CheckpointStoreUnavailableError' });
+  });
+});
