@@ -25,6 +25,8 @@ const PINNED: Record<string, string[]> = {
   'AWS::Events::Connection': ['RoutesagentstatewebhookConnectionA0683D06', 'RoutesendedcallscrmConnection1FD9CA88', 'RouteswfmbasicConnectionC6815B98'],
   'AWS::EventSchemas::Registry': ['SchemasRegistry000E509D'],
   'AWS::StepFunctions::StateMachine': ['SessionsStateMachine4948E70C'],
+  // The per-session checkpoints: cursors and events not yet on the bus.
+  'AWS::DynamoDB::Table': ['SessionStoreTableCDBD7017'],
   'AWS::Logs::LogGroup': ['DiscoveryLogs4A803E29', 'SessionPollerLogs1E596705', 'SessionsLogsBE1067F1', 'SharedTokenRefresherLogsADA63885'],
 };
 
