@@ -36,6 +36,15 @@ export interface CheckpointStore {
   /** The session's checkpoint (strongly consistent), or undefined before its first poll. */
   load(sessionKey: string): Promise<SessionCheckpoint | undefined>;
   /**
+   * Takes the session's poll lease until `until` (epoch ms) and returns the checkpoint with it, so
+   * that two invocations (a stopped execution's last one and its restart's first) never poll the
+   * same cursor at once. 'busy' while another invocation holds a live lease; undefined when there is
+   * no checkpoint yet.
+   */
+  lease(sessionKey: string, until: number): Promise<{ checkpoint: SessionCheckpoint; token: string } | 'busy' | undefined>;
+  /** Gives the lease back (best effort: it also ends by itself at its `until`). */
+  release(sessionKey: string, token: string): Promise<void>;
+  /**
    * Creates the checkpoint, with the events it already holds (a migrated state's pending events);
    * false when a checkpoint exists already (it wins: it is newer).
    */

@@ -59,6 +59,39 @@ export class DynamoDbCheckpointStore implements CheckpointStore {
     return output.Item ? fromHeadItem(output.Item) : undefined;
   }
 
+  async lease(sessionKey: string, until: number): Promise<{ checkpoint: SessionCheckpoint; token: string } | 'busy' | undefined> {
+    const token = randomUUID();
+    try {
+      const output = await this.call('lease the checkpoint', () =>
+        this.client.send(
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: key(sessionKey, HEAD_SORT_KEY),
+            UpdateExpression: 'SET #leaseToken = :token, #leasedUntil = :until',
+            ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#leasedUntil) OR #leasedUntil < :now)',
+            ExpressionAttributeNames: names('leaseToken', 'leasedUntil'),
+            ExpressionAttributeValues: { ':token': { S: token }, ':until': num(until), ':now': num(this.now()) },
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      return output.Attributes ? { checkpoint: fromHeadItem(output.Attributes), token } : undefined;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    // Refused: either no checkpoint yet, or a live lease.
+    return (await this.load(sessionKey)) ? 'busy' : undefined;
+  }
+
+  async release(sessionKey: string, token: string): Promise<void> {
+    await this.conditionalUpdate(sessionKey, {
+      UpdateExpression: 'REMOVE #leaseToken, #leasedUntil',
+      ConditionExpression: '#leaseToken = :token',
+      ExpressionAttributeNames: names('leaseToken', 'leasedUntil'),
+      ExpressionAttributeValues: { ':token': { S: token } },
+    });
+  }
+
   async create(sessionKey: string, checkpoint: SessionCheckpoint, events: SequencedEvent[]): Promise<boolean> {
     // Events first: until HEAD exists nobody reads them, and rewriting them is idempotent.
     await this.writeEvents(sessionKey, events, randomUUID());

@@ -10,6 +10,7 @@ import {
 } from '../../contract/errors.js';
 import { type LegacyPollState, nextGenerationName, POLL_STATE_VERSION, type PollState, PollStatus, type UnsavedCheckpoint } from '../../contract/poll-state.js';
 import type { NextEventOutcome } from '../cxone/agent-api.js';
+import { PUT_EVENTS_MAX_ENTRIES, PUT_EVENTS_MAX_REQUEST_BYTES, putEventsEntrySize } from '../publishing/limits.js';
 import { type PutEventsPort, publishInOrder } from '../publishing/publisher.js';
 import { sessionNameOf } from '../sessions/execution-name.js';
 import type { CheckpointAdvance, CheckpointStore, SessionCheckpoint } from './checkpoint-store.js';
@@ -66,8 +67,6 @@ export interface PollOutcome {
 
 /** Margin between CXone's hold time and our HTTP deadline, so a 304 arrives before we give up. */
 const HOLD_MARGIN_MS = 5_000;
-/** Stored events are published in slices, so an EventBridge outage costs one failed slice per invocation. */
-const PUBLISH_SLICE = 50;
 
 /**
  * One iteration of the session loop. It resumes from the session's checkpoint, publishes events an
@@ -80,7 +79,12 @@ const PUBLISH_SLICE = 50;
  */
 export async function pollOnce(input: PollState | LegacyPollState, deps: PollDependencies): Promise<PollOutcome> {
   const run = new PollRun(input, deps);
-  const outcome = await run.execute();
+  let outcome: PollOutcome;
+  try {
+    outcome = await run.execute();
+  } finally {
+    await run.releaseLease();
+  }
   const now = (deps.now ?? Date.now)();
   const lifecycle = lifecycleEvents(toLoopState(input), outcome.state, outcome.received, {
     heartbeatIntervalMs: deps.heartbeatIntervalMs ?? 5 * 60_000,
@@ -124,6 +128,7 @@ function toLoopState(input: PollState | LegacyPollState): PollState {
 class PollRun {
   readonly sessionKey: string;
   checkpoint: SessionCheckpoint | undefined;
+  private leaseToken: string | undefined;
   private state: PollState;
   private readonly now: () => number;
   private readonly identity: SessionIdentity;
@@ -179,13 +184,14 @@ class PollRun {
    * build before version 2. Returns undefined when there is no session to join.
    */
   private async resume(): Promise<SessionCheckpoint | undefined> {
-    let checkpoint = await this.deps.store.load(this.sessionKey);
-    if (checkpoint && this.state.unsaved) checkpoint = await this.saveCarried(checkpoint, this.state.unsaved);
+    let checkpoint = await this.takeLease();
     if (!checkpoint) {
       const created = await this.firstCheckpoint();
       if (!created) return undefined;
-      checkpoint = (await this.deps.store.create(this.sessionKey, created.checkpoint, created.events)) ? created.checkpoint : await this.deps.store.load(this.sessionKey);
+      await this.deps.store.create(this.sessionKey, created.checkpoint, created.events);
+      checkpoint = await this.takeLease();
     }
+    if (checkpoint && this.state.unsaved) checkpoint = await this.saveCarried(checkpoint, this.state.unsaved);
     this.checkpoint = checkpoint;
     if (checkpoint) this.state = { ...this.state, sequence: checkpoint.sequence };
     return checkpoint;
@@ -222,6 +228,19 @@ class PollRun {
     }
     const checkpoint: SessionCheckpoint = { agentId: this.state.agentId, cursor, sequence: 0, publishedThrough: 0, lifecycleSequence: 0, platformSessionId: null, sessionEnded: false };
     return { checkpoint, events: [] };
+  }
+
+  /** One poller per session at a time: the checkpoint comes with the session's poll lease. */
+  private async takeLease(): Promise<SessionCheckpoint | undefined> {
+    const leased = await this.deps.store.lease(this.sessionKey, this.lockUntil());
+    if (leased === 'busy') throw new CheckpointStoreUnavailableError('another invocation is polling this session');
+    this.leaseToken = leased?.token;
+    return leased?.checkpoint;
+  }
+
+  /** Gives the poll lease back; if that fails it ends by itself at this invocation's deadline. */
+  async releaseLease(): Promise<void> {
+    if (this.leaseToken) await this.deps.store.release(this.sessionKey, this.leaseToken).catch(() => undefined);
   }
 
   /** Writes a checkpoint an earlier invocation could not, unless the checkpoint moved on since. */
@@ -261,8 +280,9 @@ class PollRun {
    */
   private async publishStored(events: SequencedEvent[]): Promise<boolean> {
     const checkpoint = this.checkpoint as SessionCheckpoint;
-    for (let start = 0; start < events.length; start += PUBLISH_SLICE) {
-      const slice = events.slice(start, start + PUBLISH_SLICE);
+    // One PutEvents request at a time: a refused request stops the next one, so no later request
+    // overtakes it on the bus, and an EventBridge outage costs one failed request per invocation.
+    for (const slice of this.requestSlices(events)) {
       const failures = await publishInOrder(
         slice.map((event) => toEnvelopeEntry(event, this.identity, this.deps.eventSource)),
         this.deps.putEvents,
@@ -296,6 +316,25 @@ class PollRun {
       if (blocked) return false;
     }
     return true;
+  }
+
+  /** Consecutive runs of events that fit one PutEvents request (10 entries, 256 KB). */
+  private requestSlices(events: SequencedEvent[]): SequencedEvent[][] {
+    const slices: SequencedEvent[][] = [];
+    let current: SequencedEvent[] = [];
+    let bytes = 0;
+    for (const event of events) {
+      const size = putEventsEntrySize(toEnvelopeEntry(event, this.identity, this.deps.eventSource));
+      if (current.length === PUT_EVENTS_MAX_ENTRIES || (current.length > 0 && bytes + size >= PUT_EVENTS_MAX_REQUEST_BYTES)) {
+        slices.push(current);
+        current = [];
+        bytes = 0;
+      }
+      current.push(event);
+      bytes += size;
+    }
+    if (current.length > 0) slices.push(current);
+    return slices;
   }
 
   /**

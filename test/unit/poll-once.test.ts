@@ -272,10 +272,29 @@ describe('pollOnce', () => {
 
   it('does not poll while another invocation holds the checkpoint\'s write lock', async () => {
     const { executionName } = await resumed();
-    const locked: CheckpointStore = Object.create(realStore, { load: { value: async () => ({ ...(await realStore.load(executionName)), lockedUntil: Date.now() + 30_000 }) } });
+    const locked: CheckpointStore = Object.create(realStore, {
+      lease: {
+        value: async (...args: Parameters<CheckpointStore['lease']>) => {
+          const leased = await realStore.lease(...args);
+          return typeof leased === 'object' ? { ...leased, checkpoint: { ...leased.checkpoint, lockedUntil: Date.now() + 30_000 } } : leased;
+        },
+      },
+    });
     const cxone = scriptedCxone();
     await expect(pollOnce(initial(), deps(cxone, recordingBus().putEvents, { executionName, store: locked, now: Date.now }))).rejects.toBeInstanceOf(CheckpointStoreUnavailableError);
     expect(cxone.polls).toHaveLength(0);
+  });
+
+  it('does not poll while another invocation (a stopped execution\'s last one) holds the session\'s poll lease, and polls once it is given back', async () => {
+    const { executionName, key } = await resumed();
+    const other = await realStore.lease(key, Date.now() + 30_000);
+    const cxone = scriptedCxone({ kind: 'no-events' });
+    await expect(pollOnce(initial(), deps(cxone, recordingBus().putEvents, { executionName: `${executionName}-r1`, now: Date.now }))).rejects.toBeInstanceOf(CheckpointStoreUnavailableError);
+    expect(cxone.polls).toHaveLength(0);
+    if (typeof other === 'object') await realStore.release(key, other.token);
+    const { state } = await pollOnce(initial(), deps(cxone, recordingBus().putEvents, { executionName: `${executionName}-r1`, now: Date.now }));
+    expect(state.status).toBe(PollStatus.NoEvents);
+    expect(cxone.polls.map((poll) => poll.sessionId)).toEqual(['cursor-1']);
   });
 
   it('publishes directly and carries the checkpoint in the state when the store refuses it after CXone answered, then saves it', async () => {
@@ -357,15 +376,15 @@ describe('pollOnce', () => {
     expect(outcome.state).toMatchObject({ status: PollStatus.Ended });
   });
 
-  it('keeps an event the dead-letter queue refuses in the store; what EventBridge accepted after it is not sent again', async () => {
+  it('keeps an event the dead-letter queue refuses in the store, and what follows it, in order', async () => {
     const bus = recordingBus();
     const huge = { Type: 'CustomEvent', data: 'x'.repeat(300 * 1024) };
     const d = deps(scriptedCxone({ kind: 'events', response: { sessionId: 'c', events: [available, huge, end] } }), bus.putEvents, { park: recordingParking(true).park });
     const { state, waiting } = await pollOnce(initial(), d);
-    expect(bus.published.map((entry) => entry.DetailType)).toEqual(['AgentState', 'AgentSessionEnd']);
+    expect(bus.published.map((entry) => entry.DetailType)).toEqual(['AgentState']);
     expect(state.status).toBe(PollStatus.PublishPending);
     expect(waiting).toBe(2);
-    expect(await realStore.backlog(d.executionName, 1, 3, 10_000_000)).toEqual([expect.objectContaining({ sequence: 2, data: huge })]);
+    expect(await realStore.backlog(d.executionName, 1, 3, 10_000_000)).toEqual([expect.objectContaining({ sequence: 2, data: huge }), expect.objectContaining({ sequence: 3, data: end })]);
   });
 
   it('publishes a state event that a resync snapshot repeats in the same batch once, in its later place', async () => {
