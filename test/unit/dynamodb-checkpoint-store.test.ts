@@ -90,6 +90,22 @@ describe('DynamoDbCheckpointStore', () => {
     expect(await clocked.load(key)).toEqual(checkpoint({ cursor: 'c2', sequence: 1, platformSessionId: '6' }));
   });
 
+  it('leases the checkpoint to one invocation at a time, until given back or expired', async () => {
+    const key = sessionKey();
+    let now = 1_000;
+    const clocked = new DynamoDbCheckpointStore(dynamo.client, TABLE, () => now);
+    expect(await clocked.lease(key, 5_000)).toBeUndefined();
+    await clocked.create(key, checkpoint(), []);
+    const first = await clocked.lease(key, 5_000);
+    expect(first).toMatchObject({ checkpoint: checkpoint(), token: expect.any(String) });
+    expect(await clocked.lease(key, 9_000)).toBe('busy');
+    if (typeof first === 'object') await clocked.release(key, first.token);
+    const second = await clocked.lease(key, 9_000);
+    expect(second).toMatchObject({ checkpoint: checkpoint() });
+    now = 10_000;
+    expect(await clocked.lease(key, 20_000)).toMatchObject({ checkpoint: checkpoint() });
+  });
+
   it('keeps an event far over the 400 KB item limit whole, in parts, and reads it back exactly', async () => {
     const key = sessionKey();
     const big = { Type: 'CustomEvent', data: 'é'.repeat(500 * 1024) };
