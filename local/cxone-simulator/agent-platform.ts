@@ -146,6 +146,8 @@ export interface PlatformStats {
   snapshotEventsDelivered: number;
   sessionsStarted: number;
   sessionsEnded: number;
+  /** Polls that arrived while another poll of the same session was still held: two pollers at once. */
+  overlappingPolls: number;
 }
 
 /** Settings of the platform. */
@@ -175,6 +177,7 @@ export class AgentPlatform {
     snapshotEventsDelivered: 0,
     sessionsStarted: 0,
     sessionsEnded: 0,
+    overlappingPolls: 0,
   };
   private readonly agents = new Map<string, AgentRecord>();
   private readonly cursors = new Map<string, CursorRecord>();
@@ -391,6 +394,7 @@ export class AgentPlatform {
       this.answer(waiter, { status: 409 });
       return;
     }
+    if (session.held) this.stats.overlappingPolls++;
     this.releaseHeld(session);
     const stale = session.currentCursor !== cursor;
     if (stale || ref.snapshotOnFirstUse || session.queue.length > 0) {

@@ -44,6 +44,8 @@ export interface SimulatorStats {
   /** get-next-event requests by outcome; `total` sums them. */
   readonly polls: Readonly<Record<PollOutcome | 'total', number>>;
   readonly heldPolls: number;
+  /** Polls that arrived while another poll of the same session was still held: two pollers at once. */
+  readonly overlappingPolls: number;
   readonly eventsEmitted: number;
   readonly eventsDelivered: number;
   /** Snapshot restatements delivered (duplicates by design, not in the emitted log). */
@@ -244,6 +246,7 @@ export const startCxoneSimulator = async (options: SimulatorOptions = {}): Promi
       return {
         polls: { ...platform.stats.polls },
         heldPolls: open.filter((s) => s.held !== undefined).length,
+        overlappingPolls: platform.stats.overlappingPolls,
         eventsEmitted: platform.stats.eventsEmitted,
         eventsDelivered: platform.stats.eventsDelivered,
         snapshotEventsDelivered: platform.stats.snapshotEventsDelivered,

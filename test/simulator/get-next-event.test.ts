@@ -174,13 +174,15 @@ describe('get-next-event', () => {
     expect(res.json.events).toEqual([mute(true)]);
   });
 
-  it('answers an older held poll 304 when a second poll arrives, and serves the newer one', async () => {
+  it('answers an older held poll 304 when a second poll arrives, counts the overlap, and serves the newer one', async () => {
     const { agentId, cursor } = await loggedInAgent();
+    const overlapsBefore = sim.stats().overlappingPolls;
     const older = poll(sim, token, cursor, 30);
     await waitUntil(() => sim.stats().heldPolls === 1, 'the first poll is held');
     const newer = poll(sim, token, cursor, 30);
 
     expect((await older).status).toBe(304);
+    expect(sim.stats().overlappingPolls).toBe(overlapsBefore + 1);
     sim.enqueueEvents(agentId, [mute(true)]);
     const res = await newer;
     expect(res.status).toBe(200);
