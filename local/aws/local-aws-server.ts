@@ -36,19 +36,24 @@ export async function startLocalAwsServer(operations: Record<string, AwsOperatio
   });
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const target = String(request.headers['x-amz-target'] ?? '');
     const contentType = String(request.headers['content-type'] ?? 'application/x-amz-json-1.1');
-    calls.set(target, (calls.get(target) ?? 0) + 1);
+    // The AWS Query protocol (CloudFormation) posts a form whose Action names the operation: keyed `Query.<Action>`.
+    const query = contentType.startsWith('application/x-www-form-urlencoded');
+    let target = String(request.headers['x-amz-target'] ?? '');
     try {
+      const raw = await readBody(request);
+      const form = query ? Object.fromEntries(new URLSearchParams(raw)) : undefined;
+      if (form) target = `Query.${form.Action ?? ''}`;
+      calls.set(target, (calls.get(target) ?? 0) + 1);
       const operation = operations[target];
       if (!operation) throw new AwsApiError('UnknownOperationException', `the local AWS endpoint does not implement ${target || 'this request'}`);
       // An injected outage of this operation (AwsFaults) answers as the service would.
       const refusal = faults?.refusal(target);
       if (refusal) throw refusal;
-      const raw = await readBody(request);
-      const body = raw === '' ? {} : (JSON.parse(raw) as Record<string, unknown>);
+      const body = form ?? (raw === '' ? {} : (JSON.parse(raw) as Record<string, unknown>));
       const result = await operation(body);
-      send(response, 200, contentType, result ?? {});
+      if (query) sendText(response, 200, 'text/xml', String(result));
+      else send(response, 200, contentType, result ?? {});
     } catch (error) {
       const apiError =
         error instanceof AwsApiError
@@ -57,7 +62,8 @@ export async function startLocalAwsServer(operations: Record<string, AwsOperatio
             ? new AwsApiError('SerializationException', 'request body is not JSON')
             : new AwsApiError('InternalFailure', error instanceof Error ? error.message : String(error), 500);
       response.setHeader('x-amzn-errortype', apiError.type);
-      send(response, apiError.statusCode, contentType, { __type: apiError.type, message: apiError.message });
+      if (query) sendText(response, apiError.statusCode, 'text/xml', queryError(apiError));
+      else send(response, apiError.statusCode, contentType, { __type: apiError.type, message: apiError.message });
     }
   }
 
@@ -82,6 +88,17 @@ function send(response: ServerResponse, status: number, contentType: string, bod
   const payload = JSON.stringify(body);
   response.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(payload), 'x-amzn-requestid': crypto.randomUUID() });
   response.end(payload);
+}
+
+function sendText(response: ServerResponse, status: number, contentType: string, payload: string): void {
+  response.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(payload), 'x-amzn-requestid': crypto.randomUUID() });
+  response.end(payload);
+}
+
+/** An error as the Query protocol carries it. */
+function queryError(error: AwsApiError): string {
+  const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return `<ErrorResponse><Error><Type>${error.statusCode >= 500 ? 'Receiver' : 'Sender'}</Type><Code>${escape(error.type)}</Code><Message>${escape(error.message)}</Message></Error><RequestId>${crypto.randomUUID()}</RequestId></ErrorResponse>`;
 }
 
 async function readBody(request: IncomingMessage): Promise<string> {

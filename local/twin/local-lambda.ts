@@ -147,6 +147,8 @@ export interface LocalLambdaStats {
   errors: Map<string, number>;
   /** Successful results by their `status` field (the poller's PollStatus). */
   results: Map<string, number>;
+  /** Told of each invocation (the twin's CloudWatch metrics); `start` may refuse one by throwing, as a throttle does. */
+  observer?: { start(): void; end(durationMs: number, failed: boolean): void };
 }
 
 /**
@@ -161,6 +163,7 @@ export function localLambdaTask(fn: SynthesizedFunction, createHandler: () => La
   installEnvironmentGuards();
   const idle: { handler: LambdaHandler; environment: ExecutionEnvironment }[] = [];
   return async (input: unknown): Promise<unknown> => {
+    stats.observer?.start();
     let instance = idle.pop();
     if (!instance) {
       const environment: ExecutionEnvironment = { functionName: fn.logicalId, stopped: false, calls: 0 };
@@ -191,6 +194,7 @@ export function localLambdaTask(fn: SynthesizedFunction, createHandler: () => La
       }
     });
     stats.invocations += 1;
+    let failed = false;
     try {
       const running = currentEnvironment.run(environment, () => handler(JSON.parse(JSON.stringify(input ?? null)), context));
       let result: unknown;
@@ -210,6 +214,7 @@ export function localLambdaTask(fn: SynthesizedFunction, createHandler: () => La
       if (typeof status === 'string') stats.results.set(status, (stats.results.get(status) ?? 0) + 1);
       return JSON.parse(payload);
     } catch (error) {
+      failed = true;
       const name = error instanceof Error ? error.name : 'Error';
       stats.errors.set(name, (stats.errors.get(name) ?? 0) + 1);
       throw error;
@@ -218,6 +223,7 @@ export function localLambdaTask(fn: SynthesizedFunction, createHandler: () => La
       environment.crashAtCall = undefined;
       environment.onCrash = undefined;
       stats.billedMs += Math.ceil(performance.now() - started);
+      stats.observer?.end(performance.now() - started, failed);
       // A stopped environment is discarded, as Lambda does after a timeout.
       if (!environment.stopped) idle.push(instance);
     }

@@ -55,6 +55,8 @@ export interface LocalTwin {
   sqs: LocalSqs;
   deadLetterQueueUrl: string;
   aws: LocalAwsServer;
+  /** The local endpoint's operations by `X-Amz-Target` (or `Query.<Action>`): more services may be added. */
+  operations: Record<string, AwsOperation>;
   /** The poller's invocations, cold starts, results and errors. */
   lambdaStats: LocalLambdaStats;
   /** The same for every function, by logical id. */
@@ -216,6 +218,7 @@ export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTw
     bus,
     stepFunctions,
     aws,
+    operations,
     lambdaStats,
     functionStats,
     ssm,

@@ -8,6 +8,7 @@
  * 2 a bad option; 130 a second Ctrl-C quit at once.
  */
 import { errorLine, UsageError, USAGE_EXIT_CODE } from '../../cli/usage.js';
+import { serveTwinDashboard } from '../dashboard/dashboard-server.js';
 import { describeFaultSpec } from './fault-spec.js';
 import { parseStartOptions, START_USAGE, type StartOptions } from './start-options.js';
 import { formatSummary, runTwin, type TwinSummary } from './twin-run.js';
@@ -72,6 +73,7 @@ try {
     signal: stop.signal,
     progress: (line) => console.log(line),
     progressWidth: process.stdout.columns,
+    onReady: options.dashboard ? ({ twin }) => serveTwinDashboard(twin, (line) => console.log(line)) : undefined,
   });
 } catch (error) {
   console.error(errorLine('local twin failed', error));

@@ -37,7 +37,8 @@ export const START_USAGE = `usage: npm start -- [options]
 ${Object.entries(FAULT_KINDS).map(([kind, meaning]) => `                           ${kind.padEnd(17)}${meaning}`).join('\n')}
                          e.g. --fault cxone-down@60s+5m --fault eventbridge-down@30s+1h
   --aws-time-scale X     simulated seconds per real second for what AWS times: Wait states, Retry
-                         intervals, schedules and --fault windows, > 0 (default 1: the wall clock)`;
+                         intervals, schedules and --fault windows, > 0 (default 1: the wall clock)
+  --no-dashboard         do not serve the stack's dashboard and alarms on 127.0.0.1`;
 
 /** What `npm start` runs with, every value checked. */
 export interface StartOptions {
@@ -52,6 +53,8 @@ export interface StartOptions {
   discovery: boolean;
   routes: unknown[];
   sinkUrl?: string;
+  /** Serve the stack's dashboard and alarms while the twin runs (off with --no-dashboard). */
+  dashboard: boolean;
   /** `--fault` windows, applied once the twin is up. */
   faults: FaultSpec[];
   /** Simulated seconds per real second for what AWS times. */
@@ -91,10 +94,11 @@ export function parseStartOptions(args: readonly string[], env: NodeJS.ProcessEn
     'sink-url': { type: 'string' },
     fault: { type: 'string', multiple: true },
     'aws-time-scale': { type: 'string' },
+    'no-dashboard': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   const help = values.help === true;
-  if (help) return { help, agents: 0, timeScale: 0, pollTimeoutSeconds: 0, seed: 0, discovery: false, routes: [], faults: [], awsTimeScale: 1 };
+  if (help) return { help, agents: 0, timeScale: 0, pollTimeoutSeconds: 0, seed: 0, discovery: false, routes: [], faults: [], awsTimeScale: 1, dashboard: false };
 
   const options: StartOptions = {
     help,
@@ -109,6 +113,7 @@ export function parseStartOptions(args: readonly string[], env: NodeJS.ProcessEn
     routes: [],
     faults: [],
     awsTimeScale: positiveNumber(values['aws-time-scale'], 'aws-time-scale', 1),
+    dashboard: values['no-dashboard'] !== true,
   };
 
   const issuer = values['cxone-issuer'];
