@@ -97,8 +97,8 @@ function sendText(response: ServerResponse, status: number, contentType: string,
 
 /** An error as the Query protocol carries it. */
 function queryError(error: AwsApiError): string {
-  const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  return `<ErrorResponse><Error><Type>${error.statusCode >= 500 ? 'Receiver' : 'Sender'}</Type><Code>${escape(error.type)}</Code><Message>${escape(error.message)}</Message></Error><RequestId>${crypto.randomUUID()}</RequestId></ErrorResponse>`;
+  const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return `<ErrorResponse><Error><Type>${error.statusCode >= 500 ? 'Receiver' : 'Sender'}</Type><Code>${escapeXml(error.type)}</Code><Message>${escapeXml(error.message)}</Message></Error><RequestId>${crypto.randomUUID()}</RequestId></ErrorResponse>`;
 }
 
 async function readBody(request: IncomingMessage): Promise<string> {

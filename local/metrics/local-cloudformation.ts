@@ -4,12 +4,12 @@ import { stackTokenResolver } from './stack-tokens.js';
 
 const NS = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
 
-function escape(text: string): string {
+function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 function element(name: string, value: string | undefined): string {
-  return value === undefined ? '' : `<${name}>${escape(value)}</${name}>`;
+  return value === undefined ? '' : `<${name}>${escapeXml(value)}</${name}>`;
 }
 
 /**
