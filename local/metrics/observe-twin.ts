@@ -20,14 +20,14 @@ export interface TwinObservability {
  * second, and lets the local endpoint answer CloudWatch (DescribeAlarms, GetMetricData) and
  * CloudFormation (DescribeStacks, DescribeStackResources) so the ops CLI works against it.
  */
-export function observeTwin(twin: LocalTwin, options: TwinMetricsOptions & { clock?: () => number } = {}): TwinObservability {
+export function observeTwin(twin: LocalTwin, options: TwinMetricsOptions & { clock?: () => number; /** 0: only when asked (tests evaluate at chosen times). @default 1,000 */ evaluateEveryMs?: number } = {}): TwinObservability {
   const store = new MetricStore(options.clock);
   const metrics = collectTwinMetrics(twin, store, options);
   const alarms = new AlarmEvaluator(store, readAlarms(twin.stack));
   const stackName = `CxoneEventBridge-${twin.tenant}`;
   Object.assign(twin.operations, localCloudWatchOperations(store, alarms), localCloudFormationOperations(twin.stack, stackName));
-  const timer = setInterval(() => alarms.evaluate(), 1_000);
-  timer.unref();
+  const timer = options.evaluateEveryMs === 0 ? undefined : setInterval(() => alarms.evaluate(), options.evaluateEveryMs ?? 1_000);
+  timer?.unref();
   return {
     store,
     metrics,

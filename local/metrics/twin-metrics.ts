@@ -23,8 +23,8 @@ export interface TwinMetricsOptions {
 }
 
 export interface TwinMetrics {
-  /** Reads the services' counters now (also done every `sampleEveryMs`). */
-  sample(): void;
+  /** Reads the services' counters and samples queue depths and concurrency (done every `sampleEveryMs`), stamped `at` (default now). */
+  sample(at?: number): void;
   /** Changes the concurrency quota, e.g. to provoke throttling in a test. */
   setAccountConcurrency(limit: number): void;
   stop(): void;
@@ -72,9 +72,9 @@ export function collectTwinMetrics(twin: LocalTwin, store: MetricStore, options:
   // Lambda: every function of the template, through its execution environments' observer.
   const inFlight = new Map<string, number>();
   let accountInFlight = 0;
-  const concurrency = (functionName: string) => {
-    store.put({ namespace: 'AWS/Lambda', metricName: 'ConcurrentExecutions', dimensions: { FunctionName: functionName } }, inFlight.get(functionName) ?? 0);
-    store.put({ namespace: 'AWS/Lambda', metricName: 'ConcurrentExecutions', dimensions: {} }, accountInFlight);
+  const concurrency = (functionName: string, at = store.now()) => {
+    store.put({ namespace: 'AWS/Lambda', metricName: 'ConcurrentExecutions', dimensions: { FunctionName: functionName } }, inFlight.get(functionName) ?? 0, at);
+    store.put({ namespace: 'AWS/Lambda', metricName: 'ConcurrentExecutions', dimensions: {} }, accountInFlight, at);
   };
   const functionNames: string[] = [];
   for (const fn of twin.stack.functions) {
@@ -109,9 +109,9 @@ export function collectTwinMetrics(twin: LocalTwin, store: MetricStore, options:
 
   // EventBridge rules: what each route's targets did since the last sample.
   const previous = new Map<string, { delivered: number; deadLettered: number; failed: number }>();
-  const sample = () => {
+  const sample = (at = store.now()) => {
     for (const execution of twin.stepFunctions.executions.values()) started(execution);
-    for (const functionName of functionNames) concurrency(functionName);
+    for (const functionName of functionNames) concurrency(functionName, at);
     for (const rule of twin.stack.rules) {
       const stats = twin.targets.stats.get(rule.name);
       if (!stats) continue;
@@ -121,15 +121,15 @@ export function collectTwinMetrics(twin: LocalTwin, store: MetricStore, options:
       const deadLettered = stats.deadLettered - before.deadLettered;
       const failed = stats.failed - before.failed + deadLettered;
       const invocations = stats.delivered - before.delivered + failed;
-      if (invocations > 0) store.put({ namespace: 'AWS/Events', metricName: 'Invocations', dimensions }, invocations);
-      if (failed > 0) store.put({ namespace: 'AWS/Events', metricName: 'FailedInvocations', dimensions }, failed);
-      if (deadLettered > 0) store.put({ namespace: 'AWS/Events', metricName: 'InvocationsSentToDlq', dimensions }, deadLettered);
+      if (invocations > 0) store.put({ namespace: 'AWS/Events', metricName: 'Invocations', dimensions }, invocations, at);
+      if (failed > 0) store.put({ namespace: 'AWS/Events', metricName: 'FailedInvocations', dimensions }, failed, at);
+      if (deadLettered > 0) store.put({ namespace: 'AWS/Events', metricName: 'InvocationsSentToDlq', dimensions }, deadLettered, at);
     }
     for (const queue of twin.stack.queues) {
-      store.put({ namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', dimensions: { QueueName: queueNameOf(queue.url) } }, twin.sqs.messages(queue.url).length);
+      store.put({ namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', dimensions: { QueueName: queueNameOf(queue.url) } }, twin.sqs.messages(queue.url).length, at);
     }
   };
-  const timer = setInterval(sample, options.sampleEveryMs ?? 1_000);
+  const timer = setInterval(() => sample(), options.sampleEveryMs ?? 1_000);
   timer.unref();
   sample();
 

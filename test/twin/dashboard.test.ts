@@ -1,0 +1,257 @@
+import { execFile } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type OpsClients, locateStack, restartAgent, sessionsOf, statusOf, stopSessions } from '../../cli/ops/operations.js';
+import type { RouteInput } from '../../infra/routes-config.js';
+import { type CxoneSimulator, startCxoneSimulator } from '../../local/cxone-simulator/index.js';
+import { renderDashboard } from '../../local/dashboard/dashboard-model.js';
+import { type DashboardServer, startDashboardServer } from '../../local/dashboard/dashboard-server.js';
+import type { AlarmState } from '../../local/metrics/alarms.js';
+import { observeTwin, type TwinObservability } from '../../local/metrics/observe-twin.js';
+import { type LocalTwin, startLocalTwin } from '../../local/twin/local-twin.js';
+
+/**
+ * The stack's own dashboard and alarms on the twin: every widget of the synthesized dashboard body
+ * shows data from a run, every alarm of the template fires when its condition is provoked and
+ * returns to OK after, and the ops CLI works against the twin's endpoint with real sessions.
+ */
+
+/** Lines of the dashboard a twin run cannot feed, with why (also listed in the README). */
+const LINES_NOT_EXERCISED: Record<string, string> = {
+  'Session executions / timed out': 'an execution times out only after its state machine timeout (none is set: a year for Standard workflows)',
+  'Polls by outcome (EVENTS = 200, NO_EVENTS = 304, ENDED = 409 or session end) / RESYNCED': 'a 404 rejoin is covered by the fault matrix, not provoked here',
+  'Publish failures and parked events / resyncs': 'as RESYNCED',
+};
+
+/** Alarms that cannot be provoked locally, with why. */
+const ALARMS_NOT_EXERCISED: Record<string, string> = {};
+
+const apiKey = { type: 'apiKey', headerName: 'x-api-key', secretName: 'cxone-eventbridge/local/webhook' } as const;
+const ROUTES: RouteInput[] = [
+  { name: 'agent-state-webhook', detailTypes: ['AgentState'], target: { type: 'apiDestination', endpoint: 'https://hooks.example.com/agent-state', connection: apiKey } },
+  { name: 'failing-webhook', detailTypes: ['CustomEvent'], target: { type: 'apiDestination', endpoint: 'https://hooks.example.com/failing', connection: apiKey } },
+];
+/** Agents polling at once: the concurrency alarm's threshold is 80 % of the configured quota of 10. */
+const AGENTS = 9;
+
+let sink: Server;
+let simulator: CxoneSimulator;
+let twin: LocalTwin;
+let observability: TwinObservability;
+let dashboard: DashboardServer;
+let clients: OpsClients;
+const testStarted = Date.now();
+const agentIds = Array.from({ length: AGENTS }, (_, n) => String(4100 + n));
+const executionArns = new Map<string, string>();
+
+beforeAll(async () => {
+  // The failing route's endpoint answers 500: EventBridge retries, then dead-letters.
+  sink = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => response.writeHead(request.headers['x-cxone-twin-rule'] === 'local-failing-webhook' ? 500 : 200).end());
+  });
+  await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+  simulator = await startCxoneSimulator({ agents: 1, seed: 7 });
+  twin = await startLocalTwin({
+    cxoneIssuerUrl: simulator.issuerUrl,
+    credentials: simulator.credentials,
+    config: { pollTimeoutSeconds: 1, routes: ROUTES, lambdaConcurrencyLimit: 10, handOverAfterPolls: 6 },
+    sinkUrl: `http://127.0.0.1:${(sink.address() as AddressInfo).port}/sink`,
+  });
+  // Alarms are evaluated at the times the test chooses.
+  observability = observeTwin(twin, { evaluateEveryMs: 0 });
+  dashboard = await startDashboardServer(twin, { observability });
+  const config = { region: 'us-east-1', endpoint: twin.aws.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+  clients = { cloudFormation: new CloudFormationClient(config), stepFunctions: new SFNClient(config), cloudWatch: new CloudWatchClient(config) };
+
+  // A standard run: agents log in and are polled, events flow to the bus and the routes.
+  for (const agentId of agentIds) {
+    simulator.loginAgent(agentId);
+    executionArns.set(agentId, (await twin.startSession(agentId)).executionArn as string);
+  }
+  simulator.enqueueEvents(agentIds[0] as string, [{ IISHost: 'H', VCHost: 'H', type: 'CustomEvent', eventName: 'to-the-failing-route', data: 'x' }]);
+  await waitFor(() => (twin.targets.stats.get('local-failing-webhook')?.deadLettered ?? 0) > 0 && (twin.targets.stats.get('local-agent-state-webhook')?.delivered ?? 0) > 0, 'route deliveries');
+  // A dropped connection: the poll fails (ERROR), Step Functions retries it.
+  simulator.injectFault({ agentId: agentIds[5] as string, count: 1, fault: { drop: true } });
+  await waitFor(() => [...twin.stepFunctions.executions.values()].some((execution) => execution.name.endsWith('-g2')), 'a hand-over');
+}, 240_000);
+
+afterAll(async () => {
+  await dashboard?.close();
+  observability?.stop();
+  await twin?.close();
+  await simulator?.close();
+  await new Promise((resolve) => sink?.close(resolve));
+});
+
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function alarm(logicalIdPart: string): AlarmState {
+  const found = observability.alarms.states.filter((each) => each.definition.logicalId.includes(logicalIdPart));
+  if (found.length !== 1) throw new Error(`expected one alarm matching ${logicalIdPart}, found ${found.length}`);
+  return found[0] as AlarmState;
+}
+
+/** Evaluates at `at` (after sampling the services there) and returns the alarm's state. */
+function stateAt(logicalIdPart: string, at = Date.now()): string {
+  observability.metrics.sample(at);
+  observability.alarms.evaluate(at);
+  return alarm(logicalIdPart).state;
+}
+
+/** Three periods later: what the alarm says once the condition is over. */
+const later = () => Date.now() + 3 * 60_000;
+
+describe('alarms of the template, provoked on the twin', () => {
+  it('reads every alarm of the synthesized template', () => {
+    expect(observability.alarms.states.map((each) => each.definition.logicalId).sort()).toEqual(
+      Object.entries(twin.stack.template.Resources)
+        .filter(([, resource]) => resource.Type === 'AWS::CloudWatch::Alarm')
+        .map(([id]) => id)
+        .sort(),
+    );
+  });
+
+  it('fires the failed-executions alarm on a failed execution and returns to OK after', async () => {
+    // An execution started with input the poller cannot use fails (ConfigurationError goes to Fail).
+    const { executionArn } = twin.stepFunctions.startExecution(twin.stack.stateMachine.arn, 'local-bad-input', JSON.stringify({ nonsense: true }));
+    await twin.stepFunctions.executions.get(executionArn)?.done;
+    expect(twin.stepFunctions.executions.get(executionArn)?.status).toBe('FAILED');
+    expect(stateAt('FailedExecutionsAlarm')).toBe('ALARM');
+    expect(stateAt('FailedExecutionsAlarm', later())).toBe('OK');
+  });
+
+  it('fires the parked-events and dead-letter depth alarms on a parked event, and clears them once the queue is drained', async () => {
+    const huge = { IISHost: 'H', VCHost: 'H', type: 'CustomEvent', eventName: 'big', data: 'x'.repeat(300 * 1024) };
+    simulator.enqueueEvents(agentIds[1] as string, [huge]);
+    await waitFor(() => twin.sqs.messages(twin.deadLetterQueueUrl).length > 0, 'the parked event');
+    expect(stateAt('ParkedEventsAlarm')).toBe('ALARM');
+    expect(stateAt('DeadLettersDepthAlarm')).toBe('ALARM');
+    // Still waiting in the queue three minutes on: the depth alarm stays; the parked count does not.
+    expect(stateAt('DeadLettersDepthAlarm', later())).toBe('ALARM');
+    expect(stateAt('ParkedEventsAlarm', later())).toBe('OK');
+    twin.sqs.messages(twin.deadLetterQueueUrl).splice(0);
+    expect(stateAt('DeadLettersDepthAlarm', later())).toBe('OK');
+  });
+
+  it("fires a route's failed-invocations and dead-letter alarms when its target fails, and clears them once drained", async () => {
+    await twin.targets.settled();
+    expect(stateAt('FailingWebhookFailedInvocationsAlarm')).toBe('ALARM');
+    expect(stateAt('failingwebhookDeadLetterAlarm')).toBe('ALARM');
+    expect(stateAt('FailingWebhookFailedInvocationsAlarm', later())).toBe('OK');
+    const routeDlq = twin.stack.rules.find((rule) => rule.name === 'local-failing-webhook')?.targets[0]?.deadLetterQueueUrl as string;
+    expect(stateAt('failingwebhookDeadLetterAlarm', later())).toBe('ALARM');
+    twin.sqs.messages(routeDlq).splice(0);
+    expect(stateAt('failingwebhookDeadLetterAlarm', later())).toBe('OK');
+    // The route that delivers never fires.
+    expect(stateAt('AgentStateWebhookFailedInvocationsAlarm')).toBe('OK');
+  });
+
+  it('fires the throttles alarms when the account has no concurrency left, and returns to OK after', async () => {
+    const throttles = () => observability.store.list({ namespace: 'AWS/Lambda', metricName: 'Throttles' }).length;
+    observability.metrics.setAccountConcurrency(0);
+    await twin.runSchedules().catch(() => undefined);
+    await waitFor(() => throttles() >= 2, 'throttled polls');
+    observability.metrics.setAccountConcurrency(1_000);
+    expect(stateAt('PollerThrottlesAlarm')).toBe('ALARM');
+    expect(stateAt('TokenRefresherThrottlesAlarm')).toBe('ALARM');
+    expect(stateAt('PollerThrottlesAlarm', later())).toBe('OK');
+    expect(stateAt('TokenRefresherThrottlesAlarm', later())).toBe('OK');
+  });
+
+  it('fires the concurrency alarm while more than 80 % of the quota is polling', async () => {
+    await waitFor(() => {
+      observability.metrics.sample();
+      return stateAt('ConcurrencyAlarm') === 'ALARM';
+    }, `${AGENTS} concurrent polls`);
+    expect(alarm('ConcurrencyAlarm').definition.threshold).toBe(8);
+  });
+
+  it('has provoked every alarm of the template into ALARM and back, except those listed', () => {
+    const fired = observability.alarms.states.filter((each) => each.history.some((change) => change.state === 'ALARM')).map((each) => each.definition.logicalId);
+    const missing = observability.alarms.states.map((each) => each.definition.logicalId).filter((id) => !fired.includes(id) && !Object.keys(ALARMS_NOT_EXERCISED).some((part) => id.includes(part)));
+    expect(missing).toEqual([]);
+  });
+});
+
+describe('the ops CLI against the twin', () => {
+  it('finds the stack by name and reports status', async () => {
+    const stack = await locateStack(clients, observability.stackName, 'us-east-1');
+    expect(stack.stateMachineArn).toBe(twin.stack.stateMachine.arn);
+    expect(stack.alarmNames).toHaveLength(observability.alarms.states.length);
+    const status = await statusOf(clients, stack, () => undefined);
+    expect(status.sessions.polling).toBeGreaterThanOrEqual(AGENTS);
+    expect(status.sessions.failedLast24h).toBe(1);
+    expect(status.events.publishedLastHour).toBeGreaterThan(0);
+    expect(status.events.parkedLastHour).toBe(1);
+  });
+
+  it('lists sessions of one agent, restarts its poller and stops it, leaving the CXone session alone', async () => {
+    const stack = await locateStack(clients, observability.stackName, 'us-east-1');
+    const agentId = agentIds[2] as string;
+    const before = await sessionsOf(clients, stack, { agentId }, () => undefined);
+    expect(before.filter((session) => session.state === 'polling')).toHaveLength(1);
+    const restarted = await restartAgent(clients, stack, agentId);
+    expect(restarted.started).toMatch(/-r1$/);
+    const after = await sessionsOf(clients, stack, { agentId }, () => undefined);
+    expect(after.filter((session) => session.state === 'polling').map((session) => session.execution)).toEqual([restarted.started]);
+    expect(after.find((session) => session.execution === restarted.stopped)?.state).toBe('stopped');
+    await stopSessions(clients, after.filter((session) => session.state === 'polling'), () => undefined);
+    expect((await sessionsOf(clients, stack, { agentId }, () => undefined)).filter((session) => session.state === 'polling')).toEqual([]);
+    expect(simulator.agents().find((agent) => agent.agentId === agentId)?.loggedIn).toBe(true);
+  });
+
+  it('prints one-line errors for a missing stack and refuses to stop without confirmation', async () => {
+    const run = (args: string[]) =>
+      promisify(execFile)('npx', ['tsx', 'cli/ops.ts', ...args], {
+        env: { ...process.env, AWS_ENDPOINT_URL: twin.aws.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' },
+      }).then(
+        ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+        (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+      );
+    const missing = await run(['status', '--stack', 'CxoneEventBridge-nope']);
+    expect(missing).toMatchObject({ code: 1, stderr: 'ops: stack CxoneEventBridge-nope does not exist in us-east-1: check --stack/--tenant and --region\n' });
+    const stop = await run(['stop', '--all', '--stack', observability.stackName]);
+    expect(stop).toMatchObject({ code: 1, stderr: expect.stringContaining('ops: stopping needs a confirmation') });
+    const status = await run(['status', '--json', '--stack', observability.stackName]);
+    expect(JSON.parse(status.stdout)).toMatchObject({ stackName: observability.stackName, sessions: { polling: expect.any(Number) } });
+  });
+});
+
+describe('the dashboard of the template, on the twin', () => {
+  it('shows data in every widget, and in every line but those listed', async () => {
+    // One agent logs out (an ended session), one poller is stopped: the run's last kinds of data.
+    simulator.logoutAgent(agentIds[3] as string);
+    await twin.stepFunctions.executions.get(executionArns.get(agentIds[3] as string) as string)?.done;
+    await stopSessions(clients, [{ executionArn: executionArns.get(agentIds[4] as string) as string, execution: '', agentId: '', generation: 1, state: 'polling', startedAt: '' }], () => undefined);
+    observability.metrics.sample();
+    const widgets = renderDashboard(dashboard.dashboard, observability.store, observability.alarms, testStarted - 60_000, Date.now() + 60_000);
+    const empty: string[] = [];
+    for (const widget of widgets.filter((each) => each.type === 'metric')) {
+      expect(widget.series?.some((series) => series.points.length > 0), `widget "${widget.title}" shows data`).toBe(true);
+      for (const series of widget.series ?? []) if (series.points.length === 0) empty.push(`${widget.title} / ${series.label}`);
+    }
+    expect(empty.sort()).toEqual(Object.keys(LINES_NOT_EXERCISED).sort());
+    expect(widgets.filter((each) => each.type === 'alarm').flatMap((each) => each.alarms ?? [])).toHaveLength(observability.alarms.states.length);
+  });
+
+  it('serves the page, ECharts from node_modules and the state on 127.0.0.1', async () => {
+    expect(dashboard.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(await (await fetch(dashboard.url)).text()).toContain('<script src="/echarts.min.js"></script>');
+    expect((await fetch(new URL('/echarts.min.js', dashboard.url))).status).toBe(200);
+    const state = (await (await fetch(new URL('/api/state', dashboard.url))).json()) as { widgets: unknown[]; alarms: unknown[] };
+    expect(state.widgets).toHaveLength(dashboard.dashboard.widgets.length);
+    expect(state.alarms).toHaveLength(observability.alarms.states.length);
+  });
+});
