@@ -55,9 +55,9 @@ export class Observability extends Construct {
     super(scope, id);
     const emf = (metricName: string, statistic = 'Sum', dimensions: Record<string, string> = {}) =>
       new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, statistic, period: PERIOD, dimensionsMap: { [MetricDimension.Service]: props.serviceName, ...dimensions } });
-    // Rules on a custom bus report per EventBusName and RuleName.
+    // Rules on a custom bus report per EventBusName and RuleName (the rule's name, not its Ref).
     const ruleMetric = (route: DeployedRoute, metricName: string) =>
-      new cloudwatch.Metric({ namespace: 'AWS/Events', metricName, statistic: 'Sum', period: PERIOD, dimensionsMap: { EventBusName: props.eventBusName, RuleName: route.rule.ruleName } });
+      new cloudwatch.Metric({ namespace: 'AWS/Events', metricName, statistic: 'Sum', period: PERIOD, dimensionsMap: { EventBusName: props.eventBusName, RuleName: route.ruleName } });
     const accountConcurrency = new cloudwatch.Metric({ namespace: 'AWS/Lambda', metricName: 'ConcurrentExecutions', statistic: 'Maximum', period: PERIOD });
     const functions = Object.entries(props.functions);
 

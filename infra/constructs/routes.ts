@@ -21,6 +21,12 @@ export interface EventRoutesProps {
 export interface DeployedRoute {
   name: string;
   rule: events.Rule;
+  /**
+   * The rule's name, as EventBridge's metrics carry it in RuleName. Not `rule.ruleName`: for a rule on
+   * a custom bus that is the rule's Ref, `<bus name>|<rule name>`, and a widget or alarm on it stays empty.
+   * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-events-rule.html
+   */
+  ruleName: string;
   targetType: RouteTarget['type'];
   deadLetterQueue: sqs.Queue;
   deadLetterAlarm: cloudwatch.Alarm;
@@ -67,7 +73,7 @@ export class EventRoutes extends Construct {
     const input = route.inputTransformer ? new RawInputTransformer(route.inputTransformer.inputPathsMap, route.inputTransformer.inputTemplate) : undefined;
     const { target, queue } = this.target(scope, route, deadLetterQueue, input);
     rule.addTarget(target);
-    return { name: route.name, rule, targetType: route.target.type, deadLetterQueue, deadLetterAlarm, queue };
+    return { name: route.name, rule, ruleName: `${props.tenant}-${route.name}`, targetType: route.target.type, deadLetterQueue, deadLetterAlarm, queue };
   }
 
   private target(scope: Construct, route: Route, deadLetterQueue: sqs.IQueue, input: events.RuleTargetInput | undefined): { target: events.IRuleTarget; queue?: sqs.Queue } {
