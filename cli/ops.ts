@@ -126,6 +126,6 @@ function describeError(error: unknown): string {
   if (name === 'CredentialsProviderError' || /Could not load credentials/i.test(message)) return 'no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY';
   if (/Region is missing/i.test(message)) return 'no AWS region: pass --region or set AWS_REGION';
   if (name === 'ExpiredTokenException' || name === 'ExpiredToken') return 'your AWS credentials have expired: log in again';
-  if (/ENOTFOUND|getaddrinfo/.test(message)) return `cannot reach AWS (${message}): check --region and the network`;
+  if (/ENOTFOUND|getaddrinfo|ECONNREFUSED/.test(message)) return `cannot reach AWS (${message}): check --region, AWS_ENDPOINT_URL and the network`;
   return `${name || 'Error'}: ${message}`;
 }

@@ -14,23 +14,13 @@ import { SessionPoller } from './constructs/session-poller.js';
 import { SessionStore } from './constructs/session-store.js';
 import { SessionStateMachine } from './constructs/session-state-machine.js';
 import { applyNagAcknowledgements } from './nag-acknowledgements.js';
+import { StackOutput } from './stack-outputs.js';
 
 export interface CxoneEventBridgeStackProps extends StackProps {
   config: BridgeConfig;
 }
 
-/** Output names, read by the session CLI. */
-export const StackOutput = {
-  StateMachineArn: 'SessionStateMachineArn',
-  EventBusName: 'EventBusName',
-  CredentialsSecretName: 'CxoneCredentialsSecretName',
-  DeadLetterQueueUrl: 'DeadLetterQueueUrl',
-  EventBusArn: 'EventBusArn',
-  ArchiveArn: 'ArchiveArn',
-  SchemaRegistryName: 'SchemaRegistryName',
-  DashboardName: 'DashboardName',
-  SessionTableName: 'SessionTableName',
-} as const;
+export { StackOutput } from './stack-outputs.js';
 
 /** One tenant's bridge: the bus, the poller, the per-session state machine. */
 export class CxoneEventBridgeStack extends Stack {
