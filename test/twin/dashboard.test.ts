@@ -26,6 +26,7 @@ const LINES_NOT_EXERCISED: Record<string, string> = {
   'Session executions / timed out': 'an execution times out only after its state machine timeout (none is set: a year for Standard workflows)',
   'Polls by outcome (EVENTS = 200, NO_EVENTS = 304, ENDED = 409 or session end) / RESYNCED': 'a 404 rejoin is covered by the fault matrix, not provoked here',
   'Publish failures and parked events / resyncs': 'as RESYNCED',
+  'Lambda throttles and errors / TokenRefresher errors': "the refresher fails only when CXone's token endpoint or Secrets Manager fails; the simulator's faults are on get-next-event",
 };
 
 /** Alarms that cannot be provoked locally, with why. */
@@ -47,13 +48,16 @@ let dashboard: DashboardServer;
 let clients: OpsClients;
 const testStarted = Date.now();
 const agentIds = Array.from({ length: AGENTS }, (_, n) => String(4100 + n));
-const executionArns = new Map<string, string>();
 
 beforeAll(async () => {
-  // The failing route's endpoint answers 500: EventBridge retries, then dead-letters.
+  // The failing route's endpoint answers 500: EventBridge retries, then dead-letters. The agent-state
+  // endpoint fails its first requests (one delivery and its retries) and then works.
+  let agentStateFailures = 3;
   sink = createServer((request, response) => {
     request.resume();
-    request.on('end', () => response.writeHead(request.headers['x-cxone-twin-rule'] === 'local-failing-webhook' ? 500 : 200).end());
+    const rule = request.headers['x-cxone-twin-rule'];
+    const fail = rule === 'local-failing-webhook' || (rule === 'local-agent-state-webhook' && agentStateFailures-- > 0);
+    request.on('end', () => response.writeHead(fail ? 500 : 200).end());
   });
   await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
   simulator = await startCxoneSimulator({ agents: 1, seed: 7 });
@@ -72,10 +76,19 @@ beforeAll(async () => {
   // A standard run: agents log in and are polled, events flow to the bus and the routes.
   for (const agentId of agentIds) {
     simulator.loginAgent(agentId);
-    executionArns.set(agentId, (await twin.startSession(agentId)).executionArn as string);
+    await twin.startSession(agentId);
   }
   simulator.enqueueEvents(agentIds[0] as string, [{ IISHost: 'H', VCHost: 'H', type: 'CustomEvent', eventName: 'to-the-failing-route', data: 'x' }]);
-  await waitFor(() => (twin.targets.stats.get('local-failing-webhook')?.deadLettered ?? 0) > 0 && (twin.targets.stats.get('local-agent-state-webhook')?.delivered ?? 0) > 0, 'route deliveries');
+  const routeStats = (rule: string) => twin.targets.stats.get(rule) ?? { delivered: 0, deadLettered: 0 };
+  await waitFor(
+    () => routeStats('local-failing-webhook').deadLettered > 0 && routeStats('local-agent-state-webhook').deadLettered > 0 && routeStats('local-agent-state-webhook').delivered > 0,
+    'route deliveries',
+  );
+  // EventBridge refuses entries for a while: the poller retries, then carries them to the next invocation.
+  twin.bus.injectFault({ kind: 'entries', errorCode: 'InternalFailure' }, 12);
+  simulator.enqueueEvents(agentIds[6] as string, [{ IISHost: 'H', VCHost: 'H', type: 'CustomEvent', eventName: 'refused-for-a-while', data: 'x' }]);
+  await waitFor(() => hasMetric('PollOutcomes', 'PUBLISH_PENDING'), 'a publish left pending');
+  twin.bus.clearFaults();
   // A dropped connection: the poll fails (ERROR), Step Functions retries it.
   simulator.injectFault({ agentId: agentIds[5] as string, count: 1, fault: { drop: true } });
   await waitFor(() => [...twin.stepFunctions.executions.values()].some((execution) => execution.name.endsWith('-g2')), 'a hand-over');
@@ -95,6 +108,11 @@ async function waitFor(condition: () => boolean, what: string, timeoutMs = 60_00
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** Whether the poller emitted this metric (with this outcome). */
+function hasMetric(metricName: string, outcome?: string): boolean {
+  return observability.store.list({ namespace: 'CxoneEventBridge', metricName }).some((metric) => outcome === undefined || metric.dimensions.outcome === outcome);
 }
 
 function alarm(logicalIdPart: string): AlarmState {
@@ -135,7 +153,9 @@ describe('alarms of the template, provoked on the twin', () => {
   it('fires the parked-events and dead-letter depth alarms on a parked event, and clears them once the queue is drained', async () => {
     const huge = { IISHost: 'H', VCHost: 'H', type: 'CustomEvent', eventName: 'big', data: 'x'.repeat(300 * 1024) };
     simulator.enqueueEvents(agentIds[1] as string, [huge]);
-    await waitFor(() => twin.sqs.messages(twin.deadLetterQueueUrl).length > 0, 'the parked event');
+    await waitFor(() => twin.sqs.messages(twin.deadLetterQueueUrl).length > 0 && hasMetric('EventsParked'), 'the parked event');
+    // The DLQ message comes first, the invocation's EMF at its end.
+    await waitFor(() => observability.store.query({ namespace: 'CxoneEventBridge', metricName: 'EventsParked', dimensions: { service: 'cxone-eventbridge' }, statistic: 'Sum', periodSeconds: 60, startMs: 0, endMs: later() }).some((point) => point.value > 0), 'the parked count');
     expect(stateAt('ParkedEventsAlarm')).toBe('ALARM');
     expect(stateAt('DeadLettersDepthAlarm')).toBe('ALARM');
     // Still waiting in the queue three minutes on: the depth alarm stays; the parked count does not.
@@ -145,17 +165,18 @@ describe('alarms of the template, provoked on the twin', () => {
     expect(stateAt('DeadLettersDepthAlarm', later(6))).toBe('OK');
   });
 
-  it("fires a route's failed-invocations and dead-letter alarms when its target fails, and clears them once drained", async () => {
+  it.each([
+    ['local-failing-webhook', 'FailingWebhook', 'failingwebhook'],
+    ['local-agent-state-webhook', 'AgentStateWebhook', 'agentstatewebhook'],
+  ])("fires route %s's failed-invocations and dead-letter alarms when its target failed, and clears them once drained", async (rule, pascal, lower) => {
     await twin.targets.settled();
-    expect(stateAt('FailingWebhookFailedInvocationsAlarm')).toBe('ALARM');
-    expect(stateAt('failingwebhookDeadLetterAlarm')).toBe('ALARM');
-    expect(stateAt('FailingWebhookFailedInvocationsAlarm', later())).toBe('OK');
-    const routeDlq = twin.stack.rules.find((rule) => rule.name === 'local-failing-webhook')?.targets[0]?.deadLetterQueueUrl as string;
-    expect(stateAt('failingwebhookDeadLetterAlarm', later())).toBe('ALARM');
+    expect(stateAt(`${pascal}FailedInvocationsAlarm`)).toBe('ALARM');
+    expect(stateAt(`${lower}DeadLetterAlarm`)).toBe('ALARM');
+    expect(stateAt(`${pascal}FailedInvocationsAlarm`, later())).toBe('OK');
+    expect(stateAt(`${lower}DeadLetterAlarm`, later())).toBe('ALARM');
+    const routeDlq = twin.stack.rules.find((each) => each.name === rule)?.targets[0]?.deadLetterQueueUrl as string;
     twin.sqs.messages(routeDlq).splice(0);
-    expect(stateAt('failingwebhookDeadLetterAlarm', later(6))).toBe('OK');
-    // The route that delivers never fires.
-    expect(stateAt('AgentStateWebhookFailedInvocationsAlarm')).toBe('OK');
+    expect(stateAt(`${lower}DeadLetterAlarm`, later(6))).toBe('OK');
   });
 
   it('fires the throttles alarms when the account has no concurrency left, and returns to OK after', async () => {
@@ -164,6 +185,8 @@ describe('alarms of the template, provoked on the twin', () => {
     await twin.runSchedules().catch(() => undefined);
     await waitFor(() => throttles() >= 2, 'throttled polls');
     observability.metrics.setAccountConcurrency(1_000);
+    // With concurrency back, the refresher runs as scheduled.
+    await twin.runSchedules();
     expect(stateAt('PollerThrottlesAlarm')).toBe('ALARM');
     expect(stateAt('TokenRefresherThrottlesAlarm')).toBe('ALARM');
     expect(stateAt('PollerThrottlesAlarm', later())).toBe('OK');
@@ -233,8 +256,9 @@ describe('the dashboard of the template, on the twin', () => {
   it('shows data in every widget, and in every line but those listed', async () => {
     // One agent logs out (an ended session), one poller is stopped: the run's last kinds of data.
     simulator.logoutAgent(agentIds[3] as string);
-    await twin.stepFunctions.executions.get(executionArns.get(agentIds[3] as string) as string)?.done;
-    await stopSessions(clients, [{ executionArn: executionArns.get(agentIds[4] as string) as string, execution: '', agentId: '', generation: 1, state: 'polling', startedAt: '' }], () => undefined);
+    await waitFor(() => hasMetric('PollOutcomes', 'ENDED'), 'a session that ended');
+    const stack = await locateStack(clients, observability.stackName, 'us-east-1');
+    await stopSessions(clients, await sessionsOf(clients, stack, { agentId: agentIds[4] as string, runningOnly: true }, () => undefined), () => undefined);
     observability.metrics.sample();
     const widgets = renderDashboard(dashboard.dashboard, observability.store, observability.alarms, testStarted - 60_000, Date.now() + 60_000);
     const empty: string[] = [];
