@@ -51,12 +51,11 @@ const agentIds = Array.from({ length: AGENTS }, (_, n) => String(4100 + n));
 
 beforeAll(async () => {
   // The failing route's endpoint answers 500: EventBridge retries, then dead-letters. The agent-state
-  // endpoint fails its first requests (one delivery and its retries) and then works.
-  let agentStateFailures = 3;
+  // endpoint fails until a delivery has been dead-lettered, then works.
   sink = createServer((request, response) => {
     request.resume();
     const rule = request.headers['x-cxone-twin-rule'];
-    const fail = rule === 'local-failing-webhook' || (rule === 'local-agent-state-webhook' && agentStateFailures-- > 0);
+    const fail = rule === 'local-failing-webhook' || (rule === 'local-agent-state-webhook' && (twin.targets.stats.get(rule)?.deadLettered ?? 0) === 0);
     request.on('end', () => response.writeHead(fail ? 500 : 200).end());
   });
   await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
@@ -80,10 +79,9 @@ beforeAll(async () => {
   }
   simulator.enqueueEvents(agentIds[0] as string, [{ IISHost: 'H', VCHost: 'H', type: 'CustomEvent', eventName: 'to-the-failing-route', data: 'x' }]);
   const routeStats = (rule: string) => twin.targets.stats.get(rule) ?? { delivered: 0, deadLettered: 0 };
-  await waitFor(
-    () => routeStats('local-failing-webhook').deadLettered > 0 && routeStats('local-agent-state-webhook').deadLettered > 0 && routeStats('local-agent-state-webhook').delivered > 0,
-    'route deliveries',
-  );
+  await waitFor(() => routeStats('local-failing-webhook').deadLettered > 0 && routeStats('local-agent-state-webhook').deadLettered > 0, 'dead-lettered deliveries');
+  simulator.enqueueEvents(agentIds[0] as string, [{ IISHost: 'H', VCHost: 'H', Type: 'AgentState', CurrentState: 'Available' }]);
+  await waitFor(() => routeStats('local-agent-state-webhook').delivered > 0, 'a delivery');
   // EventBridge refuses entries for a while: the poller retries, then carries them to the next invocation.
   twin.bus.injectFault({ kind: 'entries', errorCode: 'InternalFailure' }, 12);
   simulator.enqueueEvents(agentIds[6] as string, [{ IISHost: 'H', VCHost: 'H', type: 'CustomEvent', eventName: 'refused-for-a-while', data: 'x' }]);
