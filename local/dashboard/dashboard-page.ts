@@ -23,11 +23,12 @@ export const DASHBOARD_PAGE = `<!doctype html>
   .widget .empty { color: #879596; font-size: 12px; }
   aside { width: 300px; background: #fff; border: 1px solid #d5dbdb; border-radius: 4px; padding: 8px; }
   aside h2 { font-size: 14px; margin: 0 0 8px; }
-  .alarm { display: flex; gap: 6px; align-items: flex-start; font-size: 12px; margin: 0 0 6px; }
+  .alarm { display: flex; gap: 6px; align-items: flex-start; font-size: 12px; margin: 0 0 6px; min-width: 0; }
+  .alarm span:last-child { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; min-width: 0; }
   .state { font-weight: 700; padding: 1px 5px; border-radius: 3px; color: #fff; font-size: 11px; white-space: nowrap; }
   .state.OK { background: #1d8102; } .state.ALARM { background: #d13212; } .state.INSUFFICIENT_DATA { background: #687078; }
   .alarms-widget { display: flex; flex-wrap: wrap; gap: 6px; overflow: auto; }
-  .alarms-widget .alarm { width: 23%; }
+  .alarms-widget .alarm { width: calc(25% - 6px); }
 </style>
 </head>
 <body>

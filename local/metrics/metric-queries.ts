@@ -48,7 +48,7 @@ export function runQueries(store: MetricStore, queries: MetricDataQuery[], perio
     if (search) {
       for (const found of searchMetrics(store, search[1] as string)) {
         const series: Series = new Map(store.query({ ...found, statistic: search[2] as string, periodSeconds: Number(search[3]), startMs, endMs }).map((point) => [point.timestampMs, point.value]));
-        if (query.returnData) results.push({ id: `${query.id}:${Object.values(found.dimensions).join(' ')}`, label: searchLabel(query.label, found.dimensions), series });
+        if (query.returnData) results.push({ id: `${query.id}:${Object.values(found.dimensions).join(' ')}`, label: searchLabel(query.label, found.dimensions, search[1] as string), series });
       }
       continue;
     }
@@ -71,8 +71,12 @@ function searchMetrics(store: MetricStore, search: string) {
   });
 }
 
-function searchLabel(label: string | undefined, dimensions: Dimensions): string {
-  const values = Object.values(dimensions).join(' ');
+/** A found metric's label: the values of the dimensions the search did not fix, as the console shows. */
+function searchLabel(label: string | undefined, dimensions: Dimensions, search: string): string {
+  const values = Object.entries(dimensions)
+    .filter(([key]) => !new RegExp(`\\b${key}="`).test(search))
+    .map(([, value]) => value)
+    .join(' ');
   return label ? `${label} ${values}` : values;
 }
 
