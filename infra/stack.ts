@@ -14,13 +14,13 @@ import { SessionPoller } from './constructs/session-poller.js';
 import { SessionStore } from './constructs/session-store.js';
 import { SessionStateMachine } from './constructs/session-state-machine.js';
 import { applyNagAcknowledgements } from './nag-acknowledgements.js';
-import { StackOutput } from './stack-outputs.js';
+import { StackOutput } from '../contract/stack-outputs.js';
 
 export interface CxoneEventBridgeStackProps extends StackProps {
   config: BridgeConfig;
 }
 
-export { StackOutput } from './stack-outputs.js';
+export { StackOutput } from '../contract/stack-outputs.js';
 
 /** One tenant's bridge: the bus, the poller, the per-session state machine. */
 export class CxoneEventBridgeStack extends Stack {

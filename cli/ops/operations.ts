@@ -1,8 +1,8 @@
 import { type CloudFormationClient, DescribeStackResourcesCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { type CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { DescribeExecutionCommand, type ExecutionListItem, type ExecutionStatus, ListExecutionsCommand, type SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
-import { StackOutput } from '../../infra/stack-outputs.js';
-import { METRICS_NAMESPACE, MetricName } from '../../lambdas/shared/metrics.js';
+import { StackOutput } from '../../contract/stack-outputs.js';
+import { METRICS_NAMESPACE, MetricName } from '../../contract/metrics.js';
 
 /** A failure the operator can act on, printed as one line. */
 export class OpsError extends Error {

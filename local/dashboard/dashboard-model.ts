@@ -2,7 +2,7 @@ import type { AlarmEvaluator } from '../metrics/alarms.js';
 import type { MetricStore } from '../metrics/metric-store.js';
 import { type MetricDataQuery, runQueries } from '../metrics/metric-queries.js';
 import { stackTokenResolver } from '../metrics/stack-tokens.js';
-import type { SynthesizedStack } from '../twin/synthesized-stack.js';
+import type { ObservedStack } from '../metrics/observed-twin.js';
 
 /** One widget of a CloudWatch dashboard body, as the template holds it. */
 interface BodyWidget {
@@ -43,7 +43,7 @@ export interface RenderedWidget {
  * and tokens, resolved to the twin's physical names, then parsed.
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CloudWatch-Dashboard-Body-Structure.html
  */
-export function readDashboard(stack: SynthesizedStack): StackDashboard {
+export function readDashboard(stack: ObservedStack): StackDashboard {
   const resolve = stackTokenResolver(stack);
   const dashboards = Object.entries(stack.template.Resources).filter(([, resource]) => resource.Type === 'AWS::CloudWatch::Dashboard');
   const [, dashboard] = dashboards[0] ?? [];

@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { observeTwin, type TwinObservability } from '../metrics/observe-twin.js';
-import type { LocalTwin } from '../twin/local-twin.js';
+import type { ObservedTwin } from '../metrics/observed-twin.js';
 import { readDashboard, renderDashboard, type StackDashboard } from './dashboard-model.js';
 import { DASHBOARD_PAGE } from './dashboard-page.js';
 
@@ -22,7 +22,7 @@ const WINDOW_MS = 3 * 60 * 60 * 1000;
  * node_modules (no CDN), and `/api/state` with every widget's data and every alarm's state, which the
  * page polls. The server does not keep the process alive and closes with `close()`.
  */
-export async function startDashboardServer(twin: LocalTwin, options: { port?: number; observability?: TwinObservability } = {}): Promise<DashboardServer> {
+export async function startDashboardServer(twin: ObservedTwin, options: { port?: number; observability?: TwinObservability } = {}): Promise<DashboardServer> {
   const observability = options.observability ?? observeTwin(twin);
   const dashboard = readDashboard(twin.stack);
   const startedAt = observability.store.now();
@@ -70,7 +70,7 @@ export async function startDashboardServer(twin: LocalTwin, options: { port?: nu
 }
 
 /** `npm start`'s dashboard: serves it for the twin and prints its address. */
-export async function serveTwinDashboard(twin: LocalTwin, print: (line: string) => void): Promise<void> {
+export async function serveTwinDashboard(twin: ObservedTwin, print: (line: string) => void): Promise<void> {
   const server = await startDashboardServer(twin);
   print(`dashboard    ${server.url} (the stack's dashboard and alarms, live; ops CLI: AWS_ENDPOINT_URL=${twin.aws.endpoint} npm run ops -- status --stack ${server.observability.stackName})`);
 }

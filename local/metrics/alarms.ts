@@ -1,6 +1,6 @@
-import type { SynthesizedStack } from '../twin/synthesized-stack.js';
 import type { Dimensions, MetricStore } from './metric-store.js';
 import { type MetricDataQuery, runQueries } from './metric-queries.js';
+import type { ObservedStack, TemplateResource } from './observed-twin.js';
 import { stackTokenResolver } from './stack-tokens.js';
 
 export type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
@@ -31,10 +31,10 @@ export interface AlarmState {
   history: { state: AlarmStateValue; at: number; reason: string }[];
 }
 
-type Resources = SynthesizedStack['template']['Resources'];
+type Resources = Record<string, TemplateResource>;
 
 /** Reads every alarm of the synthesized template. */
-export function readAlarms(stack: SynthesizedStack): AlarmDefinition[] {
+export function readAlarms(stack: ObservedStack): AlarmDefinition[] {
   const resolve = stackTokenResolver(stack);
   return Object.entries(stack.template.Resources as Resources)
     .filter(([, resource]) => resource.Type === 'AWS::CloudWatch::Alarm')

@@ -1,5 +1,5 @@
 import { type AwsOperation, AwsApiError } from '../aws/local-aws-server.js';
-import type { SynthesizedStack } from '../twin/synthesized-stack.js';
+import { type ObservedStack, regionAndAccountOf } from './observed-twin.js';
 import { stackTokenResolver } from './stack-tokens.js';
 
 const NS = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
@@ -19,9 +19,10 @@ function element(name: string, value: string | undefined): string {
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStacks.html
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStackResources.html
  */
-export function localCloudFormationOperations(stack: SynthesizedStack, stackName: string, createdAt = new Date()): Record<string, AwsOperation> {
+export function localCloudFormationOperations(stack: ObservedStack, stackName: string, createdAt = new Date()): Record<string, AwsOperation> {
   const resolve = stackTokenResolver(stack);
-  const stackId = `arn:aws:cloudformation:us-east-1:000000000000:stack/${stackName}/00000000-0000-0000-0000-000000000000`;
+  const { region, account } = regionAndAccountOf(stack);
+  const stackId = `arn:aws:cloudformation:${region}:${account}:stack/${stackName}/00000000-0000-0000-0000-000000000000`;
   const check = (requested: unknown) => {
     if (requested !== undefined && requested !== stackName && requested !== stackId) throw new AwsApiError('ValidationError', `Stack with id ${String(requested)} does not exist`);
   };

@@ -1,8 +1,8 @@
-import type { LocalTwin } from '../twin/local-twin.js';
 import { AlarmEvaluator, readAlarms } from './alarms.js';
 import { localCloudFormationOperations } from './local-cloudformation.js';
 import { localCloudWatchOperations } from './local-cloudwatch.js';
 import { MetricStore } from './metric-store.js';
+import type { ObservedTwin } from './observed-twin.js';
 import { collectTwinMetrics, type TwinMetrics, type TwinMetricsOptions } from './twin-metrics.js';
 
 /** The twin's CloudWatch and CloudFormation: metrics, the template's alarms, and the stack's description. */
@@ -20,7 +20,7 @@ export interface TwinObservability {
  * second, and lets the local endpoint answer CloudWatch (DescribeAlarms, GetMetricData) and
  * CloudFormation (DescribeStacks, DescribeStackResources) so the ops CLI works against it.
  */
-export function observeTwin(twin: LocalTwin, options: TwinMetricsOptions & { clock?: () => number; /** 0: only when asked (tests evaluate at chosen times). @default 1,000 */ evaluateEveryMs?: number } = {}): TwinObservability {
+export function observeTwin(twin: ObservedTwin, options: TwinMetricsOptions & { clock?: () => number; /** 0: only when asked (tests evaluate at chosen times). @default 1,000 */ evaluateEveryMs?: number } = {}): TwinObservability {
   const store = new MetricStore(options.clock);
   const metrics = collectTwinMetrics(twin, store, options);
   const alarms = new AlarmEvaluator(store, readAlarms(twin.stack));

@@ -1,4 +1,4 @@
-import { LOCAL_ACCOUNT, LOCAL_REGION, type SynthesizedStack } from '../twin/synthesized-stack.js';
+import { type ObservedStack, regionAndAccountOf } from './observed-twin.js';
 
 /**
  * Resolves the CloudFormation tokens of the template's dashboard body and alarms (Ref, Fn::GetAtt,
@@ -8,8 +8,9 @@ import { LOCAL_ACCOUNT, LOCAL_REGION, type SynthesizedStack } from '../twin/synt
  * `<bus name>|<rule name>`, not the rule name.
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-rule.html
  */
-export function stackTokenResolver(stack: SynthesizedStack): (value: unknown) => unknown {
+export function stackTokenResolver(stack: ObservedStack): (value: unknown) => unknown {
   const resources = stack.template.Resources;
+  const { region: LOCAL_REGION, account: LOCAL_ACCOUNT } = regionAndAccountOf(stack);
   const pseudo: Record<string, string> = { 'AWS::Region': LOCAL_REGION, 'AWS::AccountId': LOCAL_ACCOUNT, 'AWS::Partition': 'aws', 'AWS::URLSuffix': 'amazonaws.com', 'AWS::StackName': 'local' };
   const ref = (logicalId: string): string => {
     if (logicalId in pseudo) return pseudo[logicalId] as string;

@@ -1,7 +1,7 @@
 import type { LocalExecution } from '../stepfunctions/local-step-functions.js';
-import type { LocalTwin } from '../twin/local-twin.js';
 import { captureEmf } from './emf-capture.js';
 import type { MetricStore } from './metric-store.js';
+import type { ObservedTwin } from './observed-twin.js';
 import { functionNameOf, queueNameOf } from './stack-tokens.js';
 
 /**
@@ -52,7 +52,7 @@ const STATES_METRIC: Record<Exclude<LocalExecution['status'], 'RUNNING'>, string
  * - AWS/SQS per QueueName: ApproximateNumberOfMessagesVisible, sampled
  *   (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html)
  */
-export function collectTwinMetrics(twin: LocalTwin, store: MetricStore, options: TwinMetricsOptions = {}): TwinMetrics {
+export function collectTwinMetrics(twin: ObservedTwin, store: MetricStore, options: TwinMetricsOptions = {}): TwinMetrics {
   const releaseEmf = captureEmf(store);
   let quota = options.accountConcurrency ?? DEFAULT_ACCOUNT_CONCURRENCY;
 

@@ -1,6 +1,6 @@
 /**
- * Output names of the stack, read by the session and ops CLIs. A module of its own so the CLIs read
- * them without loading the CDK.
+ * Output names of the stack (infra writes them, the ops CLI reads them). In the contract so the CLI reads
+ * them without loading the CDK or importing infra.
  */
 export const StackOutput = {
   StateMachineArn: 'SessionStateMachineArn',
