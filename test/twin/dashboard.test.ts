@@ -26,10 +26,12 @@ const LINES_NOT_EXERCISED: Record<string, string> = {
   'Session executions / timed out': 'an execution times out only after its state machine timeout (none is set: a year for Standard workflows)',
   'Polls by outcome (EVENTS = 200, NO_EVENTS = 304, ENDED = 409 or session end) / RESYNCED': 'a 404 rejoin is covered by the fault matrix, not provoked here',
   'Publish failures and parked events / resyncs': 'as RESYNCED',
+  'Session executions / restarted by discovery': 'discovery is off in this run (sessions are started as npm run session does); discovery restarts are proven by the discovery twin test',
+  'Session executions / starts failed (retried next run)': 'as restarted by discovery',
   'Lambda throttles and errors / TokenRefresher errors': "the refresher fails only when CXone's token endpoint or Secrets Manager fails; the simulator's faults are on get-next-event",
 };
 
-/** Alarms that cannot be provoked locally, with why. */
+/** Alarms that cannot be provoked locally, with why (none of this template's; the discovery alarm is absent with discovery off). */
 const ALARMS_NOT_EXERCISED: Record<string, string> = {};
 
 const apiKey = { type: 'apiKey', headerName: 'x-api-key', secretName: 'cxone-eventbridge/local/webhook' } as const;
