@@ -84,6 +84,8 @@ describe('npm start', () => {
     // Assess
     expect(stdout).toMatch(/sessions \d+\/2 \| polls \d+/);
     expect(stdout).toMatch(/lost 0, duplicates 0/);
+    // The stack's dashboard is served on loopback while it runs.
+    expect(stdout).toMatch(/^dashboard {4}http:\/\/127\.0\.0\.1:\d+\/ /m);
     const events = readNdjson(join(dir, 'e.ndjson'));
     expect(events.length).toBeGreaterThan(5);
     for (const event of events) {
