@@ -93,7 +93,7 @@ async function main(argv: string[]): Promise<number> {
         console.error('ops: not stopped');
         return 1;
       }
-      const stopped = await stopSessions(clients, running, progress);
+      const stopped = await stopSessions(clients, stack, running, progress);
       print({ stopped }, `stopped ${stopped.length} poller(s): ${stopped.join(', ')}`);
       return 0;
     }

@@ -188,23 +188,32 @@ export async function restartAgent(clients: OpsClients, stack: LocatedStack, age
   const login = loginNameOf(latest.execution);
   const restarts = sessions.filter((session) => loginNameOf(session.execution) === login).map((session) => Number(/-r(\d+)(?:-g\d+)?$/.exec(session.execution)?.[1] ?? 0));
   const described = await clients.stepFunctions.send(new DescribeExecutionCommand({ executionArn: latest.executionArn }));
-  let stopped: string | null = null;
-  for (const session of sessions.filter((each) => each.state === 'polling')) {
-    await clients.stepFunctions.send(new StopExecutionCommand({ executionArn: session.executionArn, error: 'OperatorRestart', cause: 'npm run ops -- restart' }));
-    stopped = session.execution;
-  }
+  const stopped = (await stopLogins(clients, stack, new Set([login]), { error: 'OperatorRestart', cause: 'npm run ops -- restart' }, () => undefined)).at(-1) ?? null;
   const name = `${login}-r${Math.max(0, ...restarts) + 1}`;
   await clients.stepFunctions.send(new StartExecutionCommand({ stateMachineArn: stack.stateMachineArn, name, input: described.input ?? JSON.stringify({ agentId }) }));
   return { stopped, started: name };
 }
 
-/** Stops polling these sessions; their CXone sessions go on. */
-export async function stopSessions(clients: OpsClients, sessions: SessionRow[], progress: (line: string) => void): Promise<string[]> {
+/** Stops polling these sessions (every generation of their logins); their CXone sessions go on. */
+export async function stopSessions(clients: OpsClients, stack: LocatedStack, sessions: SessionRow[], progress: (line: string) => void): Promise<string[]> {
+  return stopLogins(clients, stack, new Set(sessions.map((session) => loginNameOf(session.execution))), { error: 'OperatorStop', cause: 'npm run ops -- stop' }, progress);
+}
+
+/**
+ * Stops every running execution of these logins, then looks again: an execution that was handing
+ * over when it was listed may have started its next generation (`-gN`) before it was stopped.
+ */
+async function stopLogins(clients: OpsClients, stack: LocatedStack, logins: Set<string>, reason: { error: string; cause: string }, progress: (line: string) => void): Promise<string[]> {
   const stopped: string[] = [];
-  for (const session of sessions) {
-    await clients.stepFunctions.send(new StopExecutionCommand({ executionArn: session.executionArn, error: 'OperatorStop', cause: 'npm run ops -- stop' }));
-    stopped.push(session.execution);
-    if (sessions.length > 10 && stopped.length % 10 === 0) progress(`stopped ${stopped.length} of ${sessions.length}…`);
+  for (let round = 0; round < 5; round += 1) {
+    const running = (await listExecutions(clients, stack.stateMachineArn, 'RUNNING')).filter((execution) => logins.has(loginNameOf(execution.name ?? '')));
+    if (running.length === 0) return stopped;
+    for (const execution of running) {
+      await clients.stepFunctions.send(new StopExecutionCommand({ executionArn: execution.executionArn, ...reason }));
+      stopped.push(execution.name ?? '');
+      if (stopped.length % 10 === 0) progress(`stopped ${stopped.length}…`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  return stopped;
+  throw new OpsError(`pollers of ${[...logins].join(', ')} kept appearing while stopping them: run the command again`);
 }
