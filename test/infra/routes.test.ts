@@ -201,7 +201,8 @@ describe('dashboard', () => {
 
   it('reads the metrics the poller emits and EventBridge publishes per route', () => {
     for (const metric of ['PollOutcomes', 'PollLatency', 'EventsPublishedByType', 'PublishFailures', 'EventsParked', 'ExecutionsStarted', 'ConcurrentExecutions', 'Throttles']) expect(body).toContain(metric);
-    expect(body).toContain(`\\"RuleName\\",\\"",{"Ref":"${ruleNamed('agent-state-webhook').logicalId}"}`);
+    // The rule's name, as EventBridge's metrics carry it; a custom-bus rule's Ref is `<bus>|<rule>`.
+    expect(body).toContain('\\"RuleName\\",\\"acme-agent-state-webhook\\"');
     expect(body).toContain('FailedInvocations');
   });
 });
@@ -232,7 +233,7 @@ describe('alarms', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/Events',
       MetricName: 'FailedInvocations',
-      Dimensions: Match.arrayWith([{ Name: 'RuleName', Value: { Ref: ruleNamed('ended-calls-crm').logicalId } }]),
+      Dimensions: Match.arrayWith([{ Name: 'RuleName', Value: 'acme-ended-calls-crm' }]),
       Threshold: 0,
     });
   });

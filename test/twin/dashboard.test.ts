@@ -41,8 +41,8 @@ const ROUTES: RouteInput[] = [
   { name: 'agent-state-webhook', detailTypes: ['AgentState'], target: { type: 'apiDestination', endpoint: 'https://hooks.example.com/agent-state', connection: apiKey } },
   { name: 'failing-webhook', detailTypes: ['CustomEvent'], target: { type: 'apiDestination', endpoint: 'https://hooks.example.com/failing', connection: apiKey } },
 ];
-/** Agents polling at once: the concurrency alarm's threshold is 80 % of the configured quota of 10. */
-const AGENTS = 9;
+/** Agents polling: the concurrency alarm's threshold is 80 % of the configured quota of 10 (one agent logs out early). */
+const AGENTS = 10;
 
 let sink: Server;
 let simulator: CxoneSimulator;
@@ -86,9 +86,10 @@ beforeAll(async () => {
   await waitFor(() => routeStats('local-failing-webhook').deadLettered > 0 && routeStats('local-agent-state-webhook').deadLettered > 0, 'dead-lettered deliveries');
   simulator.enqueueEvents(agentIds[0] as string, [{ IISHost: 'H', VCHost: 'H', Type: 'AgentState', CurrentState: 'Available' }]);
   await waitFor(() => routeStats('local-agent-state-webhook').delivered > 0, 'a delivery');
-  // EventBridge refuses entries for a while: the poller retries, then carries them to the next invocation.
+  // EventBridge refuses entries for a while as the agent logs out: the session ends with events still to publish.
   twin.bus.injectFault({ kind: 'entries', errorCode: 'InternalFailure' }, 12);
-  simulator.enqueueEvents(agentIds[6] as string, [{ IISHost: 'H', VCHost: 'H', type: 'CustomEvent', eventName: 'refused-for-a-while', data: 'x' }]);
+  simulator.enqueueEvents(agentIds[9] as string, [{ IISHost: 'H', VCHost: 'H', type: 'CustomEvent', eventName: 'refused-for-a-while', data: 'x' }]);
+  simulator.logoutAgent(agentIds[9] as string);
   await waitFor(() => hasMetric('PollOutcomes', 'PUBLISH_PENDING'), 'a publish left pending');
   twin.bus.clearFaults();
   // A dropped connection: the poll fails (ERROR), Step Functions retries it.
