@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SequencedEventSchema } from './envelope.js';
+import { FaultFieldsSchema } from './fault-state.js';
 import { PollingEndReasonSchema } from './lifecycle.js';
 
 /**
@@ -19,6 +20,8 @@ export const PollStatus = {
   HandOver: 'HAND_OVER',
   /** The agent session is over (409 or AgentSessionEnd) and nothing is left to publish. */
   Ended: 'ENDED',
+  /** A fault outlived the quick retries: wait `backOffSeconds`, then poll again with the same cursor. */
+  BackOff: 'BACK_OFF',
 } as const;
 export type PollStatus = (typeof PollStatus)[keyof typeof PollStatus];
 
@@ -57,6 +60,7 @@ export const PollStateSchema = z.object({
   /** Why the session ended, for the PollingEnded lifecycle event. */
   endReason: PollingEndReasonSchema.optional(),
   status: z.enum(Object.values(PollStatus) as [PollStatus, ...PollStatus[]]).optional(),
+  ...FaultFieldsSchema.shape,
 });
 export type PollStateInput = z.input<typeof PollStateSchema>;
 export type PollState = z.infer<typeof PollStateSchema>;
@@ -65,6 +69,8 @@ export type PollState = z.infer<typeof PollStateSchema>;
 export const PollInvocationSchema = z.object({
   state: PollStateSchema,
   executionName: z.string().min(1),
+  /** `$$.State.RetryCount`: failed attempts before this one in the same entry, for the history budget. */
+  retryCount: z.number().int().nonnegative().default(0),
 });
 export type PollInvocation = z.infer<typeof PollInvocationSchema>;
 

@@ -29,11 +29,19 @@ export function lifecycleEvents(before: PollState, after: PollState, received: n
   return { entries, state };
 }
 
-function lifecycleEntry(type: LifecycleDetailType, state: PollState, context: LifecycleContext, reason?: string): EnvelopeEntry {
-  const data: LifecycleData = { execution: context.executionName, polls: state.polls, resyncs: state.resyncs, ...(reason ? { reason } : {}) };
+/** One lifecycle event; `extra` data also distinguishes its id (e.g. one PollingDegraded per degraded spell). */
+export function lifecycleEntry(
+  type: LifecycleDetailType,
+  state: PollState,
+  context: Pick<LifecycleContext, 'tenant' | 'eventSource' | 'executionName' | 'now'>,
+  reason?: string,
+  extra: Partial<LifecycleData> = {},
+): EnvelopeEntry {
+  const data: LifecycleData = { execution: context.executionName, polls: state.polls, resyncs: state.resyncs, ...(reason ? { reason } : {}), ...extra };
+  const extraId = Object.keys(extra).length > 0 ? [JSON.stringify(extra)] : [];
   const metadata: EventMetadata = {
     schemaVersion: ENVELOPE_SCHEMA_VERSION,
-    eventId: hashId([type, context.executionName, state.sequence, state.polls, state.resyncs]),
+    eventId: hashId([type, context.executionName, state.sequence, state.polls, state.resyncs, ...extraId]),
     tenant: context.tenant,
     agentId: state.agentId,
     platformSessionId: state.platformSessionId,
