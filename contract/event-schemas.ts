@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { UNTYPED_EVENT_TYPE } from './cxone-events.js';
 import { EventMetadataSchema } from './envelope.js';
+import { FaultClass } from './fault-state.js';
 import { isLifecycleDetailType, LifecycleDetailType, LifecycleMetadataSchema, PollingEndReasonSchema } from './lifecycle.js';
 
 /**
@@ -261,6 +262,9 @@ function lifecycleSchemas(): Record<string, z.ZodType> {
     [LifecycleDetailType.PollingEnded]: 'The bridge stopped polling this agent session; data.reason says why (agent-session-end, session-gone).',
     [LifecycleDetailType.SessionResynced]: 'The session was rejoined or an unreadable batch skipped; CXone restatements may follow.',
     [LifecycleDetailType.Heartbeat]: 'The session is alive but has had no events for a while.',
+    [LifecycleDetailType.PollingDegraded]:
+      'A fault outlived the quick retries; polling backs off (up to 5 minutes, 15 when CXone refuses the credentials) and keeps trying with the same cursor. data.reason, data.faultClass and data.degradedSince say what and since when.',
+    [LifecycleDetailType.PollingRecovered]: 'The first poll after a degraded spell succeeded: data.degradedForSeconds, data.faults and the last data.reason.',
   };
   const pollerRestarted = z
     .looseObject({
@@ -285,6 +289,10 @@ function lifecycleSchemas(): Record<string, z.ZodType> {
             type === LifecycleDetailType.PollingEnded
               ? PollingEndReasonSchema.describe('agent-session-end: CXone sent AgentSessionEnd; session-gone: 409, or nothing to rejoin')
               : z.string().optional(),
+          faultClass: z.enum(Object.values(FaultClass) as [FaultClass, ...FaultClass[]]).optional().describe('PollingDegraded/PollingRecovered: transient, refused (credentials or permissions) or unexpected'),
+          degradedSince: z.string().optional().describe('PollingDegraded/PollingRecovered: ISO time of the first fault'),
+          degradedForSeconds: z.number().int().nonnegative().optional().describe('PollingRecovered: how long polling was degraded'),
+          faults: z.number().int().positive().optional().describe('PollingDegraded/PollingRecovered: faults in a row'),
         })
         .describe(descriptions[type] ?? type),
     ]),

@@ -19,6 +19,10 @@ export const LifecycleDetailType = {
    * Published by discovery, outside the session's numbering: its metadata has no `sequence`.
    */
   PollerRestarted: 'CxoneEventBridge.PollerRestarted',
+  /** A fault outlived the quick retries; the session backs off and keeps trying (`reason`, `degradedSince`). */
+  PollingDegraded: 'CxoneEventBridge.PollingDegraded',
+  /** The first poll after a degraded spell succeeded (`degradedForSeconds`, `faults`, `reason`). */
+  PollingRecovered: 'CxoneEventBridge.PollingRecovered',
 } as const;
 export type LifecycleDetailType = (typeof LifecycleDetailType)[keyof typeof LifecycleDetailType];
 
@@ -55,6 +59,11 @@ export interface LifecycleData {
   polls: number;
   resyncs: number;
   reason?: string;
+  /** PollingDegraded / PollingRecovered: see lambdas/poll-session/fault-mode.ts. */
+  faultClass?: string;
+  degradedSince?: string;
+  degradedForSeconds?: number;
+  faults?: number;
 }
 
 /** True for the bridge's own detail types (not CXone events). */

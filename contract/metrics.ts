@@ -22,6 +22,12 @@ export const MetricName = {
   PollersRestarted: 'PollersRestarted',
   /** Pollers discovery could not start in a run (each is retried by the next run). */
   PollerStartFailures: 'PollerStartFailures',
+  /** Fault-mode invocations: one per back-off of a degraded session (the degraded-sessions alarm). */
+  PollBackOffs: 'PollBackOffs',
+  /** Back-offs because CXone refused our credentials or the request (401 after refresh, 403): a person must act. */
+  PollsRefused: 'PollsRefused',
+  /** Degraded sessions whose polling recovered. */
+  PollingRecoveries: 'PollingRecoveries',
 } as const;
 
 /** Dimension names; `service` is on every metric. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SequencedEventSchema } from './envelope.js';
+import { FaultFieldsSchema } from './fault-state.js';
 import { PollingEndReasonSchema } from './lifecycle.js';
 
 /**
@@ -22,6 +23,8 @@ export const PollStatus = {
   HandOver: 'HAND_OVER',
   /** The agent session is over (409 or AgentSessionEnd) and nothing is left to publish. */
   Ended: 'ENDED',
+  /** A fault outlived the quick retries: wait `backOffSeconds`, then poll again with the same cursor. */
+  BackOff: 'BACK_OFF',
 } as const;
 export type PollStatus = (typeof PollStatus)[keyof typeof PollStatus];
 
@@ -78,6 +81,7 @@ export const PollStateSchema = z.object({
   /** See UnsavedCheckpointSchema. */
   unsaved: UnsavedCheckpointSchema.optional(),
   status: z.enum(Object.values(PollStatus) as [PollStatus, ...PollStatus[]]).optional(),
+  ...FaultFieldsSchema.shape,
 });
 export type PollStateInput = z.input<typeof PollStateSchema>;
 export type PollState = z.infer<typeof PollStateSchema>;
@@ -104,6 +108,8 @@ export const LegacyPollStateSchema = z.object({
   lastActivityAt: z.number().optional(),
   endReason: PollingEndReasonSchema.optional(),
   status: z.string().optional(),
+  // A fault can meet an execution of an earlier build too: the fault mode keeps this shape intact.
+  ...FaultFieldsSchema.shape,
 });
 export type LegacyPollState = z.infer<typeof LegacyPollStateSchema>;
 
@@ -120,6 +126,8 @@ export interface PollExecutionInput {
 export const PollInvocationSchema = z.object({
   state: z.union([PollStateSchema, LegacyPollStateSchema]),
   executionName: z.string().min(1),
+  /** `$$.State.RetryCount`: failed attempts before this one in the same entry, for the history budget. */
+  retryCount: z.number().int().nonnegative().default(0),
 });
 export type PollInvocation = z.infer<typeof PollInvocationSchema>;
 

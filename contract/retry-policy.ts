@@ -15,15 +15,26 @@ export interface StateRetry {
 
 /**
  * The poll task's retry of the bridge's retryable errors (`RETRYABLE_ERROR_NAMES`: CXone unavailable,
- * an unreadable reply, a whole failed PutEvents). Reader: infra/session-loop-definition.ts.
+ * an unreadable reply, a whole failed PutEvents): a few quick attempts only; a fault that outlives
+ * them goes to the fault mode's back-off (`BACK_OFF`). Readers: infra/session-loop-definition.ts,
+ * contract/history-budget.ts.
  */
-export const POLL_RETRY: StateRetry = { intervalSeconds: 1, backoffRate: 2, maxDelaySeconds: 60, maxAttempts: 10 };
+export const POLL_RETRY: StateRetry = { intervalSeconds: 1, backoffRate: 2, maxDelaySeconds: 4, maxAttempts: 2 };
 
 /**
- * The poll task's retry of Lambda service faults (`LAMBDA_SERVICE_ERRORS`: the invocation never ran or
- * never answered). Reader: infra/session-loop-definition.ts.
+ * The poll task's retry of Lambda service and invocation faults (`LAMBDA_SERVICE_ERRORS`); longer than
+ * the bridge's own so a poller whose function cannot run at all still loops slowly (see
+ * contract/history-budget.ts). Readers: infra/session-loop-definition.ts, contract/history-budget.ts.
  */
-export const LAMBDA_SERVICE_ERROR_RETRY: StateRetry = { intervalSeconds: 2, backoffRate: 2, maxDelaySeconds: 30, maxAttempts: 6 };
+export const LAMBDA_SERVICE_ERROR_RETRY: StateRetry = { intervalSeconds: 2, backoffRate: 2, maxDelaySeconds: 60, maxAttempts: 6 };
+
+/**
+ * The fault mode's back-off after the quick retries: full jitter over min(cap, base · 2^(faults − 1))
+ * seconds, `refusedCapSeconds` when CXone refuses our credentials or the request (a person must act),
+ * at least `minSeconds`. Readers: lambdas/poll-session/fault-mode.ts, infra/constructs/observability.ts
+ * (alarm windows), README "Outages".
+ */
+export const BACK_OFF = { baseSeconds: 2, capSeconds: 300, refusedCapSeconds: 900, minSeconds: 1 } as const;
 
 /** The hand-over's retry of StartExecution faults. Reader: infra/session-loop-definition.ts. */
 export const HAND_OVER_RETRY: StateRetry = { intervalSeconds: 1, backoffRate: 2, maxAttempts: 6 };

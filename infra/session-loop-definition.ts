@@ -6,7 +6,15 @@ import type { Construct } from 'constructs';
 import { RETRYABLE_ERROR_NAMES } from '../contract/errors.js';
 import { POLL_STATUS_PATH, PollStatus } from '../contract/poll-state.js';
 import { HAND_OVER_RETRY, LAMBDA_SERVICE_ERROR_RETRY, POLL_RETRY, type StateRetry, WAIT_BEFORE_PUBLISH_RETRY_SECONDS } from '../contract/retry-policy.js';
-import { EXECUTION_ALREADY_EXISTS, LAMBDA_SERVICE_ERRORS, START_EXECUTION_RESOURCE, StateName } from '../contract/state-machine.js';
+import {
+  BACK_OFF_SECONDS_PATH,
+  EXECUTION_ALREADY_EXISTS,
+  FAULT_RESULT_PATH,
+  LAMBDA_SERVICE_ERRORS,
+  START_EXECUTION_RESOURCE,
+  StateName,
+  TERMINAL_ERRORS,
+} from '../contract/state-machine.js';
 
 export interface SessionLoopDefinitionProps {
   poller: lambda.IFunction;
@@ -17,37 +25,49 @@ export interface SessionLoopDefinitionProps {
 /**
  * The per-session loop: Poll → Choice → Poll … Two billed transitions per poll, no Wait on the
  * happy path (CXone's long poll is the wait). Publishing trouble backs off through a Wait state.
- * Before the history nears its 25,000-event limit the loop starts the next generation of itself
- * under a deterministic name (so a retried hand-over cannot start two pollers) and ends. An
- * unrecoverable error ends the execution in a Fail state carrying the error name and cause.
+ * A fault that outlives the poll task's few quick retries never ends the loop: the Catch runs the
+ * poll task again in fault mode (error output at `$.fault`), which answers BACK_OFF with a jittered
+ * wait, and the loop polls again after it, for as long as the fault lasts. Only a bad input or
+ * deployment (ConfigurationError) ends in the Fail state. Before the history nears its 25,000-event
+ * limit the loop starts the next generation of itself under a deterministic name (so a retried
+ * hand-over cannot start two pollers) and ends.
+ *
+ * Error names and what States.ALL matches (not States.DataLimitExceeded nor States.Runtime, which
+ * end the execution whatever the Catch says):
+ * https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
  */
 export function buildSessionLoopDefinition(scope: Construct, props: SessionLoopDefinitionProps): sfn.IChainable {
   const poll = new tasks.LambdaInvoke(scope, StateName.Poll, {
     lambdaFunction: props.poller,
     // The function's result becomes the state as is: no Payload wrapper, no extra Pass state.
     payloadResponseOnly: true,
-    payload: sfn.TaskInput.fromObject({ state: sfn.JsonPath.entirePayload, executionName: sfn.JsonPath.executionName }),
+    payload: sfn.TaskInput.fromObject({
+      state: sfn.JsonPath.entirePayload,
+      executionName: sfn.JsonPath.executionName,
+      // Failed attempts of this entry, for the history budget (context object:
+      // https://docs.aws.amazon.com/step-functions/latest/dg/input-output-contextobject.html).
+      retryCount: sfn.JsonPath.numberAt('$$.State.RetryCount'),
+    }),
     retryOnServiceExceptions: false,
     taskTimeout: sfn.Timeout.duration(props.pollerTimeout.plus(Duration.seconds(30))),
-    comment: 'One CXone get-next-event poll; publishes the events to EventBridge',
+    comment: 'One CXone get-next-event poll; publishes the events to EventBridge. With $.fault set: records the fault and backs off',
   });
-  poll.addRetry({
-    errors: [...RETRYABLE_ERROR_NAMES],
-    ...retryProps(POLL_RETRY),
-    jitterStrategy: sfn.JitterType.FULL,
-  });
-  poll.addRetry({
-    errors: LAMBDA_SERVICE_ERRORS,
-    ...retryProps(LAMBDA_SERVICE_ERROR_RETRY),
-    jitterStrategy: sfn.JitterType.FULL,
-  });
+  // A few quick attempts only: a fault that outlives them goes to the fault mode (Catch below).
+  poll.addRetry({ errors: [...RETRYABLE_ERROR_NAMES], ...retryProps(POLL_RETRY), jitterStrategy: sfn.JitterType.FULL });
+  poll.addRetry({ errors: [...LAMBDA_SERVICE_ERRORS], ...retryProps(LAMBDA_SERVICE_ERROR_RETRY), jitterStrategy: sfn.JitterType.FULL });
 
   const failed = new sfn.Fail(scope, StateName.PollingFailed, {
     comment: 'Polling stopped on an error it cannot recover from',
     errorPath: '$.error.Error',
     causePath: '$.error.Cause',
   });
-  poll.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
+  poll.addCatch(failed, { errors: [...TERMINAL_ERRORS], resultPath: '$.error' });
+  // Everything else (after the quick retries) goes to the fault mode: the same task, which backs off.
+  poll.addCatch(poll, { errors: ['States.ALL'], resultPath: FAULT_RESULT_PATH });
+  const waitBeforeNextPoll = new sfn.Wait(scope, StateName.WaitBeforeNextPoll, {
+    time: sfn.WaitTime.secondsPath(BACK_OFF_SECONDS_PATH),
+    comment: 'Polling is degraded: wait the jittered back-off the fault mode chose, then poll again with the same cursor',
+  });
 
   const waitBeforePublishRetry = new sfn.Wait(scope, StateName.WaitBeforePublishRetry, {
     time: sfn.WaitTime.duration(Duration.seconds(WAIT_BEFORE_PUBLISH_RETRY_SECONDS)),
@@ -79,6 +99,7 @@ export function buildSessionLoopDefinition(scope: Construct, props: SessionLoopD
     .when(sfn.Condition.stringEquals(POLL_STATUS_PATH, PollStatus.Ended), new sfn.Succeed(scope, StateName.SessionEnded))
     .when(sfn.Condition.stringEquals(POLL_STATUS_PATH, PollStatus.PublishPending), waitBeforePublishRetry.next(poll))
     .when(sfn.Condition.stringEquals(POLL_STATUS_PATH, PollStatus.HandOver), handOver.next(handedOver))
+    .when(sfn.Condition.stringEquals(POLL_STATUS_PATH, PollStatus.BackOff), waitBeforeNextPoll.next(poll))
     .otherwise(poll);
 
   return poll.next(route);

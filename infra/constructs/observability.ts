@@ -38,6 +38,10 @@ const SCHEDULED_ERRORS_PERIOD = Duration.minutes(5);
 const CONCURRENCY_ALARM_SHARE = 0.8;
 /** Minutes in a row with failed poller starts before the alarm fires (a throttled start usually succeeds on the next run). */
 const START_FAILURE_RUNS = 5;
+/** Longer than the longest back-off (BACK_OFF.capSeconds, 300 s) plus a poll. */
+const DEGRADED_WINDOW = Duration.minutes(10);
+/** Longer than the longest back-off for refused credentials (BACK_OFF.refusedCapSeconds, 900 s). */
+const REFUSED_WINDOW = Duration.minutes(20);
 
 /**
  * The bridge at a glance: a CloudWatch dashboard (sessions, polls, events, failures, Lambda,
@@ -80,6 +84,26 @@ export class Observability extends Construct {
         label: 'failed or timed-out executions',
       }),
     );
+    // A degraded session backs off up to 5 minutes (15 for refused credentials) between polls, so
+    // the windows are long enough to hold at least one back-off of every session still degraded.
+    const degraded = new cloudwatch.Alarm(this, 'SessionsDegradedAlarm', {
+      alarmDescription:
+        'Sessions are polling in back-off: a fault (CXone or AWS unavailable, resets, timeouts) outlived the quick retries. They keep trying and resume with their cursor; the PollingDegraded lifecycle events say why.',
+      metric: emf(MetricName.PollBackOffs).with({ period: DEGRADED_WINDOW }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const refused = new cloudwatch.Alarm(this, 'CxoneRefusesCredentialsAlarm', {
+      alarmDescription:
+        'CXone refuses the bridge (401 even with a fresh token, or 403): sessions back off slowly and heal by themselves once the credentials or permissions in the CXone secret are fixed.',
+      metric: emf(MetricName.PollsRefused).with({ period: REFUSED_WINDOW }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
     const throttles = functions.map(([label, fn]) => alarm(`${label}ThrottlesAlarm`, `Lambda throttled the ${label} function.`, fn.metricThrottles({ period: PERIOD, statistic: 'Sum' })));
     // Errors counts invocations that end in a function error, thrown or from the runtime (timeouts):
     // https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html
@@ -127,6 +151,8 @@ export class Observability extends Construct {
     this.alarms = [
       failedExecutions,
       ...startFailures,
+      degraded,
+      refused,
       props.deadLetters.parkedEventsAlarm,
       props.deadLetters.depthAlarm,
       ...props.routes.map((route) => route.deadLetterAlarm),
@@ -197,6 +223,11 @@ export class Observability extends Construct {
         emf(MetricName.EventsPending, 'Maximum').with({ label: 'events pending (max per poll)' }),
         emf(MetricName.EventsParked).with({ label: 'events parked' }),
         emf(MetricName.Resyncs).with({ label: 'resyncs' }),
+      ]),
+      graph('Degraded polling (back-offs after faults outlived the quick retries)', [
+        emf(MetricName.PollBackOffs).with({ label: 'back-offs (degraded sessions)' }),
+        emf(MetricName.PollsRefused).with({ label: 'back-offs: CXone refused credentials' }),
+        emf(MetricName.PollingRecoveries).with({ label: 'sessions recovered' }),
       ]),
       graph('Poll latency (ms)', [
         emf(MetricName.PollLatency, 'p50', { [MetricDimension.Outcome]: PollStatus.Events }).with({ label: 'with events p50' }),

@@ -9,7 +9,7 @@ import {
 } from '../../contract/errors.js';
 import { CXONE_UNAUTHORIZED_ATTEMPTS } from '../../contract/retry-policy.js';
 import type { CxoneAuth } from './auth.js';
-import { fetchWithDeadline, parseRetryAfter } from './http.js';
+import { fetchWithDeadline, parseRetryAfter, readBodyOrUnavailable } from './http.js';
 
 /** Outcome of one get-next-event poll (CXone "Using Events" page; Studio "GET NEXT EVENT", https://help.nicecxone.com/content/studio/actionscx/getagentevents/getagentevents.htm). */
 export type NextEventOutcome =
@@ -215,6 +215,10 @@ function parseJson(text: string, what: string, status: number): unknown {
 
 /** Reads the body as text, up to MAX_RESPONSE_BYTES; a larger one is a contract violation. */
 async function readBodyText(response: Response, what: string): Promise<string> {
+  return readBodyOrUnavailable(() => readBodyChunks(response, what), `CXone ${what}`);
+}
+
+async function readBodyChunks(response: Response, what: string): Promise<string> {
   if (!response.body) return '';
   const chunks: Uint8Array[] = [];
   let size = 0;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { type CxoneCredentials, CxoneCredentialsSchema } from '../../contract/cxone-credentials.js';
 import { CxoneAuthFailedError, CxoneContractViolationError, CxoneUnavailableError } from '../../contract/errors.js';
 import { SHARED_TOKEN_USE } from '../../contract/retry-policy.js';
-import { fetchWithDeadline, parseCxoneUrl } from './http.js';
+import { fetchWithDeadline, parseCxoneUrl, readBodyOrUnavailable } from './http.js';
 import type { SharedTokenStore } from './shared-token.js';
 
 /** A usable token and where the tenant's API lives. */
@@ -197,7 +197,7 @@ export class CxoneAuth {
 }
 
 async function readJson(response: Response, what: string): Promise<unknown> {
-  const text = await response.text();
+  const text = await readBodyOrUnavailable(() => response.text(), what);
   if (text === '') return {};
   try {
     return JSON.parse(text);

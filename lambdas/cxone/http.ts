@@ -23,14 +23,43 @@ export function parseCxoneUrl(value: string, what: string): URL {
   throw new ConfigurationError(`${what} must use https (plain http is allowed only for loopback addresses)`);
 }
 
-/** A fetch that turns network failures and a missed deadline into a retryable error. */
+/**
+ * A fetch that turns network failures and a missed deadline into a retryable error: refused or
+ * reset connections, DNS and TLS failures (undici rejects with `TypeError: fetch failed` and the
+ * system error as its cause), and the deadline (`TimeoutError`).
+ */
 export async function fetchWithDeadline(url: URL, init: RequestInit, timeoutMs: number, what: string): Promise<Response> {
   try {
     return await fetch(url, { ...init, signal: AbortSignal.timeout(Math.max(1, Math.floor(timeoutMs))) });
   } catch (cause) {
-    const reason = cause instanceof Error && cause.name === 'TimeoutError' ? `no answer within ${Math.round(timeoutMs)} ms` : 'network error';
-    throw new CxoneUnavailableError(`${what} failed: ${reason}`, undefined, { cause: redactCause(cause) });
+    throw unavailable(cause, what, timeoutMs);
   }
+}
+
+/**
+ * Reads a response body, turning a failure while it streams into a retryable error: a connection
+ * reset in the middle of a 200 body (`TypeError: terminated`) or the deadline passing while the
+ * body arrives (`TimeoutError`/`AbortError` from the request's signal). Nothing was consumed, so
+ * the same poll with the same cursor is safe to repeat.
+ */
+export async function readBodyOrUnavailable<T>(read: () => Promise<T>, what: string): Promise<T> {
+  try {
+    return await read();
+  } catch (cause) {
+    if (!isTransportFailure(cause)) throw cause;
+    throw unavailable(cause, `${what} body`);
+  }
+}
+
+/** Errors fetch and its body stream raise for transport trouble (never our own error classes). */
+function isTransportFailure(cause: unknown): boolean {
+  return cause instanceof Error && ['TypeError', 'TimeoutError', 'AbortError'].includes(cause.name);
+}
+
+function unavailable(cause: unknown, what: string, timeoutMs?: number): CxoneUnavailableError {
+  const timedOut = cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
+  const reason = timedOut ? (timeoutMs === undefined ? 'deadline passed' : `no answer within ${Math.round(timeoutMs)} ms`) : 'network error';
+  return new CxoneUnavailableError(`${what} failed: ${reason}`, undefined, { cause: redactCause(cause) });
 }
 
 /** Keeps the error class and message of a network failure but nothing that could carry a header. */

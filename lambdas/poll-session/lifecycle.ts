@@ -6,6 +6,8 @@ import { type PollState, PollStatus } from '../../contract/poll-state.js';
 export interface LifecycleEvent {
   type: LifecycleDetailType;
   reason?: string;
+  /** More data; it also distinguishes the event's id (e.g. one PollingDegraded per degraded spell). */
+  extra?: Partial<LifecycleData>;
 }
 
 export interface LifecycleTiming {
@@ -40,11 +42,12 @@ export function lifecycleEvents(before: PollState, after: PollState, received: n
 
 /** PutEvents entries for lifecycle events numbered from `firstNumber` on. */
 export function lifecycleEntries(events: LifecycleEvent[], firstNumber: number, state: PollState, context: LifecycleContext): EnvelopeEntry[] {
-  return events.map(({ type, reason }, index) => {
-    const data: LifecycleData = { execution: context.executionName, polls: state.polls, resyncs: state.resyncs, ...(reason ? { reason } : {}) };
+  return events.map(({ type, reason, extra = {} }, index) => {
+    const data: LifecycleData = { execution: context.executionName, polls: state.polls, resyncs: state.resyncs, ...(reason ? { reason } : {}), ...extra };
+    const extraId = Object.keys(extra).length > 0 ? [JSON.stringify(extra)] : [];
     const metadata: LifecycleMetadata = {
       schemaVersion: ENVELOPE_SCHEMA_VERSION,
-      eventId: hashId([type, context.executionName, state.sequence, state.polls, state.resyncs]),
+      eventId: hashId([type, context.executionName, state.sequence, state.polls, state.resyncs, ...extraId]),
       tenant: context.tenant,
       agentId: state.agentId,
       platformSessionId: context.platformSessionId,

@@ -7,7 +7,8 @@ import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { ConfigurationError } from '../../contract/errors.js';
 import { MetricName, POLL_ERROR_OUTCOME } from '../../contract/metrics.js';
-import { PollInvocationSchema, type PollState } from '../../contract/poll-state.js';
+import { type LegacyPollState, PollInvocationSchema, type PollState, PollStatus } from '../../contract/poll-state.js';
+import { FaultClass } from '../../contract/fault-state.js';
 import { CxoneAgentApi } from '../cxone/agent-api.js';
 import { CxoneAuth } from '../cxone/auth.js';
 import { secretsManagerTokenStore } from '../cxone/shared-token.js';
@@ -21,8 +22,11 @@ import { secretCredentialsLoader } from '../shared/secret-credentials.js';
 import { DynamoDbCheckpointStore } from './dynamodb-checkpoint-store.js';
 import type { PollerEnvironment } from './environment.js';
 import { type PollOutcome, pollOnce } from './poll-once.js';
+import { type BackOffOutcome, backOffAfterFault, recoverIfDegraded } from './fault-mode.js';
+import { spendHistory } from './history-budget.js';
+import { sessionNameOf } from '../sessions/execution-name.js';
 
-export type PollHandler = (event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<PollState>;
+export type PollHandler = (event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<PollState | LegacyPollState>;
 
 /**
  * Builds the poller handler for one environment. Clients and the token cache are created once and
@@ -46,11 +50,24 @@ export function createPollHandler(env: PollerEnvironment): PollHandler {
   return async (event, context) => {
     const input = PollInvocationSchema.safeParse(event);
     if (!input.success) throw new ConfigurationError(`invalid poll input: ${z.prettifyError(input.error)}`);
-    const { state, executionName } = input.data;
+    const { state, executionName, retryCount } = input.data;
     deadline.bind(context);
     logger.appendKeys({ agentId: state.agentId, execution: executionName });
     const startedAt = Date.now();
+    const faultContext = {
+      tenant: env.TENANT,
+      eventSource: env.EVENT_SOURCE,
+      executionName,
+      putEvents,
+      reserveLifecycleNumbers: (count: number) => store.reserveLifecycleNumbers(sessionNameOf(executionName), count),
+    };
     try {
+      if (state.fault) {
+        const backOff = await backOffAfterFault<PollState | LegacyPollState>({ ...state, fault: state.fault }, faultContext);
+        recordBackOff(backOff);
+        recordPollOutcome(PollStatus.BackOff, Date.now() - startedAt);
+        return spendHistory(backOff.state, { retryCount, caught: true, executionName });
+      }
       const outcome = await pollOnce(state, {
         cxone,
         putEvents,
@@ -65,9 +82,14 @@ export function createPollHandler(env: PollerEnvironment): PollHandler {
         executionName,
         remainingTimeMs: () => context.getRemainingTimeInMillis(),
       });
+      const { state: polled, recovered } = await recoverIfDegraded(outcome.state, faultContext);
+      if (recovered) {
+        logger.info('polling recovered', { degradedForSeconds: recovered.degradedForSeconds, faults: recovered.faults, reason: recovered.reason });
+        metrics.addMetric(MetricName.PollingRecoveries, MetricUnit.Count, 1);
+      }
       record(outcome);
       recordPollOutcome(outcome.state.status ?? 'UNKNOWN', Date.now() - startedAt);
-      return outcome.state;
+      return spendHistory(polled, { retryCount, caught: false, executionName });
     } catch (error) {
       metrics.addMetric(MetricName.PollErrors, MetricUnit.Count, 1);
       recordPollOutcome(POLL_ERROR_OUTCOME, Date.now() - startedAt);
@@ -78,6 +100,15 @@ export function createPollHandler(env: PollerEnvironment): PollHandler {
       logger.removeKeys(['agentId', 'execution']);
     }
   };
+}
+
+/** Logs and counts one back-off; the reason is short and carries no secret (see faultReason). */
+function recordBackOff({ state, faultClass, entered }: BackOffOutcome<PollState | LegacyPollState>): void {
+  const fields = { faultClass, faults: state.degraded?.faults, reason: state.degraded?.reason, backOffSeconds: state.backOffSeconds };
+  if (entered) logger.warn('polling degraded', fields);
+  else logger.info('polling still degraded', fields);
+  metrics.addMetric(MetricName.PollBackOffs, MetricUnit.Count, 1);
+  if (faultClass === FaultClass.Refused) metrics.addMetric(MetricName.PollsRefused, MetricUnit.Count, 1);
 }
 
 /** Logs and counts one invocation; parked items are logged without their payload. */

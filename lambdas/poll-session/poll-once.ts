@@ -122,6 +122,8 @@ function toLoopState(input: PollState | LegacyPollState): PollState {
     resyncs: input.resyncs,
     announced: input.announced,
     ...(input.lastActivityAt === undefined ? {} : { lastActivityAt: input.lastActivityAt }),
+    ...(input.degraded ? { degraded: input.degraded } : {}),
+    historyEvents: input.historyEvents,
   };
 }
 

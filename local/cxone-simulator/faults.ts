@@ -11,6 +11,8 @@ import type { Rng } from './rng.js';
  * - `body`: answer `status` (default 200) with this raw, typically malformed, body.
  * - `status`: answer that status (with `Retry-After` when `retryAfterSeconds` is set).
  * - only `delayMs`: a slow poll; wait, then serve the poll normally.
+ * - `midBody`: answer 200 with the headers and half of a body (`body`, or a well-formed batch) and then
+ *   `reset` the connection, or `stall` (send nothing more until the client gives up).
  */
 export const FaultSchema = z
   .object({
@@ -19,10 +21,11 @@ export const FaultSchema = z
     delayMs: z.number().int().min(0).max(120_000).optional(),
     drop: z.literal(true).optional(),
     body: z.string().optional(),
+    midBody: z.enum(['reset', 'stall']).optional(),
   })
   .strict()
-  .refine((f) => f.status !== undefined || f.drop === true || f.body !== undefined || f.delayMs !== undefined, {
-    message: 'a fault needs status, drop, body or delayMs',
+  .refine((f) => f.status !== undefined || f.drop === true || f.body !== undefined || f.delayMs !== undefined || f.midBody !== undefined, {
+    message: 'a fault needs status, drop, body, delayMs or midBody',
   });
 export type Fault = z.infer<typeof FaultSchema>;
 

@@ -229,6 +229,20 @@ const applyFault = async (deps: RequestHandlerDeps, fault: Fault, req: IncomingM
     req.socket.destroy();
     return true;
   }
+  if (fault.midBody) {
+    platform.countPoll('dropped');
+    const body = fault.body ?? JSON.stringify({ sessionId: 'cut-short', events: [{ Type: 'Mute', AgentMuted: 'True' }] });
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+    res.write(body.slice(0, Math.floor(body.length / 2)));
+    if (fault.midBody === 'reset') {
+      // Let the headers and the first half reach the client, then cut the connection.
+      setTimeout(() => req.socket.destroy(), 20).unref();
+    } else {
+      // Stops by itself: the client gives up at its deadline; the socket goes after two minutes at most.
+      setTimeout(() => req.socket.destroy(), 120_000).unref();
+    }
+    return true;
+  }
   if (fault.body !== undefined || fault.status === 200) {
     platform.countPoll('malformed');
     const body = fault.body ?? '';

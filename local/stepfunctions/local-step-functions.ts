@@ -1,6 +1,7 @@
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { setImmediate as nextMacrotask, setTimeout as sleep } from 'node:timers/promises';
 import { type AwsOperation, AwsApiError } from '../aws/local-aws-server.js';
+import { ExecutionRetryCount } from './state-retry-count.js';
 import {
   DATA_LIMIT_EXCEEDED,
   HISTORY_EVENT_LIMIT,
@@ -137,9 +138,15 @@ export class LocalStepFunctions {
       abort: () => undefined,
       done: Promise.resolve(),
     };
+    const retryCount = new ExecutionRetryCount(machine.definition);
     const run = machine.engine.run(parsedInput as never, {
-      overrides: { taskResourceLocalHandlers: this.handlersFor(machine, execution, stopper.signal) as never },
-      context: { Execution: { Id: executionArn, Name: name, RoleArn: 'arn:aws:iam::000000000000:role/local' }, StateMachine: { Id: stateMachineArn } },
+      overrides: { taskResourceLocalHandlers: this.handlersFor(machine, execution, stopper.signal, retryCount) as never },
+      context: {
+        Execution: { Id: executionArn, Name: name, RoleArn: 'arn:aws:iam::000000000000:role/local' },
+        StateMachine: { Id: stateMachineArn },
+        // $$.State.RetryCount, which the engine does not provide (state-retry-count.ts).
+        State: retryCount.contextState(),
+      },
     });
     stopper.signal.addEventListener('abort', () => run.abort());
     execution.abort = () => stopper.abort();
@@ -170,12 +177,13 @@ export class LocalStepFunctions {
    * state is counted and checked (and the execution failed) before a new invocation starts; payloads
    * over the limit fail the execution; Wait states sleep for their scaled duration.
    */
-  private handlersFor(machine: RegisteredMachine, execution: LocalExecution, stopped: AbortSignal): Record<string, LocalTaskHandler> {
+  private handlersFor(machine: RegisteredMachine, execution: LocalExecution, stopped: AbortSignal, retryCount: ExecutionRetryCount): Record<string, LocalTaskHandler> {
     const refuseIfClosed = () => {
       if (execution.status !== 'RUNNING') throw new TerminalStateError('States.Runtime', 'the execution has ended');
     };
     const handlers: Record<string, LocalTaskHandler> = {};
-    for (const [stateName, handler] of Object.entries(machine.taskHandlers)) {
+    for (const [stateName, unwrapped] of Object.entries(machine.taskHandlers)) {
+      const handler = retryCount.track(stateName, unwrapped);
       handlers[stateName] = async (input) => {
         await nextMacrotask();
         refuseIfClosed();

@@ -4,6 +4,9 @@ import { RETRYABLE_ERROR_NAMES } from '../../contract/errors.js';
 import { PollStatus } from '../../contract/poll-state.js';
 import { StateName } from '../../contract/state-machine.js';
 import { parseBridgeConfig } from '../../infra/config.js';
+import { HAND_OVER_MAX_ATTEMPTS, POLL_ENTRY_MAX_ATTEMPTS } from '../../contract/history-budget.js';
+import { BACK_OFF, LAMBDA_SERVICE_ERROR_RETRY, POLL_RETRY } from '../../contract/retry-policy.js';
+import { FAULT_RESULT_PATH, LAMBDA_SERVICE_ERRORS } from '../../contract/state-machine.js';
 import { readTemplate } from '../../local/twin/synthesized-stack.js';
 import { synthesizeForTest, TEST_CONFIG } from './stack-fixture.js';
 
@@ -132,6 +135,7 @@ describe('session state machine', () => {
       { Variable: '$.status', StringEquals: PollStatus.Ended, Next: StateName.SessionEnded },
       { Variable: '$.status', StringEquals: PollStatus.PublishPending, Next: StateName.WaitBeforePublishRetry },
       { Variable: '$.status', StringEquals: PollStatus.HandOver, Next: StateName.HandOver },
+      { Variable: '$.status', StringEquals: PollStatus.BackOff, Next: StateName.WaitBeforeNextPoll },
     ]);
     expect(definition.States[StateName.WaitBeforePublishRetry]).toMatchObject({ Type: 'Wait', Next: StateName.Poll });
     expect(definition.States[StateName.SessionEnded]).toMatchObject({ Type: 'Succeed' });
@@ -142,18 +146,53 @@ describe('session state machine', () => {
     expect(pollState.Resource).toBe(poller?.arn);
   });
 
-  it('retries the poller\'s retryable errors with backoff and full jitter, bounded', () => {
-    const retrier = pollState.Retry.find((candidate) => candidate.ErrorEquals.includes(RETRYABLE_ERROR_NAMES[0] as string));
-    expect(retrier?.ErrorEquals).toEqual([...RETRYABLE_ERROR_NAMES]);
-    expect(retrier).toMatchObject({ JitterStrategy: 'FULL', BackoffRate: 2 });
-    expect(retrier?.MaxAttempts).toBeGreaterThan(1);
-    expect(retrier?.MaxDelaySeconds).toBeLessThanOrEqual(60);
-    expect(pollState.Retry.flatMap((candidate) => candidate.ErrorEquals)).not.toContain('States.ALL');
+  it('retries transient and Lambda invocation errors a few times with backoff and full jitter, never States.ALL', () => {
+    expect(pollState.Retry).toEqual(
+      [
+        [RETRYABLE_ERROR_NAMES, POLL_RETRY],
+        [LAMBDA_SERVICE_ERRORS, LAMBDA_SERVICE_ERROR_RETRY],
+      ].map(([errors, retrier]) => ({
+        ErrorEquals: [...(errors as readonly string[])],
+        IntervalSeconds: (retrier as typeof POLL_RETRY).intervalSeconds,
+        BackoffRate: (retrier as typeof POLL_RETRY).backoffRate,
+        MaxAttempts: (retrier as typeof POLL_RETRY).maxAttempts,
+        MaxDelaySeconds: (retrier as typeof POLL_RETRY).maxDelaySeconds,
+        JitterStrategy: 'FULL',
+      })),
+    );
+    const retried = pollState.Retry.flatMap((candidate) => candidate.ErrorEquals);
+    expect(retried).toEqual(expect.arrayContaining([...RETRYABLE_ERROR_NAMES]));
+    expect(retried).toEqual(
+      expect.arrayContaining(['Lambda.Unknown', 'Lambda.ClientExecutionTimeoutException', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException', 'Sandbox.Timedout', 'States.Timeout']),
+    );
+    expect(retried).not.toContain('States.ALL');
+    expect(pollState.Retry.every((candidate) => candidate.MaxAttempts <= 6)).toBe(true);
   });
 
-  it('ends in a Fail state that carries the error name and cause', () => {
-    expect(pollState.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: StateName.PollingFailed }]);
+  it('sends a bad input to the Fail state and every other error back into the poll task in fault mode', () => {
+    expect(pollState.Catch).toEqual([
+      { ErrorEquals: ['ConfigurationError'], ResultPath: '$.error', Next: StateName.PollingFailed },
+      { ErrorEquals: ['States.ALL'], ResultPath: FAULT_RESULT_PATH, Next: StateName.Poll },
+    ]);
     expect(definition.States[StateName.PollingFailed]).toMatchObject({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
+  });
+
+  it('waits the back-off the fault mode chose, then polls again', () => {
+    const route = definition.States[StateName.RouteOnStatus] as { Choices: { Variable: string; StringEquals: string; Next: string }[] };
+    expect(route.Choices).toContainEqual({ Variable: '$.status', StringEquals: PollStatus.BackOff, Next: StateName.WaitBeforeNextPoll });
+    expect(definition.States[StateName.WaitBeforeNextPoll]).toEqual(expect.objectContaining({ Type: 'Wait', SecondsPath: '$.backOffSeconds', Next: StateName.Poll }));
+  });
+
+  it('passes $$.State.RetryCount so failed attempts count against the history budget, whose model matches the definition', () => {
+    expect((pollState as unknown as { Parameters: Record<string, string> }).Parameters['retryCount.$']).toBe('$$.State.RetryCount');
+    const handOverRetries = (definition.States[StateName.HandOver] as { Retry: { MaxAttempts: number }[] }).Retry;
+    expect(1 + handOverRetries.reduce((sum, retrier) => sum + retrier.MaxAttempts, 0)).toBe(HAND_OVER_MAX_ATTEMPTS);
+    expect(POLL_ENTRY_MAX_ATTEMPTS).toBe(1 + pollState.Retry.reduce((sum, retrier) => sum + retrier.MaxAttempts, 0));
+    // The only states the loop passes through: one task, a Choice, two Waits (the model counts each kind).
+    const types = Object.values(definition.States).map((state) => state.Type);
+    expect(types.filter((type) => type === 'Task')).toHaveLength(2);
+    expect(types.filter((type) => type === 'Wait')).toHaveLength(2);
+    expect(types.filter((type) => type === 'Choice')).toHaveLength(1);
   });
 
   it('may invoke only the poller function', () => {
@@ -209,7 +248,7 @@ describe('continue-as-new', () => {
   });
 
   it('passes the execution name to the poller, which decides when to hand over', () => {
-    expect((pollState as unknown as { Parameters: unknown }).Parameters).toEqual({ 'state.$': '$', 'executionName.$': '$$.Execution.Name' });
+    expect((pollState as unknown as { Parameters: unknown }).Parameters).toEqual({ 'state.$': '$', 'executionName.$': '$$.Execution.Name', 'retryCount.$': '$$.State.RetryCount' });
     expect(poller?.environment.HAND_OVER_AFTER_POLLS).toBe('2000');
   });
 });
@@ -303,6 +342,35 @@ describe('dead-letter store', () => {
       Dimensions: [{ Name: 'service', Value: 'cxone-eventbridge' }],
       Threshold: 0,
     });
+  });
+});
+
+describe('outage alarms', () => {
+  it('alarms when sessions poll in back-off, over a window longer than the longest back-off', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'CxoneEventBridge',
+      MetricName: 'PollBackOffs',
+      Dimensions: [{ Name: 'service', Value: 'cxone-eventbridge' }],
+      Statistic: 'Sum',
+      Period: 600,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    expect(600).toBeGreaterThan(BACK_OFF.capSeconds);
+  });
+
+  it('alarms apart when CXone refuses the credentials, over a window longer than the slow back-off', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'CxoneEventBridge', MetricName: 'PollsRefused', Period: 1200, Threshold: 0 });
+    expect(1200).toBeGreaterThan(BACK_OFF.refusedCapSeconds);
+  });
+
+  it('shows degraded polling on the dashboard', () => {
+    const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboards[0]);
+    expect(body).toContain('Degraded polling');
+    expect(body).toContain('PollBackOffs');
+    expect(body).toContain('PollingRecoveries');
   });
 });
 

@@ -5,7 +5,8 @@ import { DynamoDbCheckpointStore } from '../../lambdas/poll-session/dynamodb-che
 import { PollerEnvironmentSchema } from '../../lambdas/poll-session/environment.js';
 import { isLifecycleDetailType } from '../../contract/lifecycle.js';
 import { createPollHandler, type PollHandler } from '../../lambdas/poll-session/poll-handler.js';
-import type { LegacyPollState, PollState } from '../../contract/poll-state.js';
+import type { LegacyPollStateSchema, PollState } from '../../contract/poll-state.js';
+import type { z } from 'zod';
 import { type CxoneSimulator, startCxoneSimulator } from '../../local/cxone-simulator/index.js';
 import type { EventBridgeEvent } from '../../local/eventbridge/local-event-bus.js';
 import type { LocalExecution } from '../../local/stepfunctions/local-step-functions.js';
@@ -56,7 +57,7 @@ function pollerHandler(): { handler: PollHandler; invoke: (state: unknown, execu
     handler,
     invoke: (state, executionName) => {
       const deadline = Date.now() + fn.timeoutSeconds * 1000;
-      return handler({ state, executionName }, { getRemainingTimeInMillis: () => deadline - Date.now() });
+      return handler({ state, executionName }, { getRemainingTimeInMillis: () => deadline - Date.now() }) as Promise<PollState>;
     },
   };
 }
@@ -181,7 +182,7 @@ describe('deploys never break running sessions', () => {
             detail: { metadata: { agentId, sequence: event.sequence, eventId: `old-${event.sequence}`, platformSessionId: null }, data: event.data },
           } as unknown as EventBridgeEvent);
         }
-        const oldState: LegacyPollState = {
+        const oldState: z.input<typeof LegacyPollStateSchema> = {
           agentId,
           sessionId: answer.response.sessionId,
           platformSessionId: null,

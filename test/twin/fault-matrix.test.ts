@@ -14,6 +14,8 @@ import { type Accounting, accountFor, type EventDetail, parkedItems, waitFor } f
 let simulator: CxoneSimulator;
 let twin: LocalTwin;
 const onBus: EventBridgeEvent[] = [];
+const lifecycleOnBus: EventBridgeEvent[] = [];
+const lifecycleFor = (agentId: string) => lifecycleOnBus.filter((event) => (event.detail as EventDetail).metadata.agentId === agentId);
 let nextAgentId = 3100001;
 
 beforeAll(async () => {
@@ -26,6 +28,7 @@ beforeAll(async () => {
   });
   twin.bus.onEvent((accepted) => {
     if (!isLifecycleDetailType(accepted.event['detail-type'])) onBus.push(accepted.event);
+    else lifecycleOnBus.push(accepted.event);
   });
 });
 afterAll(async () => {
@@ -135,19 +138,17 @@ describe('faults on get-next-event', () => {
   it.each<[string, number]>([
     ['400', 400],
     ['403', 403],
-  ])('ends with CxoneRequestRejectedError on HTTP %s, keeping what was delivered', async (_, status) => {
-    const result = await runCase(
-      (agentId) => {
-        simulator.enqueueEvents(agentId, ordinaryEvents(agentId).slice(0, 3));
-        simulator.injectFault({ agentId, count: 1, fault: { status } });
-      },
-      { endsInFailure: true },
-    );
-    expect(result.execution.status).toBe('FAILED');
-    expect(result.execution.error).toBe('CxoneRequestRejectedError');
-    expect(result.execution.cause).toMatch(new RegExp(`HTTP ${status}`));
-    const delivered = simulator.emittedEvents({ agentId: result.agentId }).filter((event) => event.deliveredAt !== undefined);
-    expect(busDetails(result.agentId).map((detail) => detail.data)).toEqual(delivered.map((event) => event.event));
+  ])('backs off slowly on HTTP %s instead of ending, says why, and heals once CXone accepts again', async (_, status) => {
+    const result = await runCase((agentId) => {
+      simulator.enqueueEvents(agentId, ordinaryEvents(agentId).slice(0, 3));
+      simulator.injectFault({ agentId, count: 1, fault: { status } });
+    });
+    expect(result.execution.status).toBe('SUCCEEDED');
+    const lifecycle = lifecycleFor(result.agentId);
+    expect(lifecycle.map((event) => event['detail-type'])).toEqual(expect.arrayContaining(['CxoneEventBridge.PollingDegraded', 'CxoneEventBridge.PollingRecovered']));
+    const degraded = lifecycle.find((event) => event['detail-type'] === 'CxoneEventBridge.PollingDegraded');
+    expect((degraded?.detail as { data: unknown } | undefined)?.data).toMatchObject({ faultClass: 'refused', reason: expect.stringMatching(new RegExp(`^CxoneRequestRejectedError: .*HTTP ${status}`)) });
+    expectNothingLost(result);
   });
 });
 

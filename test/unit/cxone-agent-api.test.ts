@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CxoneAgentApi } from '../../lambdas/cxone/agent-api.js';
 import { CxoneAuth } from '../../lambdas/cxone/auth.js';
+import { fetchWithDeadline } from '../../lambdas/cxone/http.js';
 import { type CxoneSimulator, startCxoneSimulator } from '../../local/cxone-simulator/index.js';
 
 /** The CXone client against the simulator over real HTTP. */
@@ -105,6 +106,28 @@ describe('CxoneAgentApi against the simulator', () => {
     simulator.injectFault({ agentId: '2103460', count: 1, fault: { delayMs: 3_000, status: 304 } });
     await expect(api.getNextEvent(cursor, 0, 500)).rejects.toMatchObject({ name: 'CxoneUnavailableError', message: expect.stringMatching(/no answer within \d+ ms/) });
     simulator.logoutAgent('2103460');
+  });
+
+  it.each([
+    ['a connection reset in the middle of a 200 body', { midBody: 'reset' as const }, 5_000, /get-next-event body failed: network error/],
+    ['a 200 body still arriving at the deadline', { midBody: 'stall' as const }, 800, /get-next-event body failed: deadline passed/],
+  ])('fails %s as retryable, keeping the cause', async (_, fault, deadlineMs, message) => {
+    const api = client();
+    simulator.loginAgent('2103461');
+    const cursor = await api.joinSession('2103461');
+    simulator.injectFault({ agentId: '2103461', count: 1, fault });
+    const error = await api.getNextEvent(cursor, 0, deadlineMs).catch((caught: unknown) => caught as Error);
+    simulator.logoutAgent('2103461');
+    expect(error).toMatchObject({ name: 'CxoneUnavailableError', message: expect.stringMatching(message) });
+    expect((error as Error).cause).toBeInstanceOf(Error);
+    expect(['TypeError', 'TimeoutError', 'AbortError']).toContain(((error as Error).cause as Error).name);
+  });
+
+  it('fails a TLS handshake that cannot succeed as retryable', async () => {
+    const plainHttp = new URL(simulator.issuerUrl);
+    const error = await fetchWithDeadline(new URL(`https://127.0.0.1:${plainHttp.port}/`), {}, 5_000, 'CXone probe').catch((caught: unknown) => caught as Error);
+    expect(error).toMatchObject({ name: 'CxoneUnavailableError', message: 'CXone probe failed: network error' });
+    expect((error as Error).cause).toBeInstanceOf(Error);
   });
 
   it('rejects wrong credentials as a terminal auth error without echoing them', async () => {

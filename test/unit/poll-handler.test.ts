@@ -139,6 +139,31 @@ describe('poll handler', () => {
     simulator.logoutAgent('2103458');
   });
 
+  it('runs in fault mode when the Catch set $.fault: backs off without polling, then recovers on the next poll that works', async () => {
+    // Prepare
+    const detailTypes: string[] = [];
+    eventBridge.on(PutEventsCommand).callsFake(({ Entries = [] }: { Entries?: PutEventsRequestEntry[] }) => {
+      detailTypes.push(...Entries.map((entry) => entry.DetailType ?? ''));
+      return { FailedEntryCount: 0, Entries: Entries.map(() => ({ EventId: 'e' })) };
+    });
+    const cursor = await loggedInCursor('2103459');
+    const pollsBefore = simulator.stats().polls.total;
+    const fault = { Error: 'CxoneUnavailableError', Cause: JSON.stringify({ errorType: 'CxoneUnavailableError', errorMessage: 'CXone get-next-event answered HTTP 503', trace: [] }) };
+    // Act
+    const backingOff = await handler()({ ...invocation({ agentId: '2103459', sessionId: cursor, announced: true, historyEvents: 40, fault }), retryCount: 1 }, context);
+    const recovered = await handler()(invocation({ ...backingOff, status: 'BACK_OFF' }), context);
+    // Assess
+    expect(backingOff).toMatchObject({ status: 'BACK_OFF', sessionId: cursor, degraded: { faults: 1, faultClass: 'transient', reason: 'CxoneUnavailableError: CXone get-next-event answered HTTP 503' } });
+    expect(backingOff.backOffSeconds).toBeGreaterThanOrEqual(1);
+    expect(backingOff).not.toHaveProperty('fault');
+    expect(backingOff.historyEvents).toBeGreaterThan(40);
+    expect(recovered.status).toBe('EVENTS');
+    expect(recovered).not.toHaveProperty('degraded');
+    expect(simulator.stats().polls.total - pollsBefore).toBe(1);
+    expect(detailTypes.filter(isLifecycleDetailType)).toEqual(['CxoneEventBridge.PollingDegraded', 'CxoneEventBridge.PollingRecovered']);
+    simulator.logoutAgent('2103459');
+  });
+
   it('rejects a malformed poll state with a ConfigurationError naming the field', async () => {
     await expect(handler()(invocation({ agentId: 'abc', sessionId: 'x' }), context)).rejects.toMatchObject({
       name: 'ConfigurationError',

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { CAUGHT_ENTRY_MAX_EVENTS, HAND_OVER_AT_HISTORY_EVENTS, HAND_OVER_TAIL_EVENTS, HISTORY_EVENT_LIMIT, pollEntryEvents } from '../../contract/history-budget.js';
+import { spendHistory } from '../../lambdas/poll-session/history-budget.js';
+import { type PollState, PollStateSchema, PollStatus } from '../../contract/poll-state.js';
+
+const executionName = 'acme-2103457-20250312T140001000Z';
+const start = (): PollState => PollStateSchema.parse({ agentId: '2103457', sessionId: 'c', status: PollStatus.NoEvents });
+
+describe('history budget', () => {
+  it('counts a normal poll as its task entry and the Choice', () => {
+    const first = spendHistory({ ...start(), status: PollStatus.NoEvents }, { retryCount: 0, caught: false, executionName });
+    expect(first.historyEvents).toBe(1 + 5 + 2);
+    const next = spendHistory({ ...first, status: PollStatus.Events }, { retryCount: 2, caught: false, executionName });
+    expect(next.historyEvents).toBe(8 + 2 + 3 * 3 + 2);
+  });
+
+  it('counts the caught entry at its most, the fault-mode entry and the Wait', () => {
+    const state = spendHistory({ ...start(), historyEvents: 100, status: PollStatus.BackOff, backOffSeconds: 30 }, { retryCount: 0, caught: true, executionName });
+    expect(state.historyEvents).toBe(100 + CAUGHT_ENTRY_MAX_EVENTS + pollEntryEvents(0) + 2 + 2);
+    expect(state.status).toBe(PollStatus.BackOff);
+  });
+
+  it.each([PollStatus.BackOff, PollStatus.PublishPending, PollStatus.NoEvents, PollStatus.Events, PollStatus.Resynced])(
+    'hands over instead of looping on %s once the budget is used',
+    (status) => {
+      const state = spendHistory({ ...start(), historyEvents: HAND_OVER_AT_HISTORY_EVENTS - 3, polls: 17, status, backOffSeconds: 9 }, { retryCount: 0, caught: false, executionName });
+      expect(state).toMatchObject({ status: PollStatus.HandOver, nextExecutionName: `${executionName}-g2`, polls: 0, historyEvents: 0 });
+      expect(state).not.toHaveProperty('backOffSeconds');
+    },
+  );
+
+  it('lets an ending session end', () => {
+    const state = spendHistory({ ...start(), historyEvents: HISTORY_EVENT_LIMIT, status: PollStatus.Ended }, { retryCount: 0, caught: false, executionName });
+    expect(state.status).toBe(PollStatus.Ended);
+  });
+
+  it('hands over before 25,000 events in the worst case: every poll fails through all retries and backs off', () => {
+    // Every entry makes all its attempts and is caught, the fault mode itself needs all its retries:
+    // the most history one back-off round can write. Events are counted as AWS would write them.
+    let state: PollState = start();
+    let actual = 1; // ExecutionStarted
+    let rounds = 0;
+    for (;;) {
+      const retryCount = 8; // the fault-mode entry's own failed attempts before it succeeded
+      actual += CAUGHT_ENTRY_MAX_EVENTS + pollEntryEvents(retryCount) + 2 + 2;
+      state = spendHistory({ ...state, status: PollStatus.BackOff, backOffSeconds: 300 }, { retryCount, caught: true, executionName });
+      rounds += 1;
+      if (state.status === PollStatus.HandOver) break;
+      expect(state.historyEvents).toBeGreaterThanOrEqual(actual);
+    }
+    actual += 2 + HAND_OVER_TAIL_EVENTS; // the Choice, the hand-over task with every retry, the end
+    expect(actual).toBeLessThan(HISTORY_EVENT_LIMIT);
+    expect(rounds).toBeGreaterThan(100);
+  });
+});
