@@ -34,7 +34,7 @@ function fakeContext(now = 1_700_000_000_000) {
   };
 }
 
-const baseState = (): PollState => PollStateSchema.parse({ agentId: '2103457', sessionId: 'cursor-1', sequence: 12, polls: 40, announced: true, status: PollStatus.NoEvents });
+const baseState = (): PollState => PollStateSchema.parse({ v: 2, agentId: '2103457', sessionId: 'cursor-1', sequence: 12, polls: 40, announced: true, status: PollStatus.NoEvents });
 
 describe('classifying what a poll ended with', () => {
   it.each([

@@ -4,7 +4,7 @@ import { spendHistory } from '../../lambdas/poll-session/history-budget.js';
 import { type PollState, PollStateSchema, PollStatus } from '../../contract/poll-state.js';
 
 const executionName = 'acme-2103457-20250312T140001000Z';
-const start = (): PollState => PollStateSchema.parse({ agentId: '2103457', sessionId: 'c', status: PollStatus.NoEvents });
+const start = (): PollState => PollStateSchema.parse({ v: 2, agentId: '2103457', sessionId: 'c', status: PollStatus.NoEvents });
 
 describe('history budget', () => {
   it('counts a normal poll as its task entry and the Choice', () => {

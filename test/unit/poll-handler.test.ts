@@ -146,14 +146,19 @@ describe('poll handler', () => {
       detailTypes.push(...Entries.map((entry) => entry.DetailType ?? ''));
       return { FailedEntryCount: 0, Entries: Entries.map(() => ({ EventId: 'e' })) };
     });
-    const cursor = await loggedInCursor('2103459');
+    // The session has a checkpoint (its first poll worked): lifecycle events are numbered from it.
+    const first = invocation({ agentId: '2103459', sessionId: await loggedInCursor('2103459') });
+    const again = (state: Record<string, unknown>) => ({ state, executionName: first.executionName });
+    const polling = await handler()(first, context);
+    detailTypes.length = 0;
+    simulator.enqueueEvents('2103459', [{ IISHost: 'S', VCHost: 'S', Type: 'Mute', AgentMuted: 'True' }]);
     const pollsBefore = simulator.stats().polls.total;
     const fault = { Error: 'CxoneUnavailableError', Cause: JSON.stringify({ errorType: 'CxoneUnavailableError', errorMessage: 'CXone get-next-event answered HTTP 503', trace: [] }) };
     // Act
-    const backingOff = await handler()({ ...invocation({ agentId: '2103459', sessionId: cursor, announced: true, historyEvents: 40, fault }), retryCount: 1 }, context);
-    const recovered = await handler()(invocation({ ...backingOff, status: 'BACK_OFF' }), context);
+    const backingOff = await handler()({ ...again({ ...polling, historyEvents: 40, fault }), retryCount: 1 }, context);
+    const recovered = await handler()(again({ ...backingOff, status: 'BACK_OFF' }), context);
     // Assess
-    expect(backingOff).toMatchObject({ status: 'BACK_OFF', sessionId: cursor, degraded: { faults: 1, faultClass: 'transient', reason: 'CxoneUnavailableError: CXone get-next-event answered HTTP 503' } });
+    expect(backingOff).toMatchObject({ status: 'BACK_OFF', degraded: { faults: 1, faultClass: 'transient', reason: 'CxoneUnavailableError: CXone get-next-event answered HTTP 503' } });
     expect(backingOff.backOffSeconds).toBeGreaterThanOrEqual(1);
     expect(backingOff).not.toHaveProperty('fault');
     expect(backingOff.historyEvents).toBeGreaterThan(40);
