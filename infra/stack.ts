@@ -7,30 +7,22 @@ import { AgentDiscovery } from './constructs/agent-discovery.js';
 import { AgentEventBus } from './constructs/agent-event-bus.js';
 import { DeadLetterStore } from './constructs/dead-letter-store.js';
 import { EventSchemaRegistry } from './constructs/event-schema-registry.js';
+import { LargeEventStore } from './constructs/large-event-store.js';
 import { Observability } from './constructs/observability.js';
+import { ParkedEventRedrive } from './constructs/parked-event-redrive.js';
 import { EventRoutes } from './constructs/routes.js';
 import { SharedCxoneToken } from './constructs/shared-cxone-token.js';
 import { SessionPoller } from './constructs/session-poller.js';
 import { SessionStore } from './constructs/session-store.js';
 import { SessionStateMachine } from './constructs/session-state-machine.js';
 import { applyNagAcknowledgements } from './nag-acknowledgements.js';
+import { StackOutput } from '../contract/stack-outputs.js';
 
 export interface CxoneEventBridgeStackProps extends StackProps {
   config: BridgeConfig;
 }
 
-/** Output names, read by the session CLI. */
-export const StackOutput = {
-  StateMachineArn: 'SessionStateMachineArn',
-  EventBusName: 'EventBusName',
-  CredentialsSecretName: 'CxoneCredentialsSecretName',
-  DeadLetterQueueUrl: 'DeadLetterQueueUrl',
-  EventBusArn: 'EventBusArn',
-  ArchiveArn: 'ArchiveArn',
-  SchemaRegistryName: 'SchemaRegistryName',
-  DashboardName: 'DashboardName',
-  SessionTableName: 'SessionTableName',
-} as const;
+export { StackOutput } from '../contract/stack-outputs.js';
 
 /** One tenant's bridge: the bus, the poller, the per-session state machine. */
 export class CxoneEventBridgeStack extends Stack {
@@ -39,6 +31,8 @@ export class CxoneEventBridgeStack extends Stack {
   readonly sessions: SessionStateMachine;
   readonly deadLetters: DeadLetterStore;
   readonly sessionStore: SessionStore;
+  readonly largeEvents: LargeEventStore;
+  readonly redrive: ParkedEventRedrive;
   readonly sharedToken: SharedCxoneToken;
   readonly discovery?: AgentDiscovery;
   readonly routes: EventRoutes;
@@ -61,6 +55,7 @@ export class CxoneEventBridgeStack extends Stack {
       archiveRetentionDays: config.archiveRetentionDays,
     });
     this.deadLetters = new DeadLetterStore(this, 'DeadLetters', { serviceName });
+    this.largeEvents = new LargeEventStore(this, 'LargeEvents', { claimCheckRetentionDays: config.claimCheckRetentionDays });
     this.sharedToken = new SharedCxoneToken(this, 'SharedToken', {
       tenant: config.tenant,
       cxoneIssuerUrl: config.cxoneIssuerUrl,
@@ -79,9 +74,18 @@ export class CxoneEventBridgeStack extends Stack {
       pollTimeoutSeconds: config.pollTimeoutSeconds,
       logRetention,
       memorySize: config.pollerMemoryMb,
-      deadLetterQueue: this.deadLetters.queue,
+      largeEvents: this.largeEvents,
       handOverAfterPolls: config.handOverAfterPolls,
       sessionStore: this.sessionStore,
+      serviceName,
+    });
+    this.redrive = new ParkedEventRedrive(this, 'ParkedEventRedrive', {
+      tenant: config.tenant,
+      store: this.largeEvents,
+      bus: this.bus.bus,
+      eventSource: config.eventSource,
+      every: Duration.minutes(config.redriveEveryMinutes),
+      logRetention,
       serviceName,
     });
     this.sessions = new SessionStateMachine(this, 'Sessions', {
@@ -118,7 +122,7 @@ export class CxoneEventBridgeStack extends Stack {
       serviceName,
       sessions: this.sessions.stateMachine,
       poller: this.poller.function,
-      functions: { Poller: this.poller.function, TokenRefresher: this.sharedToken.refresher, ...(this.discovery ? { Discovery: this.discovery.function } : {}) },
+      functions: { Poller: this.poller.function, TokenRefresher: this.sharedToken.refresher, Redrive: this.redrive.function, ...(this.discovery ? { Discovery: this.discovery.function } : {}) },
       deadLetters: this.deadLetters,
       routes: this.routes.routes,
       eventBusName: config.eventBusName,
@@ -129,7 +133,8 @@ export class CxoneEventBridgeStack extends Stack {
     new CfnOutput(this, StackOutput.StateMachineArn, { value: this.sessions.stateMachine.stateMachineArn });
     new CfnOutput(this, StackOutput.EventBusName, { value: this.bus.bus.eventBusName });
     new CfnOutput(this, StackOutput.CredentialsSecretName, { value: config.cxoneSecretName });
-    new CfnOutput(this, StackOutput.DeadLetterQueueUrl, { value: this.deadLetters.queue.queueUrl });
+    new CfnOutput(this, StackOutput.LargeEventBucketName, { value: this.largeEvents.bucket.bucketName });
+    new CfnOutput(this, StackOutput.EventSource, { value: config.eventSource });
     new CfnOutput(this, StackOutput.EventBusArn, { value: this.bus.bus.eventBusArn });
     new CfnOutput(this, StackOutput.ArchiveArn, { value: this.bus.archive.archiveArn });
     new CfnOutput(this, StackOutput.SchemaRegistryName, { value: this.schemaRegistry.registry.attrRegistryName });

@@ -24,12 +24,21 @@ export interface LocalAwsServer {
   close(): Promise<void>;
 }
 
+/** A REST-protocol service (S3) on the same endpoint: answers the request and returns true if it is its own. */
+export type RestService = (request: IncomingMessage, response: ServerResponse, body: Buffer) => Promise<boolean>;
+
 /**
  * A loopback HTTP endpoint speaking the AWS JSON 1.0/1.1 protocols for the few operations the
  * bridge calls, so the unchanged AWS SDK clients reach local implementations over real HTTP.
- * Operations are keyed by the `X-Amz-Target` header, e.g. `AWSEvents.PutEvents`.
+ * Operations are keyed by the `X-Amz-Target` header, e.g. `AWSEvents.PutEvents`; requests without
+ * one go to the REST services (S3), which may be added after the server started.
  */
-export async function startLocalAwsServer(operations: Record<string, AwsOperation>, port = 0, faults?: { refusal(operation: string): AwsApiError | undefined }): Promise<LocalAwsServer> {
+export async function startLocalAwsServer(
+  operations: Record<string, AwsOperation>,
+  port = 0,
+  faults?: { refusal(operation: string): AwsApiError | undefined },
+  restServices: RestService[] = [],
+): Promise<LocalAwsServer> {
   const calls = new Map<string, number>();
   const server = createServer((request, response) => {
     void handle(request, response);
@@ -37,6 +46,10 @@ export async function startLocalAwsServer(operations: Record<string, AwsOperatio
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const target = String(request.headers['x-amz-target'] ?? '');
+    if (!target && restServices.length > 0) {
+      const body = await readBuffer(request);
+      for (const service of restServices) if (await service(request, response, body)) return;
+    }
     const contentType = String(request.headers['content-type'] ?? 'application/x-amz-json-1.1');
     calls.set(target, (calls.get(target) ?? 0) + 1);
     try {
@@ -85,7 +98,11 @@ function send(response: ServerResponse, status: number, contentType: string, bod
 }
 
 async function readBody(request: IncomingMessage): Promise<string> {
+  return (await readBuffer(request)).toString('utf8');
+}
+
+async function readBuffer(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
