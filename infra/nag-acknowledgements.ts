@@ -39,7 +39,7 @@ export function applyNagAcknowledgements(stack: CxoneEventBridgeStack): void {
 }
 
 /** Serverless-pack findings on the functions and queues, and the findings every route repeats. */
-function acknowledgeServerlessAndRoutes({ poller, sharedToken, discovery, redrive, routes, observability }: CxoneEventBridgeStack): void {
+function acknowledgeServerlessAndRoutes({ poller, sharedToken, discovery, redrive, deadLetters, routes, observability }: CxoneEventBridgeStack): void {
   Validations.of(poller.function).acknowledge({
     id: 'Serverless::Serverless-LambdaDLQ',
     reason: 'Invoked only synchronously, by the state machine, whose Retry/Catch handle every failure; a Lambda DLQ applies to asynchronous invocations only.',
@@ -64,6 +64,9 @@ function acknowledgeServerlessAndRoutes({ poller, sharedToken, discovery, redriv
     reason: 'A schedule tick carries no data: a missed one is replaced by the next five minutes later, so a dead-letter queue would hold nothing worth redriving.',
   });
   const isDeadLetterQueue = 'It is itself a dead-letter queue, read by operators who redrive or replay its messages; a queue behind it would only move the problem.';
+  const isLegacyQueue = 'The dead-letter queue of earlier versions, kept only so its messages survive the upgrade; nothing sends to it and it is read by operators.';
+  Validations.of(deadLetters.legacyQueue).acknowledge({ id: 'AwsSolutions::AwsSolutions-SQS3', reason: isLegacyQueue });
+  Validations.of(deadLetters.legacyQueue).acknowledge({ id: 'Serverless::Serverless-SQSRedrivePolicy', reason: isLegacyQueue });
   for (const route of routes.routes) {
     // A route's own queue (created for an sqs route) redrives into this one, which nag then sees as a DLQ already.
     if (!route.queue) Validations.of(route.deadLetterQueue).acknowledge({ id: 'AwsSolutions::AwsSolutions-SQS3', reason: isDeadLetterQueue });

@@ -1,5 +1,6 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, MetricName } from '../../contract/metrics.js';
 
@@ -14,6 +15,12 @@ export interface DeadLetterStoreProps {
  * anything is parked, and for as long as the redrive finds items waiting.
  */
 export class DeadLetterStore extends Construct {
+  /**
+   * The SQS queue earlier versions parked into, kept under its logical id and retained: removing it
+   * would delete the messages a deployed stack still holds (CloudFormation deletes a resource dropped
+   * from the template). Nothing sends to it any more; once it is empty (14 days at most) it can go.
+   */
+  readonly legacyQueue: sqs.Queue;
   /** Parked items the redrive found still waiting after its run (all reasons). */
   readonly waitingMetric: cloudwatch.Metric;
   readonly depthAlarm: cloudwatch.Alarm;
@@ -21,6 +28,13 @@ export class DeadLetterStore extends Construct {
 
   constructor(scope: Construct, id: string, props: DeadLetterStoreProps) {
     super(scope, id);
+    this.legacyQueue = new sqs.Queue(this, 'Queue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      maxMessageSizeBytes: 1024 * 1024,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
     const metric = (metricName: string, statistic: string, period: Duration) =>
       new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: props.serviceName }, statistic, period });
     // The redrive reports it once a run (every few minutes): a 5-minute period always holds one.

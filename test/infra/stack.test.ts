@@ -324,6 +324,14 @@ describe('large-event store and parked events', () => {
     expect(actions).toEqual(['events:PutEvents', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject']);
   });
 
+  it('keeps the queue earlier versions parked into, retained and unused, so an upgrade loses none of its messages', () => {
+    const queues = template.findResources('AWS::SQS::Queue') as Record<string, { DeletionPolicy?: string; Properties: Record<string, unknown> }>;
+    const legacy = Object.entries(queues).find(([id]) => id.startsWith('DeadLettersQueue'));
+    expect(legacy?.[1]).toMatchObject({ DeletionPolicy: 'Retain', Properties: { SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 } });
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as { Properties: { PolicyDocument: { Statement: { Action: string | string[] }[] } } }[];
+    expect(policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement).flatMap((statement) => [statement.Action].flat()).some((action) => action.startsWith('sqs:Send'))).toBe(false);
+  });
+
   it('alarms as soon as anything is parked, and while parked items wait', () => {
     for (const metricName of ['EventsParked', 'ParkedItemsWaiting']) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -376,6 +384,7 @@ describe('cdk-nag AwsSolutions and Serverless', () => {
       'AwsSolutions-S1',
       'AwsSolutions-SF1',
       'AwsSolutions-SMG4',
+      'AwsSolutions-SQS3',
       'Serverless-EventBusDLQ',
       'Serverless-LambdaDLQ',
       'Serverless-LambdaDLQ',
@@ -385,6 +394,7 @@ describe('cdk-nag AwsSolutions and Serverless', () => {
       'Serverless-LambdaTracing',
       'Serverless-LambdaTracing',
       'Serverless-LambdaTracing',
+      'Serverless-SQSRedrivePolicy',
     ]);
     for (const finding of suppressed) {
       expect(finding.reason.length).toBeGreaterThan(40);
