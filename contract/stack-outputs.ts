@@ -9,6 +9,8 @@ export const StackOutput = {
   /** Bucket of claim checks and parked items, read by `npm run parked`. */
   LargeEventBucketName: 'LargeEventBucketName',
   EventSource: 'EventSource',
+  /** The SQS queue earlier versions parked into: kept so its messages survive the upgrade. */
+  LegacyDeadLetterQueueUrl: 'DeadLetterQueueUrl',
   EventBusArn: 'EventBusArn',
   ArchiveArn: 'ArchiveArn',
   SchemaRegistryName: 'SchemaRegistryName',

@@ -135,6 +135,7 @@ export class CxoneEventBridgeStack extends Stack {
     new CfnOutput(this, StackOutput.CredentialsSecretName, { value: config.cxoneSecretName });
     new CfnOutput(this, StackOutput.LargeEventBucketName, { value: this.largeEvents.bucket.bucketName });
     new CfnOutput(this, StackOutput.EventSource, { value: config.eventSource });
+    new CfnOutput(this, StackOutput.LegacyDeadLetterQueueUrl, { value: this.deadLetters.legacyQueue.queueUrl });
     new CfnOutput(this, StackOutput.EventBusArn, { value: this.bus.bus.eventBusArn });
     new CfnOutput(this, StackOutput.ArchiveArn, { value: this.bus.archive.archiveArn });
     new CfnOutput(this, StackOutput.SchemaRegistryName, { value: this.schemaRegistry.registry.attrRegistryName });
