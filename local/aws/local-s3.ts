@@ -24,6 +24,9 @@ const LIST_MAX_KEYS = 1_000;
  * addressing only: the SDK uses it for an endpoint that is an IP address.
  */
 export class LocalS3 {
+  /** @param faults outage windows of the local endpoint, asked by operation name (`S3.PutObject`…). */
+  constructor(private readonly faults?: { refusal(operation: string): { type: string; message: string; statusCode: number } | undefined }) {}
+
   private readonly buckets = new Map<string, Map<string, LocalS3Object>>();
   private failures = 0;
   readonly stats = { puts: 0, gets: 0, lists: 0, deletes: 0, refused: 0 };
@@ -57,6 +60,12 @@ export class LocalS3 {
     const bucket = this.buckets.get(decodeURIComponent(bucketName));
     if (!bucket) return sendError(response, 404, 'NoSuchBucket', 'The specified bucket does not exist', resource);
     const method = request.method ?? 'GET';
+    const operation = `S3.${method === 'PUT' ? 'PutObject' : method === 'DELETE' ? 'DeleteObject' : key ? 'GetObject' : 'ListObjectsV2'}`;
+    const refusal = this.faults?.refusal(operation);
+    if (refusal) {
+      this.stats.refused += 1;
+      return sendError(response, refusal.statusCode, refusal.type, refusal.message, resource);
+    }
 
     if (method === 'PUT' && key) return this.putObject(request, response, bucket, key, body, resource);
     if ((method === 'GET' || method === 'HEAD') && key) return this.getObject(response, bucket, key, resource, method === 'HEAD');

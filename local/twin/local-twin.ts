@@ -131,7 +131,7 @@ export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTw
   if (!(timeScale > 0)) throw new Error(`timeScale must be positive, got ${timeScale}`);
   const operations: Record<string, AwsOperation> = {};
   const faults = new TwinFaults(new AwsFaults(timeScale));
-  const s3 = new LocalS3();
+  const s3 = new LocalS3(faults.aws);
   const aws = await startLocalAwsServer(operations, 0, faults.aws, [(request, response, body) => s3.handle(request, response, body)]);
   const stack = synthesizeStack(config, { queueUrlBase: aws.endpoint });
 
