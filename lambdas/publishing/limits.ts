@@ -29,8 +29,8 @@ export const PUT_EVENTS_MAX_REQUEST_BYTES = 1_000_000;
 export const DETAIL_TYPE_MAX_LENGTH = 128;
 
 /**
- * An SQS message body is at most 1 MiB, 1,048,576 bytes (SendMessage `MessageBody`,
- * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html).
+ * An SQS message body is at most 1 MiB, 1,048,576 bytes (SendMessage `MessageBody`: "The maximum size
+ * is 1 MiB or 1,048,576 bytes", https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/sqs/aws.sdk.kotlin.services.sqs.model/-send-message-request/-builder/message-body.html).
  * Readers: the README's limits table. Parked items are kept in S3 instead (no size limit that a
  * CXone event can reach, and no 14-day retention).
  */

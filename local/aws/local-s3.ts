@@ -19,7 +19,8 @@ const LIST_MAX_KEYS = 1_000;
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html), GetObject (NoSuchKey, 404:
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html), ListObjectsV2 (keys in
  * UTF-8 binary order, prefix, continuation token, max 1,000 a page), DeleteObject (204 whether or not
- * the key exists: https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObject.html), and the
+ * the key exists: "If you delete an object that does not exist, Amazon S3 will return a success",
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/SOAPDeleteObject.html), and the
  * XML error body (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html). Path-style
  * addressing only: the SDK uses it for an endpoint that is an IP address.
  */
