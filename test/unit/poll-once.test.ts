@@ -389,7 +389,7 @@ describe('pollOnce', () => {
     expect(JSON.parse(bus.published[1]?.Detail ?? '{}')).toMatchObject({ metadata: { sequence: 2 }, claimCheck: { key: 'k' } });
     expect(stored.map((entry) => JSON.parse(entry.Detail).data)).toEqual([huge]);
     expect(parking.parked).toEqual([]);
-    expect(outcome.state).toMatchObject({ status: PollStatus.Ended, pending: [] });
+    expect(outcome.state).toMatchObject({ status: PollStatus.Ended });
   });
 
   it('parks an event over 1 MB whole when there is no claim-check store, and publishes the rest of its batch', async () => {
@@ -409,7 +409,8 @@ describe('pollOnce', () => {
 
   it('keeps an event the dead-letter queue refuses in the store, and what follows it, in order', async () => {
     const bus = recordingBus();
-    const huge = { Type: 'CustomEvent', data: 'x'.repeat(300 * 1024) };
+    // Over the 1 MB entry limit, with no claim-check store in these deps: it must be parked, and parking is refused.
+    const huge = { Type: 'CustomEvent', data: 'x'.repeat(1_200_000) };
     const d = deps(scriptedCxone({ kind: 'events', response: { sessionId: 'c', events: [available, huge, end] } }), bus.putEvents, { park: recordingParking(true).park });
     const { state, waiting } = await pollOnce(initial(), d);
     expect(bus.published.map((entry) => entry.DetailType)).toEqual(['AgentState']);
