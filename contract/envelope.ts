@@ -27,6 +27,35 @@ export interface EventDetail {
   data: unknown;
 }
 
+/** Key prefix of claim-check objects; the bucket's retention rule and consumers' read grants apply to it. */
+export const CLAIM_CHECK_PREFIX = 'claim-checks/';
+
+/**
+ * Where the whole `detail` of an event too large for EventBridge is kept. The object holds exactly
+ * the bytes the event's `detail` would have had (`{"metadata":…,"data":…}`, UTF-8 JSON), so a
+ * consumer that fetches it gets the event it would otherwise have received.
+ */
+export const ClaimCheckSchema = z.object({
+  bucket: z.string(),
+  key: z.string(),
+  /** `s3://bucket/key`, for tools that take a URI. */
+  uri: z.string(),
+  /** Bytes of the object. */
+  size: z.number().int().nonnegative(),
+  /** Lowercase hex SHA-256 of the object's bytes: check it after GetObject. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  contentType: z.literal('application/json'),
+});
+export type ClaimCheck = z.infer<typeof ClaimCheckSchema>;
+
+/**
+ * `detail` of a claim-check event: the same detail-type and metadata (eventId, sequence…) as the
+ * event it stands for, `claimCheck` instead of `data`. Rules on detail-type and metadata match it
+ * as they would the whole event.
+ */
+export const ClaimCheckDetailSchema = z.object({ metadata: EventMetadataSchema, claimCheck: ClaimCheckSchema });
+export type ClaimCheckDetail = z.infer<typeof ClaimCheckDetailSchema>;
+
 /** A CXone event with its place in the session fixed: published, or carried until it is. */
 export const SequencedEventSchema = z.object({
   sequence: z.number().int().positive(),

@@ -57,14 +57,18 @@ export class CxoneContractViolationError extends BridgeError {
   constructor(
     message: string,
     options?: ErrorOptions & {
-      /** The unreadable body (possibly cut short), kept for the dead-letter store; never in the message. */
+      /** The unreadable body, kept for the dead-letter store; never in the message. */
       body?: string;
+      /** True when `body` is only the head of a body larger than the poller reads. */
+      bodyIsHead?: boolean;
     },
   ) {
     super(message, options);
     this.body = options?.body;
+    this.bodyIsHead = options?.bodyIsHead;
   }
   readonly body?: string;
+  readonly bodyIsHead?: boolean;
 }
 
 export class PublishFailedError extends BridgeError {

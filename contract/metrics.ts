@@ -8,6 +8,12 @@ export const MetricName = {
   EventsPublished: 'EventsPublished',
   EventsPending: 'EventsPending',
   EventsParked: 'EventsParked',
+  /** Events too large for EventBridge, put on the bus as claim checks (the whole event in S3). */
+  EventsClaimChecked: 'EventsClaimChecked',
+  /** Parked events the redrive put back on the bus. */
+  EventsRedriven: 'EventsRedriven',
+  /** Parked items the redrive found waiting (all reasons, after its run): the bucket's "queue depth". */
+  ParkedItemsWaiting: 'ParkedItemsWaiting',
   Resyncs: 'Resyncs',
   PollErrors: 'PollErrors',
   /** Polls by `outcome` (the poll status, or ERROR), in blobs of their own. */

@@ -1,12 +1,16 @@
 /**
- * Output names of the stack (infra writes them, the ops CLI reads them). In the contract so the CLI reads
- * them without loading the CDK or importing infra.
+ * Output names of the stack (infra writes them; `npm run ops` and `npm run parked -- --stack NAME`
+ * read them). In the contract so the CLIs read them without loading the CDK or importing infra.
  */
 export const StackOutput = {
   StateMachineArn: 'SessionStateMachineArn',
   EventBusName: 'EventBusName',
   CredentialsSecretName: 'CxoneCredentialsSecretName',
-  DeadLetterQueueUrl: 'DeadLetterQueueUrl',
+  /** Bucket of claim checks and parked items, read by `npm run parked`. */
+  LargeEventBucketName: 'LargeEventBucketName',
+  EventSource: 'EventSource',
+  /** The SQS queue earlier versions parked into: kept so its messages survive the upgrade. */
+  LegacyDeadLetterQueueUrl: 'DeadLetterQueueUrl',
   EventBusArn: 'EventBusArn',
   ArchiveArn: 'ArchiveArn',
   SchemaRegistryName: 'SchemaRegistryName',

@@ -51,6 +51,10 @@ export const BridgeConfigSchema = z
     lambdaConcurrencyLimit: z.coerce.number().int().min(10).default(1_000),
     /** Polls per execution before it hands over to a fresh one (a Standard execution stops at 25,000 history events, about 7 per poll). @default 2000 */
     handOverAfterPolls: z.coerce.number().int().min(1).max(3_000).default(2_000),
+    /** Days a claim-check object (an event too large for EventBridge) is kept; 0 keeps them for ever. Keep it ≥ archiveRetentionDays so replays resolve. @default 30 */
+    claimCheckRetentionDays: z.coerce.number().int().min(0).max(3_650).default(30),
+    /** Minutes between runs of the redrive that re-publishes parked events. @default 5 */
+    redriveEveryMinutes: z.coerce.number().int().min(1).max(60).default(5),
     /** Poller memory; the poll is I/O bound. @default 128 */
     pollerMemoryMb: z.coerce.number().int().min(128).max(10240).default(128),
     /** Start pollers for logged-in agents automatically. @default true */

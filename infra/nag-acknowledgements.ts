@@ -10,13 +10,15 @@ import type { CxoneEventBridgeStack } from './stack.js';
  * with the reason. Anything new fails synth and the cdk-nag test.
  */
 export function applyNagAcknowledgements(stack: CxoneEventBridgeStack): void {
-  const { poller, sessions, deadLetters, sharedToken, discovery } = stack;
+  const { poller, sessions, sharedToken, discovery, redrive } = stack;
   const stateMachineRole = sessions.stateMachine.role.node.tryFindChild('DefaultPolicy') ?? sessions.stateMachine.role;
   acknowledgeQualifiedInvoke(stateMachineRole, poller.function);
   if (discovery) {
     acknowledgeQualifiedInvoke(discovery.schedulerRole, discovery.function);
     acknowledgeExecutionLookups(discovery);
   }
+  acknowledgeQualifiedInvoke(redrive.schedulerRole, redrive.function);
+  acknowledgeLargeEventStore(stack);
   Validations.of(stateMachineRole).acknowledge(
     {
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
@@ -29,10 +31,6 @@ export function applyNagAcknowledgements(stack: CxoneEventBridgeStack): void {
     reason:
       'Logs at ERROR without execution data: ALL would write two entries per poll for every agent around the clock and copy customer payloads into logs; execution history keeps the full trail.',
   });
-  Validations.of(deadLetters.queue).acknowledge({
-    id: 'AwsSolutions::AwsSolutions-SQS3',
-    reason: 'This queue is itself the dead-letter store for events that could not be published; it is read by operators, not by a consumer that could fail.',
-  });
   Validations.of(sharedToken.secret).acknowledge({
     id: 'AwsSolutions::AwsSolutions-SMG4',
     reason: 'This secret holds a short-lived CXone access token that the token refresher rewrites on its own schedule; a Secrets Manager rotation would fight it.',
@@ -41,19 +39,19 @@ export function applyNagAcknowledgements(stack: CxoneEventBridgeStack): void {
 }
 
 /** Serverless-pack findings on the functions and queues, and the findings every route repeats. */
-function acknowledgeServerlessAndRoutes({ poller, sharedToken, discovery, deadLetters, routes, observability }: CxoneEventBridgeStack): void {
+function acknowledgeServerlessAndRoutes({ poller, sharedToken, discovery, redrive, deadLetters, routes, observability }: CxoneEventBridgeStack): void {
   Validations.of(poller.function).acknowledge({
     id: 'Serverless::Serverless-LambdaDLQ',
     reason: 'Invoked only synchronously, by the state machine, whose Retry/Catch handle every failure; a Lambda DLQ applies to asynchronous invocations only.',
   });
-  for (const fn of [sharedToken.refresher, discovery?.function]) {
+  for (const fn of [sharedToken.refresher, discovery?.function, redrive.function]) {
     if (!fn) continue;
     Validations.of(fn).acknowledge({
       id: 'Serverless::Serverless-LambdaDLQ',
       reason: 'Its only asynchronous caller is its schedule, whose events carry no data: a failed run is replaced by the next one, so there is nothing to redrive; errors are on the dashboard.',
     });
   }
-  for (const fn of [poller.function, sharedToken.refresher, discovery?.function]) {
+  for (const fn of [poller.function, sharedToken.refresher, discovery?.function, redrive.function]) {
     if (!fn) continue;
     Validations.of(fn).acknowledge({
       id: 'Serverless::Serverless-LambdaTracing',
@@ -66,7 +64,9 @@ function acknowledgeServerlessAndRoutes({ poller, sharedToken, discovery, deadLe
     reason: 'A schedule tick carries no data: a missed one is replaced by the next five minutes later, so a dead-letter queue would hold nothing worth redriving.',
   });
   const isDeadLetterQueue = 'It is itself a dead-letter queue, read by operators who redrive or replay its messages; a queue behind it would only move the problem.';
-  Validations.of(deadLetters.queue).acknowledge({ id: 'Serverless::Serverless-SQSRedrivePolicy', reason: isDeadLetterQueue });
+  const isLegacyQueue = 'The dead-letter queue of earlier versions, kept only so its messages survive the upgrade; nothing sends to it and it is read by operators.';
+  Validations.of(deadLetters.legacyQueue).acknowledge({ id: 'AwsSolutions::AwsSolutions-SQS3', reason: isLegacyQueue });
+  Validations.of(deadLetters.legacyQueue).acknowledge({ id: 'Serverless::Serverless-SQSRedrivePolicy', reason: isLegacyQueue });
   for (const route of routes.routes) {
     // A route's own queue (created for an sqs route) redrives into this one, which nag then sees as a DLQ already.
     if (!route.queue) Validations.of(route.deadLetterQueue).acknowledge({ id: 'AwsSolutions::AwsSolutions-SQS3', reason: isDeadLetterQueue });
@@ -78,6 +78,30 @@ function acknowledgeServerlessAndRoutes({ poller, sharedToken, discovery, deadLe
       reason: 'An alarm e-mail that cannot be delivered has no one to be redriven to; the alarm state stays in CloudWatch and on the dashboard.',
     });
   }
+}
+
+/** The large-event bucket's findings: object keys under a prefix, and access logging. */
+function acknowledgeLargeEventStore({ largeEvents, poller, redrive }: CxoneEventBridgeStack): void {
+  const stack = Stack.of(largeEvents);
+  const bucketId = stack.resolve(stack.getLogicalId(largeEvents.bucket.node.defaultChild as CfnResource));
+  const policyOf = (fn: lambda.IFunction) => fn.role?.node.tryFindChild('DefaultPolicy') ?? fn;
+  const prefixes = { poller: ['claim-checks', 'parked'], redrive: ['claim-checks', 'parked'] };
+  for (const [fn, ownPrefixes] of [
+    [poller.function, prefixes.poller],
+    [redrive.function, prefixes.redrive],
+  ] as const) {
+    for (const prefix of ownPrefixes) {
+      Validations.of(policyOf(fn)).acknowledge({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${prefix}/*]`,
+        reason: `Object keys under ${prefix}/ are made per event (tenant, agent, event id or time); the key prefix is the narrowest resource, and the actions are only those the function uses.`,
+      });
+    }
+  }
+  Validations.of(largeEvents.bucket).acknowledge({
+    id: 'AwsSolutions::AwsSolutions-S1',
+    reason:
+      'Only the bridge\'s own functions write here and every write is counted in metrics (EventsClaimChecked, EventsParked); enable CloudTrail data events for S3 where an audit trail of reads is required, instead of a second bucket of access logs per tenant.',
+  });
 }
 
 /** CDK grants lambda:InvokeFunction on `<function ARN>:*` (its versions and aliases) next to the ARN itself. */

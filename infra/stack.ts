@@ -7,7 +7,9 @@ import { AgentDiscovery } from './constructs/agent-discovery.js';
 import { AgentEventBus } from './constructs/agent-event-bus.js';
 import { DeadLetterStore } from './constructs/dead-letter-store.js';
 import { EventSchemaRegistry } from './constructs/event-schema-registry.js';
+import { LargeEventStore } from './constructs/large-event-store.js';
 import { Observability } from './constructs/observability.js';
+import { ParkedEventRedrive } from './constructs/parked-event-redrive.js';
 import { EventRoutes } from './constructs/routes.js';
 import { SharedCxoneToken } from './constructs/shared-cxone-token.js';
 import { SessionPoller } from './constructs/session-poller.js';
@@ -29,6 +31,8 @@ export class CxoneEventBridgeStack extends Stack {
   readonly sessions: SessionStateMachine;
   readonly deadLetters: DeadLetterStore;
   readonly sessionStore: SessionStore;
+  readonly largeEvents: LargeEventStore;
+  readonly redrive: ParkedEventRedrive;
   readonly sharedToken: SharedCxoneToken;
   readonly discovery?: AgentDiscovery;
   readonly routes: EventRoutes;
@@ -51,6 +55,7 @@ export class CxoneEventBridgeStack extends Stack {
       archiveRetentionDays: config.archiveRetentionDays,
     });
     this.deadLetters = new DeadLetterStore(this, 'DeadLetters', { serviceName });
+    this.largeEvents = new LargeEventStore(this, 'LargeEvents', { claimCheckRetentionDays: config.claimCheckRetentionDays });
     this.sharedToken = new SharedCxoneToken(this, 'SharedToken', {
       tenant: config.tenant,
       cxoneIssuerUrl: config.cxoneIssuerUrl,
@@ -69,9 +74,18 @@ export class CxoneEventBridgeStack extends Stack {
       pollTimeoutSeconds: config.pollTimeoutSeconds,
       logRetention,
       memorySize: config.pollerMemoryMb,
-      deadLetterQueue: this.deadLetters.queue,
+      largeEvents: this.largeEvents,
       handOverAfterPolls: config.handOverAfterPolls,
       sessionStore: this.sessionStore,
+      serviceName,
+    });
+    this.redrive = new ParkedEventRedrive(this, 'ParkedEventRedrive', {
+      tenant: config.tenant,
+      store: this.largeEvents,
+      bus: this.bus.bus,
+      eventSource: config.eventSource,
+      every: Duration.minutes(config.redriveEveryMinutes),
+      logRetention,
       serviceName,
     });
     this.sessions = new SessionStateMachine(this, 'Sessions', {
@@ -108,7 +122,7 @@ export class CxoneEventBridgeStack extends Stack {
       serviceName,
       sessions: this.sessions.stateMachine,
       poller: this.poller.function,
-      functions: { Poller: this.poller.function, TokenRefresher: this.sharedToken.refresher, ...(this.discovery ? { Discovery: this.discovery.function } : {}) },
+      functions: { Poller: this.poller.function, TokenRefresher: this.sharedToken.refresher, Redrive: this.redrive.function, ...(this.discovery ? { Discovery: this.discovery.function } : {}) },
       deadLetters: this.deadLetters,
       routes: this.routes.routes,
       eventBusName: config.eventBusName,
@@ -119,7 +133,9 @@ export class CxoneEventBridgeStack extends Stack {
     new CfnOutput(this, StackOutput.StateMachineArn, { value: this.sessions.stateMachine.stateMachineArn });
     new CfnOutput(this, StackOutput.EventBusName, { value: this.bus.bus.eventBusName });
     new CfnOutput(this, StackOutput.CredentialsSecretName, { value: config.cxoneSecretName });
-    new CfnOutput(this, StackOutput.DeadLetterQueueUrl, { value: this.deadLetters.queue.queueUrl });
+    new CfnOutput(this, StackOutput.LargeEventBucketName, { value: this.largeEvents.bucket.bucketName });
+    new CfnOutput(this, StackOutput.EventSource, { value: config.eventSource });
+    new CfnOutput(this, StackOutput.LegacyDeadLetterQueueUrl, { value: this.deadLetters.legacyQueue.queueUrl });
     new CfnOutput(this, StackOutput.EventBusArn, { value: this.bus.bus.eventBusArn });
     new CfnOutput(this, StackOutput.ArchiveArn, { value: this.bus.archive.archiveArn });
     new CfnOutput(this, StackOutput.SchemaRegistryName, { value: this.schemaRegistry.registry.attrRegistryName });

@@ -69,7 +69,7 @@ export async function locateStack(clients: OpsClients, stackName: string, region
     stackName,
     region,
     stateMachineArn,
-    deadLetterQueueUrl: outputs[StackOutput.DeadLetterQueueUrl],
+    deadLetterQueueUrl: outputs[StackOutput.LegacyDeadLetterQueueUrl],
     dashboardName: outputs[StackOutput.DashboardName],
     alarmNames: (resources.StackResources ?? []).filter((resource) => resource.ResourceType === 'AWS::CloudWatch::Alarm').map((resource) => resource.PhysicalResourceId ?? ''),
   };

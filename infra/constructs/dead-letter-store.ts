@@ -1,49 +1,56 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, MetricName } from '../../contract/metrics.js';
 
 export interface DeadLetterStoreProps {
-  /** The service name the poller's metrics carry as a dimension. */
+  /** The service name the poller's and the redrive's metrics carry as a dimension. */
   serviceName: string;
 }
 
 /**
- * Where events that could not be published are parked, with the reason: an encrypted SQS queue kept
- * 14 days, and alarms that fire as soon as anything is parked.
+ * The signals of parked events. The items themselves are objects under `parked/` in the
+ * large-event bucket (LargeEventStore), kept whole and never expired; these alarms fire as soon as
+ * anything is parked, and for as long as the redrive finds items waiting.
  */
 export class DeadLetterStore extends Construct {
-  readonly queue: sqs.Queue;
+  /**
+   * The SQS queue earlier versions parked into, kept under its logical id and retained: removing it
+   * would delete the messages a deployed stack still holds (CloudFormation deletes a resource dropped
+   * from the template). Nothing sends to it any more; once it is empty (14 days at most) it can go.
+   */
+  readonly legacyQueue: sqs.Queue;
+  /** Parked items the redrive found still waiting after its run (all reasons). */
+  readonly waitingMetric: cloudwatch.Metric;
   readonly depthAlarm: cloudwatch.Alarm;
   readonly parkedEventsAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: DeadLetterStoreProps) {
     super(scope, id);
-    this.queue = new sqs.Queue(this, 'Queue', {
+    this.legacyQueue = new sqs.Queue(this, 'Queue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
-      // 1 MiB: room for a whole CXone event next to the reason.
       maxMessageSizeBytes: 1024 * 1024,
+      removalPolicy: RemovalPolicy.RETAIN,
     });
+    const metric = (metricName: string, statistic: string, period: Duration) =>
+      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: props.serviceName }, statistic, period });
+    // The redrive reports it once a run (every few minutes): a 5-minute period always holds one.
+    this.waitingMetric = metric(MetricName.ParkedItemsWaiting, 'Maximum', Duration.minutes(5));
     this.depthAlarm = new cloudwatch.Alarm(this, 'DepthAlarm', {
-      alarmDescription: 'CXone events are waiting in the dead-letter queue: inspect the reason, fix, then redrive or replay them.',
-      metric: this.queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      alarmDescription:
+        'Parked CXone events are waiting in the large-event bucket (parked/…): EventBridge still refuses them, or they can never be published (MALFORMED_BATCH). `npm run parked -- list` shows them with their reason.',
+      metric: this.waitingMetric,
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     this.parkedEventsAlarm = new cloudwatch.Alarm(this, 'ParkedEventsAlarm', {
-      alarmDescription: 'The poller parked CXone events it could not publish to EventBridge.',
-      metric: new cloudwatch.Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName: MetricName.EventsParked,
-        dimensionsMap: { service: props.serviceName },
-        statistic: 'Sum',
-        period: Duration.minutes(1),
-      }),
+      alarmDescription: 'The poller parked CXone events it could not publish to EventBridge; the redrive puts them back once EventBridge accepts them.',
+      metric: metric(MetricName.EventsParked, 'Sum', Duration.minutes(1)),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,

@@ -175,7 +175,7 @@ export class Observability extends Construct {
       new cloudwatch.GraphWidget({ title, left, width: 12, height: 6, ...options });
     const outcomes = [...Object.values(PollStatus), POLL_ERROR_OUTCOME];
     const dlqs = [
-      props.deadLetters.queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum', label: 'unpublished events' }),
+      props.deadLetters.waitingMetric.with({ label: 'parked items waiting (large-event bucket)' }),
       ...props.routes.map((route) => route.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum', label: `route ${route.name}` })),
     ];
     const pollerDuration = props.poller.metricDuration({ period: PERIOD, statistic: 'Sum' });

@@ -3,10 +3,10 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { PollerEnvironment } from '../../lambdas/poll-session/environment.js';
 import { BridgeFunction } from './bridge-function.js';
+import type { LargeEventStore } from './large-event-store.js';
 import type { SessionStore } from './session-store.js';
 
 export interface SessionPollerProps {
@@ -22,8 +22,8 @@ export interface SessionPollerProps {
   /** CXone hold time per poll (0–60 s). */
   pollTimeoutSeconds: number;
   logRetention: logs.RetentionDays;
-  /** Queue that keeps what could not be published; the function may only send to it. */
-  deadLetterQueue: sqs.IQueue;
+  /** Bucket of claim checks and parked items; the function may only put objects under those two prefixes. */
+  largeEvents: LargeEventStore;
   /** Polls per execution before it hands over to a fresh one. */
   handOverAfterPolls: number;
   /** The per-session checkpoint store; the function may use only the item actions it needs on it. */
@@ -59,7 +59,7 @@ export class SessionPoller extends Construct {
       EVENT_SOURCE: props.eventSource,
       POLL_TIMEOUT_SECONDS: props.pollTimeoutSeconds,
       PUBLISH_RESERVE_MS: PUBLISH_RESERVE_SECONDS * 1000,
-      DEAD_LETTER_QUEUE_URL: props.deadLetterQueue.queueUrl,
+      LARGE_EVENT_BUCKET: props.largeEvents.bucket.bucketName,
       SESSION_TABLE_NAME: props.sessionStore.table.tableName,
       HAND_OVER_AFTER_POLLS: props.handOverAfterPolls,
       HEARTBEAT_SECONDS: 300,
@@ -76,7 +76,7 @@ export class SessionPoller extends Construct {
     props.bus.grantPutEventsTo(this.function);
     props.credentials.grantRead(this.function);
     props.sharedToken.grantRead(this.function);
-    props.deadLetterQueue.grantSendMessages(this.function);
+    props.largeEvents.grantWriteClaimChecksAndParking(this.function);
     props.sessionStore.grantCheckpointAccess(this.function);
   }
 }

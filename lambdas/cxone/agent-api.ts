@@ -230,7 +230,7 @@ async function readBodyChunks(response: Response, what: string): Promise<string>
     if (size > MAX_RESPONSE_BYTES) {
       await reader.cancel();
       const head = Buffer.concat(chunks).toString('utf8');
-      throw new CxoneContractViolationError(`CXone ${what} answered with a body over ${MAX_RESPONSE_BYTES} bytes`, { body: head });
+      throw new CxoneContractViolationError(`CXone ${what} answered with a body over ${MAX_RESPONSE_BYTES} bytes`, { body: head, bodyIsHead: true });
     }
     chunks.push(value);
   }

@@ -11,8 +11,8 @@ export const PollerEnvironmentSchema = z.object({
   EVENT_SOURCE: z.string().min(1),
   POLL_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(60),
   PUBLISH_RESERVE_MS: z.coerce.number().int().positive().default(20_000),
-  /** SQS queue that keeps what could not be published. */
-  DEAD_LETTER_QUEUE_URL: z.url(),
+  /** S3 bucket of claim checks (events too large for EventBridge) and parked items (kept whole, never expiring). */
+  LARGE_EVENT_BUCKET: z.string().min(3),
   /** DynamoDB table of the per-session checkpoints (cursor, sequence, events not yet on the bus). */
   SESSION_TABLE_NAME: z.string().min(3),
   /** Polls per execution before handing over to the next generation (history stays under 25,000 events). */

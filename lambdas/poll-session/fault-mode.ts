@@ -1,4 +1,3 @@
-import type { EnvelopeEntry } from '../../contract/envelope.js';
 import { ErrorName, RETRYABLE_ERROR_NAMES } from '../../contract/errors.js';
 import { type CaughtFault, type Degraded, FaultClass, MAX_FAULT_REASON_LENGTH } from '../../contract/fault-state.js';
 import { LifecycleDetailType } from '../../contract/lifecycle.js';

@@ -2,7 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { ConfigurationError } from '../../contract/errors.js';
@@ -13,8 +13,10 @@ import { CxoneAgentApi } from '../cxone/agent-api.js';
 import { CxoneAuth } from '../cxone/auth.js';
 import { secretsManagerTokenStore } from '../cxone/shared-token.js';
 import { eventBridgePutEvents } from '../publishing/eventbridge-port.js';
-import { withPublishMetrics } from '../publishing/publish-metrics.js';
-import { sqsPark } from '../publishing/sqs-park.js';
+import { objectStoreClaimCheck } from '../publishing/claim-check.js';
+import { objectStorePark } from '../publishing/parking.js';
+import { withClaimCheckMetrics, withPublishMetrics } from '../publishing/publish-metrics.js';
+import { s3ObjectStore } from '../publishing/s3-object-store.js';
 import { DeadlineBoundHttpHandler, InvocationDeadline } from '../shared/deadline.js';
 import { logger } from '../shared/logger.js';
 import { metrics, recordPollOutcome } from '../shared/metrics.js';
@@ -44,7 +46,9 @@ export function createPollHandler(env: PollerEnvironment): PollHandler {
   });
   const cxone = new CxoneAgentApi(auth);
   const putEvents = withPublishMetrics(eventBridgePutEvents(new EventBridgeClient({ requestHandler }), env.EVENT_BUS_NAME));
-  const park = sqsPark(new SQSClient({ requestHandler }), env.DEAD_LETTER_QUEUE_URL);
+  const largeEvents = s3ObjectStore(new S3Client({ requestHandler }), env.LARGE_EVENT_BUCKET);
+  const park = objectStorePark(largeEvents);
+  const claimCheck = withClaimCheckMetrics(objectStoreClaimCheck(largeEvents));
   const store = new DynamoDbCheckpointStore(new DynamoDBClient({ requestHandler }), env.SESSION_TABLE_NAME);
 
   return async (event, context) => {
@@ -73,6 +77,7 @@ export function createPollHandler(env: PollerEnvironment): PollHandler {
         putEvents,
         park,
         store,
+        claimCheck,
         tenant: env.TENANT,
         eventSource: env.EVENT_SOURCE,
         pollTimeoutSeconds: env.POLL_TIMEOUT_SECONDS,
@@ -115,7 +120,7 @@ function recordBackOff({ state, faultClass, entered }: BackOffOutcome<PollState 
 function record(outcome: PollOutcome): void {
   const { state } = outcome;
   for (const item of outcome.parked) {
-    logger.error('parked in dead-letter queue', { reason: item.reason, detail: item.detail, sequence: item.sequence, eventId: item.eventId, detailType: item.detailType });
+    logger.error('parked in the large-event bucket', { reason: item.reason, detail: item.detail, sequence: item.sequence, eventId: item.eventId, detailType: item.detailType });
   }
   if (outcome.migrated) logger.info('state of an earlier build migrated to the checkpoint store');
   if (state.unsaved) logger.error('checkpoint store unavailable: batch published directly, checkpoint carried in the state');

@@ -1,5 +1,5 @@
 import { eventTypeOf, isStateEvent, platformSessionIdOf, SESSION_END_EVENT_TYPES } from '../../contract/cxone-events.js';
-import { fitPayload, type ParkedItem, type ParkPort, ParkReason } from '../../contract/dead-letter.js';
+import { type ParkedItem, type ParkPort, ParkReason } from '../../contract/dead-letter.js';
 import { canonicalJson, eventIdOf, type SequencedEvent, type SessionIdentity, toEnvelopeEntry } from '../../contract/envelope.js';
 import {
   CheckpointStoreUnavailableError,
@@ -10,6 +10,7 @@ import {
 } from '../../contract/errors.js';
 import { type LegacyPollState, nextGenerationName, POLL_STATE_VERSION, type PollState, PollStatus, type UnsavedCheckpoint } from '../../contract/poll-state.js';
 import type { NextEventOutcome } from '../cxone/agent-api.js';
+import type { ClaimCheckPort } from '../publishing/claim-check.js';
 import { PUT_EVENTS_MAX_ENTRIES, PUT_EVENTS_MAX_REQUEST_BYTES, putEventsEntrySize } from '../publishing/limits.js';
 import { type PutEventsPort, publishInOrder } from '../publishing/publisher.js';
 import { sessionNameOf } from '../sessions/execution-name.js';
@@ -29,6 +30,8 @@ export interface PollDependencies {
   park: ParkPort;
   /** The per-session checkpoint: cursor, sequence and the events not yet on the bus. */
   store: CheckpointStore;
+  /** Stores events too large for EventBridge and gives the pointer to publish; without it they are parked. */
+  claimCheck?: ClaimCheckPort;
   tenant: string;
   eventSource: string;
   /** CXone hold time, 0–60 s. */
@@ -288,7 +291,7 @@ class PollRun {
       const failures = await publishInOrder(
         slice.map((event) => toEnvelopeEntry(event, this.identity, this.deps.eventSource)),
         this.deps.putEvents,
-        { deadline: this.now() + Math.max(0, this.deps.remainingTimeMs() - 3_000), now: this.now },
+        { deadline: this.now() + Math.max(0, this.deps.remainingTimeMs() - 3_000), now: this.now, claimCheck: this.deps.claimCheck },
       );
       const failureAt = new Map(failures.map((failure) => [failure.index, failure]));
       const done: SequencedEvent[] = [];
@@ -348,7 +351,7 @@ class PollRun {
     const failures = await publishInOrder(
       events.map((event) => toEnvelopeEntry(event, this.identity, this.deps.eventSource)),
       this.deps.putEvents,
-      { deadline: this.now() + Math.max(0, this.deps.remainingTimeMs() - 3_000), now: this.now },
+      { deadline: this.now() + Math.max(0, this.deps.remainingTimeMs() - 3_000), now: this.now, claimCheck: this.deps.claimCheck },
     );
     this.published += events.length - failures.length;
     const refused = failures.map((failure) => ({ event: events[failure.index] as SequencedEvent, failure }));
@@ -474,7 +477,9 @@ class PollRun {
       sequence: event.sequence,
       eventId: eventIdOf(event, this.identity),
       detailType: eventTypeOf(event.data),
-      ...fitPayload(event.data),
+      receivedAt: event.receivedAt,
+      payload: event.data,
+      truncated: false,
       parkedAt: new Date(this.now()).toISOString(),
     };
   }
@@ -486,7 +491,8 @@ class PollRun {
       tenant: this.identity.tenant,
       agentId: this.identity.agentId,
       platformSessionId: this.checkpoint?.platformSessionId ?? null,
-      ...fitPayload(error.body ?? ''),
+      payload: error.body ?? '',
+      truncated: error.bodyIsHead === true,
       parkedAt: new Date(this.now()).toISOString(),
     };
   }

@@ -1,6 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { MetricName } from '../../contract/metrics.js';
 import { metrics, recordPublishedByType } from '../shared/metrics.js';
+import type { ClaimCheckPort } from './claim-check.js';
 import type { PutEventsPort } from './publisher.js';
 
 /**
@@ -28,5 +29,14 @@ export function withPublishMetrics(port: PutEventsPort): PutEventsPort {
     if (refused > 0) metrics.addMetric(MetricName.PublishFailures, MetricUnit.Count, refused);
     recordPublishedByType(accepted);
     return results;
+  };
+}
+
+/** Counts the events that went on the bus as claim checks (the store kept the whole event). */
+export function withClaimCheckMetrics(port: ClaimCheckPort): ClaimCheckPort {
+  return async (entry) => {
+    const pointer = await port(entry);
+    metrics.addMetric(MetricName.EventsClaimChecked, MetricUnit.Count, 1);
+    return pointer;
   };
 }

@@ -1,5 +1,6 @@
 import type { EnvelopeEntry } from '../../contract/envelope.js';
 import { PUT_EVENTS_RETRY } from '../../contract/retry-policy.js';
+import type { ClaimCheckPort } from './claim-check.js';
 import { PUT_EVENTS_MAX_ENTRIES, PUT_EVENTS_MAX_ENTRY_BYTES, PUT_EVENTS_MAX_REQUEST_BYTES, putEventsEntrySize } from './limits.js';
 
 /** Per-entry answer of one PutEvents call, in request order. */
@@ -18,7 +19,7 @@ export type PutEventsPort = (entries: EnvelopeEntry[]) => Promise<PutEventsEntry
 export interface PublishFailure {
   index: number;
   reason: string;
-  /** False when sending it again cannot help (too large for EventBridge). */
+  /** False when sending it again cannot help (too large for EventBridge and no claim check to store it). */
   retryable: boolean;
 }
 
@@ -32,13 +33,18 @@ export interface PublishOptions {
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
+  /**
+   * Stores an entry too large for EventBridge and gives the pointer entry to publish instead. Without
+   * it such an entry is reported as a failure that cannot be retried.
+   */
+  claimCheck?: ClaimCheckPort;
 }
 
 /**
- * Publishes entries in order, in requests of at most 10 entries and 256 KB, retrying only the
+ * Publishes entries in order, in requests of at most 10 entries and 1 MB, retrying only the
  * entries that failed (whole-call errors and `FailedEntryCount`) with backoff inside the time
- * budget. Never throws for a failed publish: it reports which entries are still unpublished so the
- * caller can keep them.
+ * budget. An entry of 1 MB or more goes out as a claim check (options.claimCheck). Never throws for
+ * a failed publish: it reports which entries are still unpublished so the caller can keep them.
  */
 export async function publishInOrder(entries: EnvelopeEntry[], putEvents: PutEventsPort, options: PublishOptions): Promise<PublishFailure[]> {
   const now = options.now ?? Date.now;
@@ -48,14 +54,24 @@ export async function publishInOrder(entries: EnvelopeEntry[], putEvents: PutEve
   const baseDelayMs = options.baseDelayMs ?? PUT_EVENTS_RETRY.baseDelayMs;
 
   const failures: PublishFailure[] = [];
+  const toSend = [...entries];
   let pending: number[] = [];
-  entries.forEach((entry, index) => {
-    if (putEventsEntrySize(entry) >= PUT_EVENTS_MAX_ENTRY_BYTES) {
-      failures.push({ index, reason: `entry is ${putEventsEntrySize(entry)} bytes, over the EventBridge limit of 256 KB`, retryable: false });
-    } else {
+  for (const [index, entry] of entries.entries()) {
+    const size = putEventsEntrySize(entry);
+    if (size < PUT_EVENTS_MAX_ENTRY_BYTES) {
       pending.push(index);
+    } else if (!options.claimCheck) {
+      failures.push({ index, reason: `entry is ${size} bytes, over the EventBridge limit of ${PUT_EVENTS_MAX_ENTRY_BYTES}`, retryable: false });
+    } else {
+      try {
+        toSend[index] = await options.claimCheck(entry);
+        pending.push(index);
+      } catch (error) {
+        // The store may come back: the event stays with the caller and is tried again.
+        failures.push({ index, reason: `entry is ${size} bytes; its claim check could not be stored: ${describe(error)}`, retryable: true });
+      }
     }
-  });
+  }
 
   const lastReason = new Map<number, string>();
   for (let attempt = 1; pending.length > 0 && attempt <= maxAttempts; attempt++) {
@@ -65,13 +81,13 @@ export async function publishInOrder(entries: EnvelopeEntry[], putEvents: PutEve
       await sleep(delay);
     }
     const stillFailing: number[] = [];
-    for (const batch of toRequests(pending, entries)) {
+    for (const batch of toRequests(pending, toSend)) {
       if (now() >= options.deadline) {
         stillFailing.push(...batch);
         continue;
       }
       try {
-        const results = await putEvents(batch.map((index) => entries[index] as EnvelopeEntry));
+        const results = await putEvents(batch.map((index) => toSend[index] as EnvelopeEntry));
         batch.forEach((index, position) => {
           const result = results[position];
           if (result?.errorCode) {
@@ -81,7 +97,7 @@ export async function publishInOrder(entries: EnvelopeEntry[], putEvents: PutEve
         });
       } catch (error) {
         stillFailing.push(...batch);
-        for (const index of batch) lastReason.set(index, `PutEvents call failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+        for (const index of batch) lastReason.set(index, `PutEvents call failed: ${describe(error)}`);
       }
     }
     pending = stillFailing;
@@ -109,4 +125,8 @@ function toRequests(indexes: number[], entries: EnvelopeEntry[]): number[][] {
   }
   if (current.length > 0) requests.push(current);
   return requests;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -7,6 +7,7 @@ import { AwsApiError } from './local-aws-server.js';
  *   https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html
  * - SQS (JSON protocol): ServiceUnavailable (HTTP 503), "The request has failed due to a temporary failure of the server."
  *   https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/CommonErrors.html
+ * - S3: ServiceUnavailable (HTTP 503), "Reduce your request rate." https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html
  * Any other operation: ServiceUnavailable (HTTP 503), the common error of every AWS API.
  */
 export function unavailableError(operation: string): AwsApiError {
@@ -18,7 +19,8 @@ export function unavailableError(operation: string): AwsApiError {
 /** Operations by the names `--fault` and tests use for them. */
 export const AWS_FAULT_TARGETS = {
   eventbridge: ['AWSEvents.PutEvents'],
-  dlq: ['AmazonSQS.SendMessage'],
+  // Parked items (and claim checks) are S3 objects in the large-event bucket.
+  dlq: ['S3.PutObject'],
 } as const;
 export type AwsFaultTarget = keyof typeof AWS_FAULT_TARGETS;
 

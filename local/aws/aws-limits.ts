@@ -10,10 +10,15 @@
 export const PUT_EVENTS_MAX_ENTRIES = 10;
 
 /**
- * "The total entry size must be less than 256KB" (the documentation still says 256 KB, so the twin
- * keeps it). https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html
+ * An entry, and the entries of one request together, must be under 1 MB since 29 January 2026: AWS
+ * Compute Blog, "More room to build: serverless services now support payloads up to 1 MB"
+ * (https://aws.amazon.com/blogs/compute/more-room-to-build-serverless-services-now-support-payloads-up-to-1-mb).
+ * The user-guide page on entry size still says 256 KB
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html). The twin holds
+ * "1 MB" to 1,000,000 bytes, the stricter of 10^6 and 2^20, so it is never kinder than AWS; an entry
+ * of 1 MB or more makes its request 1 MB or more, so the request check refuses both.
  */
-export const PUT_EVENTS_MAX_REQUEST_BYTES = 256 * 1024;
+export const PUT_EVENTS_MAX_REQUEST_BYTES = 1_000_000;
 
 /**
  * An entry's size as EventBridge counts it: Time 14 bytes when given, plus the UTF-8 bytes of Source,

@@ -24,12 +24,21 @@ export interface LocalAwsServer {
   close(): Promise<void>;
 }
 
+/** A REST-protocol service (S3) on the same endpoint: answers the request and returns true if it is its own. */
+export type RestService = (request: IncomingMessage, response: ServerResponse, body: Buffer) => Promise<boolean>;
+
 /**
  * A loopback HTTP endpoint speaking the AWS JSON 1.0/1.1 protocols for the few operations the
  * bridge calls, so the unchanged AWS SDK clients reach local implementations over real HTTP.
- * Operations are keyed by the `X-Amz-Target` header, e.g. `AWSEvents.PutEvents`.
+ * Operations are keyed by the `X-Amz-Target` header, e.g. `AWSEvents.PutEvents`; requests without
+ * one go to the REST services (S3), which may be added after the server started.
  */
-export async function startLocalAwsServer(operations: Record<string, AwsOperation>, port = 0, faults?: { refusal(operation: string): AwsApiError | undefined }): Promise<LocalAwsServer> {
+export async function startLocalAwsServer(
+  operations: Record<string, AwsOperation>,
+  port = 0,
+  faults?: { refusal(operation: string): AwsApiError | undefined },
+  restServices: RestService[] = [],
+): Promise<LocalAwsServer> {
   const calls = new Map<string, number>();
   const server = createServer((request, response) => {
     void handle(request, response);
@@ -41,7 +50,10 @@ export async function startLocalAwsServer(operations: Record<string, AwsOperatio
     const query = contentType.startsWith('application/x-www-form-urlencoded');
     let target = String(request.headers['x-amz-target'] ?? '');
     try {
-      const raw = await readBody(request);
+      const buffer = await readBuffer(request);
+      // Neither a JSON target nor a Query form: a REST service's request (S3), if one claims it.
+      if (!target && !query) for (const service of restServices) if (await service(request, response, buffer)) return;
+      const raw = buffer.toString('utf8');
       const form = query ? Object.fromEntries(new URLSearchParams(raw)) : undefined;
       if (form) target = `Query.${form.Action ?? ''}`;
       calls.set(target, (calls.get(target) ?? 0) + 1);
@@ -101,8 +113,8 @@ function queryError(error: AwsApiError): string {
   return `<ErrorResponse><Error><Type>${error.statusCode >= 500 ? 'Receiver' : 'Sender'}</Type><Code>${escapeXml(error.type)}</Code><Message>${escapeXml(error.message)}</Message></Error><RequestId>${crypto.randomUUID()}</RequestId></ErrorResponse>`;
 }
 
-async function readBody(request: IncomingMessage): Promise<string> {
+async function readBuffer(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }

@@ -13,7 +13,7 @@ export const FAULT_KINDS = {
   'cxone-reset': 'CXone resets every connection without answering',
   'cxone-slow': 'CXone answers every call 20 real seconds late',
   'eventbridge-down': 'EventBridge PutEvents fails with InternalException (HTTP 500)',
-  'dlq-down': 'the dead-letter queue (SQS SendMessage) fails with ServiceUnavailable (HTTP 503)',
+  'dlq-down': 'the parking store (S3 PutObject in the large-event bucket: parked items, claim checks) fails with ServiceUnavailable (HTTP 503)',
 } as const;
 export type FaultKind = keyof typeof FAULT_KINDS;
 

@@ -15,8 +15,11 @@ import { type AwsFaultTarget, AwsFaults } from '../aws/aws-faults.js';
 import { AwsApiError, type AwsOperation, type LocalAwsServer, startLocalAwsServer } from '../aws/local-aws-server.js';
 import { type LocalDynamoDb, startLocalDynamoDb } from '../aws/local-dynamodb.js';
 import { LocalSecretsManager } from '../aws/local-secrets-manager.js';
+import { LocalS3 } from '../aws/local-s3.js';
 import { LocalSqs } from '../aws/local-sqs.js';
 import { LocalSsm } from '../aws/local-ssm.js';
+import { RedriveEnvironmentSchema } from '../../lambdas/parked/environment.js';
+import { createRedriveHandler } from '../../lambdas/parked/redrive-handler.js';
 import { LocalEventBus } from '../eventbridge/local-event-bus.js';
 import { LocalTargets } from '../eventbridge/targets.js';
 import type { FaultWindowSpec } from '../faults/fault-window.js';
@@ -51,9 +54,12 @@ export interface LocalTwin {
   tenant: string;
   bus: LocalEventBus;
   stepFunctions: LocalStepFunctions;
-  /** The dead-letter queue and any other queue of the stack. */
+  /** The routes' queues and their dead-letter queues. */
   sqs: LocalSqs;
-  deadLetterQueueUrl: string;
+  /** S3: the large-event bucket (claim checks, parked items). */
+  s3: LocalS3;
+  /** Name of the bucket of claim checks and parked items. */
+  largeEventBucket: string;
   aws: LocalAwsServer;
   /** The local endpoint's operations by `X-Amz-Target` (or `Query.<Action>`): more services may be added. */
   operations: Record<string, AwsOperation>;
@@ -110,6 +116,7 @@ const HANDLERS: { pathPart: string; create: (environment: Record<string, string>
   { pathPart: '/SessionPoller/', create: (environment) => createPollHandler(PollerEnvironmentSchema.parse(environment)) },
   { pathPart: '/SharedToken/', create: (environment) => createRefreshHandler(RefresherEnvironmentSchema.parse(environment)) },
   { pathPart: '/Discovery/', create: (environment) => createDiscoveryHandler(environment) },
+  { pathPart: '/ParkedEventRedrive/', create: (environment) => createRedriveHandler(RedriveEnvironmentSchema.parse(environment)) },
 ];
 
 /**
@@ -126,7 +133,8 @@ export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTw
   if (!(timeScale > 0)) throw new Error(`timeScale must be positive, got ${timeScale}`);
   const operations: Record<string, AwsOperation> = {};
   const faults = new TwinFaults(new AwsFaults(timeScale));
-  const aws = await startLocalAwsServer(operations, 0, faults.aws);
+  const s3 = new LocalS3(faults.aws);
+  const aws = await startLocalAwsServer(operations, 0, faults.aws, [(request, response, body) => s3.handle(request, response, body)]);
   const stack = synthesizeStack(config, { queueUrlBase: aws.endpoint });
 
   const secrets = new LocalSecretsManager(LOCAL_REGION, LOCAL_ACCOUNT);
@@ -135,6 +143,7 @@ export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTw
   for (const rule of stack.rules) bus.addRule(rule);
   const sqs = new LocalSqs();
   for (const queue of stack.queues) sqs.createQueue(queue.url, queue.maxMessageSize);
+  for (const bucket of stack.buckets) s3.createBucket(bucket);
   const ssm = new LocalSsm();
   for (const parameter of stack.parameters) ssm.put(parameter.name, parameter.value);
   const stepFunctions = new LocalStepFunctions();
@@ -231,7 +240,8 @@ export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTw
     advance: (simulatedSeconds) => new Promise((resolve) => setTimeout(resolve, (simulatedSeconds * 1000) / timeScale)),
     faults,
     sqs,
-    deadLetterQueueUrl: stack.queues.find((queue) => stack.functions.some((fn) => Object.values(fn.environment).includes(queue.url)))?.url ?? '',
+    s3,
+    largeEventBucket: stack.functions.find((fn) => fn.path.includes('/SessionPoller/'))?.environment.LARGE_EVENT_BUCKET ?? '',
     startSession: (agentId, station) => startAgentSession({ tenant: config.tenant, agentId, station }, cxone, executions),
     async close() {
       closed = true;

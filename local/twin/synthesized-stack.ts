@@ -66,6 +66,8 @@ export interface SynthesizedStack {
   parameters: { name: string; value: string }[];
   /** DynamoDB tables the stack creates: name, keys and billing as the template declares them. */
   tables: SynthesizedTable[];
+  /** Names of the S3 buckets the stack creates (the twin's S3 creates them empty). */
+  buckets: string[];
 }
 
 export interface SynthesizedTable {
@@ -160,6 +162,7 @@ export function readTemplate(template: Template, options: ReadTemplateOptions = 
       })),
     ],
     createdSecrets: ofType('AWS::SecretsManager::Secret').map(([logicalId]) => ({ logicalId, arn: resolve({ Ref: logicalId }) as string })),
+    buckets: ofType('AWS::S3::Bucket').map(([logicalId]) => resolve({ Ref: logicalId }) as string),
     parameters: ofType('AWS::SSM::Parameter').map(([logicalId, resource]) => ({ name: resolve({ Ref: logicalId }) as string, value: String(resource.Properties?.Value ?? '') })),
     tables: ofType('AWS::DynamoDB::Table').map(([logicalId, resource]) => ({
       name: resolve({ Ref: logicalId }) as string,
@@ -195,6 +198,9 @@ function intrinsicResolver(template: Template, queueUrlBase: string): (value: un
         return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${String(resource.Properties?.StateMachineName ?? logicalId)}`;
       case 'AWS::SQS::Queue':
         return `${queueUrlBase}/${LOCAL_ACCOUNT}/${logicalId}`;
+      case 'AWS::S3::Bucket':
+        // CloudFormation names a bucket from the stack and logical id, lowercase (S3 bucket naming rules).
+        return String(resource.Properties?.BucketName ?? `local-${logicalId.toLowerCase()}`);
       case 'AWS::SecretsManager::Secret':
         // Secrets Manager appends 6 random characters to a secret's ARN.
         return `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:${logicalId}-twin00`;
@@ -213,6 +219,8 @@ function intrinsicResolver(template: Template, queueUrlBase: string): (value: un
         return refOf(logicalId);
       case 'AWS::SQS::Queue':
         return `arn:aws:sqs:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${logicalId}`;
+      case 'AWS::S3::Bucket':
+        return `arn:aws:s3:::${refOf(logicalId)}`;
       case 'AWS::Events::ApiDestination':
         return `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:api-destination/${String(resource.Properties?.Name ?? logicalId)}`;
       default:

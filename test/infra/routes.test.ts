@@ -210,13 +210,14 @@ describe('dashboard', () => {
 describe('alarms', () => {
   const alarms = resources.filter(([, resource]) => resource.Type === 'AWS::CloudWatch::Alarm').map(([, resource]) => resource.Properties);
 
-  it('alarm on failed executions, parked events, every DLQ, throttles, errors of the scheduled functions, concurrency and failed deliveries', () => {
+  it('alarm on failed executions, parked and waiting events, every DLQ, throttles, errors of the scheduled functions, concurrency and failed deliveries', () => {
     const names = alarms.map((alarm) => alarm.MetricName ?? (alarm.Metrics as { Expression?: string }[] | undefined)?.find((metric) => metric.Expression)?.Expression);
     expect(names.filter((name) => name === 'failed + timedOut')).toHaveLength(1);
     expect(names.filter((name) => name === 'EventsParked')).toHaveLength(1);
-    expect(names.filter((name) => name === 'ApproximateNumberOfMessagesVisible')).toHaveLength(1 + ROUTES_FIXTURE.length);
-    expect(names.filter((name) => name === 'Throttles')).toHaveLength(3);
-    expect(names.filter((name) => name === 'Errors')).toHaveLength(2);
+    expect(names.filter((name) => name === 'ParkedItemsWaiting')).toHaveLength(1);
+    expect(names.filter((name) => name === 'ApproximateNumberOfMessagesVisible')).toHaveLength(ROUTES_FIXTURE.length);
+    expect(names.filter((name) => name === 'Throttles')).toHaveLength(4);
+    expect(names.filter((name) => name === 'Errors')).toHaveLength(3);
     expect(names.filter((name) => name === 'FailedInvocations')).toHaveLength(ROUTES_FIXTURE.length);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/Lambda', MetricName: 'ConcurrentExecutions', Threshold: 800, Statistic: 'Maximum' });
     for (const fn of ['SharedToken', 'Discovery']) {

@@ -51,7 +51,7 @@ describe('poller function', () => {
     expect(environment.TOKEN_SECRET_ID).toMatch(/^arn:aws:secretsmanager:/);
   });
 
-  it('may put events only on our bus, read only our two secrets, park only in our queue, use only its checkpoint items and write only its own log group', () => {
+  it('may put events only on our bus, read only our two secrets, put only claim checks and parked items, use only its checkpoint items and write only its own log group', () => {
     const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^SessionPollerRole') }] } });
     const statements = Object.values(policies).flatMap((policy) => (policy as { Properties: { PolicyDocument: { Statement: unknown[] } } }).Properties.PolicyDocument.Statement);
     expect(statements).toEqual(
@@ -69,9 +69,12 @@ describe('poller function', () => {
           Resource: { Ref: expect.stringMatching(/^SharedTokenSecret/) },
         },
         {
-          Action: expect.arrayContaining(['sqs:SendMessage']),
+          Action: 's3:PutObject',
           Effect: 'Allow',
-          Resource: { 'Fn::GetAtt': [expect.stringMatching(/^DeadLettersQueue/), 'Arn'] },
+          Resource: [
+            { 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^LargeEventsBucket/), 'Arn'] }, '/claim-checks/*']] },
+            { 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^LargeEventsBucket/), 'Arn'] }, '/parked/*']] },
+          ],
         },
         {
           // Item actions only, on the checkpoint table only: no Scan, no DeleteItem, no table management.
@@ -315,33 +318,70 @@ describe('agent discovery', () => {
 
   it('can be switched off', () => {
     const { template: off } = synthesizeForTest({ discoveryEnabled: 'false' });
-    off.resourceCountIs('AWS::Scheduler::Schedule', 0);
+    // Only the redrive's schedule is left.
+    off.resourceCountIs('AWS::Scheduler::Schedule', 1);
+    off.hasResourceProperties('AWS::Scheduler::Schedule', { Description: Match.stringLikeRegexp('^Re-publishes parked') });
     expect(off.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'PollerStartFailures' } })).toEqual({});
   });
 });
 
-describe('dead-letter store', () => {
-  it('is an encrypted, TLS-only queue that keeps parked events 14 days and takes whole events', () => {
-    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600, MaximumMessageSize: 1024 * 1024 });
-    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+describe('large-event store and parked events', () => {
+  const bucket = () => Object.values(template.findResources('AWS::S3::Bucket'))[0] as { Properties: Record<string, unknown>; DeletionPolicy: string };
+
+  it('is one private, encrypted, retained bucket without versioning, reachable over TLS only', () => {
+    template.resourceCountIs('AWS::S3::Bucket', 1);
+    expect(bucket().DeletionPolicy).toBe('Retain');
+    expect(bucket().Properties).toMatchObject({
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+    });
+    expect(bucket().Properties.VersioningConfiguration).toBeUndefined();
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
     });
-    expect(poller?.environment.DEAD_LETTER_QUEUE_URL).toBe(resolved.queues[0]?.url);
+    expect(poller?.environment.LARGE_EVENT_BUCKET).toBe(resolved.buckets[0]);
   });
 
-  it('alarms as soon as anything is parked or waiting in the queue', () => {
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'ApproximateNumberOfMessagesVisible',
-      Namespace: 'AWS/SQS',
-      Threshold: 0,
-      ComparisonOperator: 'GreaterThanThreshold',
-    });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'EventsParked',
-      Namespace: 'CxoneEventBridge',
-      Dimensions: [{ Name: 'service', Value: 'cxone-eventbridge' }],
-      Threshold: 0,
-    });
+  it('expires claim checks after the configured days and never expires parked items', () => {
+    const rules = (bucket().Properties.LifecycleConfiguration as { Rules: { Prefix?: string; ExpirationInDays?: number; Status: string }[] }).Rules;
+    expect(rules.filter((rule) => rule.ExpirationInDays !== undefined)).toEqual([expect.objectContaining({ Prefix: 'claim-checks/', ExpirationInDays: 30, Status: 'Enabled' })]);
+    const { template: forever } = synthesizeForTest({ claimCheckRetentionDays: 0 });
+    const foreverRules = (Object.values(forever.findResources('AWS::S3::Bucket'))[0] as { Properties: { LifecycleConfiguration: { Rules: { ExpirationInDays?: number }[] } } }).Properties
+      .LifecycleConfiguration.Rules;
+    expect(foreverRules.filter((rule) => rule.ExpirationInDays !== undefined)).toEqual([]);
+  });
+
+  it('re-publishes parked events on a schedule, with a function that may only list, read and delete parked items, write claim checks and put on our bus', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(5 minutes)', Description: Match.stringLikeRegexp('^Re-publishes parked') });
+    const redrive = resolved.functions.find((fn) => fn.path.includes('/ParkedEventRedrive/'));
+    expect(redrive?.environment).toMatchObject({ LARGE_EVENT_BUCKET: resolved.buckets[0], EVENT_BUS_NAME: 'cxone-agent-events-acme', EVENT_SOURCE: 'cxone.agent-events', TENANT: 'acme' });
+    const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^ParkedEventRedriveRole') }] } });
+    const actions = Object.values(policies)
+      .flatMap((policy) => (policy as { Properties: { PolicyDocument: { Statement: { Action: string | string[] }[] } } }).Properties.PolicyDocument.Statement)
+      .flatMap((statement) => [statement.Action].flat())
+      .sort();
+    expect(actions).toEqual(['events:PutEvents', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject']);
+  });
+
+  it('keeps the queue earlier versions parked into, retained and unused, so an upgrade loses none of its messages', () => {
+    const queues = template.findResources('AWS::SQS::Queue') as Record<string, { DeletionPolicy?: string; Properties: Record<string, unknown> }>;
+    const legacy = Object.entries(queues).find(([id]) => id.startsWith('DeadLettersQueue'));
+    expect(legacy?.[1]).toMatchObject({ DeletionPolicy: 'Retain', Properties: { SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 } });
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as { Properties: { PolicyDocument: { Statement: { Action: string | string[] }[] } } }[];
+    expect(policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement).flatMap((statement) => [statement.Action].flat()).some((action) => action.startsWith('sqs:Send'))).toBe(false);
+  });
+
+  it('alarms as soon as anything is parked, and while parked items wait', () => {
+    for (const metricName of ['EventsParked', 'ParkedItemsWaiting']) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: metricName,
+        Namespace: 'CxoneEventBridge',
+        Dimensions: [{ Name: 'service', Value: 'cxone-eventbridge' }],
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
+    }
+    template.hasOutput('LargeEventBucketName', { Value: { Ref: Match.stringLikeRegexp('^LargeEventsBucket') } });
   });
 });
 
@@ -381,7 +421,7 @@ describe('bus, logs and outputs', () => {
 
   it('keeps every log group for the configured retention', () => {
     const groups = Object.values(template.findResources('AWS::Logs::LogGroup')) as { Properties: { RetentionInDays?: number } }[];
-    expect(groups.length).toBe(4);
+    expect(groups.length).toBe(5);
     for (const group of groups) expect(group.Properties.RetentionInDays).toBe(30);
   });
 
@@ -402,8 +442,14 @@ describe('cdk-nag AwsSolutions and Serverless', () => {
     expect(suppressed.map((finding) => finding.ruleName).sort()).toEqual([
       'AwsSolutions-IAM5[Resource::*]',
       expect.stringMatching(/^AwsSolutions-IAM5\[Resource::<DiscoveryFunction[0-9A-F]+\.Arn>:\*\]$/),
+      expect.stringMatching(/^AwsSolutions-IAM5\[Resource::<LargeEventsBucket[0-9A-F]+\.Arn>\/claim-checks\/\*\]$/),
+      expect.stringMatching(/^AwsSolutions-IAM5\[Resource::<LargeEventsBucket[0-9A-F]+\.Arn>\/claim-checks\/\*\]$/),
+      expect.stringMatching(/^AwsSolutions-IAM5\[Resource::<LargeEventsBucket[0-9A-F]+\.Arn>\/parked\/\*\]$/),
+      expect.stringMatching(/^AwsSolutions-IAM5\[Resource::<LargeEventsBucket[0-9A-F]+\.Arn>\/parked\/\*\]$/),
+      expect.stringMatching(/^AwsSolutions-IAM5\[Resource::<ParkedEventRedriveFunction[0-9A-F]+\.Arn>:\*\]$/),
       expect.stringMatching(/^AwsSolutions-IAM5\[Resource::<SessionPollerFunction[0-9A-F]+\.Arn>:\*\]$/),
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:eu-west-1:123456789012:execution:cxone-agent-sessions-acme:*]',
+      'AwsSolutions-S1',
       'AwsSolutions-SF1',
       'AwsSolutions-SMG4',
       'AwsSolutions-SQS3',
@@ -411,6 +457,8 @@ describe('cdk-nag AwsSolutions and Serverless', () => {
       'Serverless-LambdaDLQ',
       'Serverless-LambdaDLQ',
       'Serverless-LambdaDLQ',
+      'Serverless-LambdaDLQ',
+      'Serverless-LambdaTracing',
       'Serverless-LambdaTracing',
       'Serverless-LambdaTracing',
       'Serverless-LambdaTracing',

@@ -20,6 +20,8 @@ const PINNED: Record<string, string[]> = {
   ],
   'AWS::SecretsManager::Secret': ['SharedTokenSecretA0E575B2'],
   'AWS::SSM::Parameter': ['DiscoveryCursorD350D3E0'],
+  // Claim checks and parked items (the only copy of an event until the redrive puts it on the bus).
+  'AWS::S3::Bucket': ['LargeEventsBucketB7F20D94'],
   'AWS::Events::EventBus': ['AgentEventsBus4F79E2D0'],
   'AWS::Events::Archive': ['AgentEventsBusArchive4DA735AE'],
   'AWS::Events::Connection': ['RoutesagentstatewebhookConnectionA0683D06', 'RoutesendedcallscrmConnection1FD9CA88', 'RouteswfmbasicConnectionC6815B98'],
@@ -27,7 +29,7 @@ const PINNED: Record<string, string[]> = {
   'AWS::StepFunctions::StateMachine': ['SessionsStateMachine4948E70C'],
   // The per-session checkpoints: cursors and events not yet on the bus.
   'AWS::DynamoDB::Table': ['SessionStoreTableCDBD7017'],
-  'AWS::Logs::LogGroup': ['DiscoveryLogs4A803E29', 'SessionPollerLogs1E596705', 'SessionsLogsBE1067F1', 'SharedTokenRefresherLogsADA63885'],
+  'AWS::Logs::LogGroup': ['DiscoveryLogs4A803E29', 'ParkedEventRedriveLogs798775D8', 'SessionPollerLogs1E596705', 'SessionsLogsBE1067F1', 'SharedTokenRefresherLogsADA63885'],
 };
 
 describe('stateful resources keep their logical ids', () => {

@@ -4,9 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type OpsClients, locateStack, restartAgent, sessionsOf, statusOf, stopSessions } from '../../cli/ops/operations.js';
+import { locateStack, type OpsClients, restartAgent, sessionsOf, statusOf, stopSessions } from '../../cli/ops/operations.js';
 import type { RouteInput } from '../../infra/routes-config.js';
 import { type CxoneSimulator, startCxoneSimulator } from '../../local/cxone-simulator/index.js';
 import { renderDashboard } from '../../local/dashboard/dashboard-model.js';
@@ -24,22 +25,34 @@ import { type LocalTwin, startLocalTwin } from '../../local/twin/local-twin.js';
 /** Lines of the dashboard a twin run cannot feed, with why (also listed in the README). */
 const LINES_NOT_EXERCISED: Record<string, string> = {
   'Session executions / timed out': 'an execution times out only after its state machine timeout (none is set: a year for Standard workflows)',
-  'Polls by outcome (EVENTS = 200, NO_EVENTS = 304, ENDED = 409 or session end) / RESYNCED': 'a 404 rejoin is covered by the fault matrix, not provoked here',
-  'Publish failures and parked events / resyncs': 'as RESYNCED',
-  'Session executions / restarted by discovery': 'discovery is off in this run (sessions are started as npm run session does); discovery restarts are proven by the discovery twin test',
+  'Session executions / restarted by discovery':
+    'discovery is off in this run (sessions are started as npm run session does); discovery restarts are proven by the discovery twin test',
   'Session executions / starts failed (retried next run)': 'as restarted by discovery',
-  'Lambda throttles and errors / TokenRefresher errors': "the refresher fails only when CXone's token endpoint or Secrets Manager fails; the simulator's faults are on get-next-event",
+  'Lambda throttles and errors / Redrive errors': 'the redrive fails only when S3 or EventBridge fails while it lists or deletes; not provoked here',
+  'Lambda throttles and errors / TokenRefresher errors':
+    "the refresher fails only when CXone's token endpoint or Secrets Manager fails; the simulator's faults are on get-next-event",
 };
 
 /** Alarms that cannot be provoked locally, with why (none of this template's; the discovery alarm is absent with discovery off). */
 const ALARMS_NOT_EXERCISED: Record<string, string> = {
-  TokenRefresherErrorsAlarm: 'needs refresher errors in two consecutive 5-minute periods: a test would wait five real minutes (the twin does not scale CloudWatch time)',
+  RedriveErrorsAlarm:
+    'as the refresher errors alarm: errors of the scheduled redrive in two consecutive 5-minute periods (the twin does not scale CloudWatch time)',
+  TokenRefresherErrorsAlarm:
+    'needs refresher errors in two consecutive 5-minute periods: a test would wait five real minutes (the twin does not scale CloudWatch time)',
 };
 
 const apiKey = { type: 'apiKey', headerName: 'x-api-key', secretName: 'cxone-eventbridge/local/webhook' } as const;
 const ROUTES: RouteInput[] = [
-  { name: 'agent-state-webhook', detailTypes: ['AgentState'], target: { type: 'apiDestination', endpoint: 'https://hooks.example.com/agent-state', connection: apiKey } },
-  { name: 'failing-webhook', detailTypes: ['CustomEvent'], target: { type: 'apiDestination', endpoint: 'https://hooks.example.com/failing', connection: apiKey } },
+  {
+    name: 'agent-state-webhook',
+    detailTypes: ['AgentState'],
+    target: { type: 'apiDestination', endpoint: 'https://hooks.example.com/agent-state', connection: apiKey },
+  },
+  {
+    name: 'failing-webhook',
+    detailTypes: ['CustomEvent'],
+    target: { type: 'apiDestination', endpoint: 'https://hooks.example.com/failing', connection: apiKey },
+  },
 ];
 /** Agents polling: the concurrency alarm's threshold is 80 % of the configured quota of 10 (one agent logs out early). */
 const AGENTS = 10;
@@ -83,7 +96,10 @@ beforeAll(async () => {
   }
   simulator.enqueueEvents(agentIds[0] as string, [{ IISHost: 'H', VCHost: 'H', type: 'CustomEvent', eventName: 'to-the-failing-route', data: 'x' }]);
   const routeStats = (rule: string) => twin.targets.stats.get(rule) ?? { delivered: 0, deadLettered: 0 };
-  await waitFor(() => routeStats('local-failing-webhook').deadLettered > 0 && routeStats('local-agent-state-webhook').deadLettered > 0, 'dead-lettered deliveries');
+  await waitFor(
+    () => routeStats('local-failing-webhook').deadLettered > 0 && routeStats('local-agent-state-webhook').deadLettered > 0,
+    'dead-lettered deliveries',
+  );
   simulator.enqueueEvents(agentIds[0] as string, [{ IISHost: 'H', VCHost: 'H', Type: 'AgentState', CurrentState: 'Available' }]);
   await waitFor(() => routeStats('local-agent-state-webhook').delivered > 0, 'a delivery');
   // EventBridge refuses entries for a while as the agent logs out: the session ends with events still to publish.
@@ -115,7 +131,9 @@ async function waitFor(condition: () => boolean, what: string, timeoutMs = 60_00
 
 /** Whether the poller emitted this metric (with this outcome). */
 function hasMetric(metricName: string, outcome?: string): boolean {
-  return observability.store.list({ namespace: 'CxoneEventBridge', metricName }).some((metric) => outcome === undefined || metric.dimensions.outcome === outcome);
+  return observability.store
+    .list({ namespace: 'CxoneEventBridge', metricName })
+    .some((metric) => outcome === undefined || metric.dimensions.outcome === outcome);
 }
 
 function alarm(logicalIdPart: string): AlarmState {
@@ -160,18 +178,37 @@ describe('alarms of the template, provoked on the twin', () => {
     expect(stateAt('FailedExecutionsAlarm', later())).toBe('OK');
   });
 
-  it('fires the parked-events and dead-letter depth alarms on a parked event, and clears them once the queue is drained', async () => {
-    const huge = { IISHost: 'H', VCHost: 'H', type: 'CustomEvent', eventName: 'big', data: 'x'.repeat(300 * 1024) };
-    simulator.enqueueEvents(agentIds[1] as string, [huge]);
-    await waitFor(() => twin.sqs.messages(twin.deadLetterQueueUrl).length > 0 && hasMetric('EventsParked'), 'the parked event');
-    // The DLQ message comes first, the invocation's EMF at its end.
-    await waitFor(() => observability.store.query({ namespace: 'CxoneEventBridge', metricName: 'EventsParked', dimensions: { service: 'cxone-eventbridge' }, statistic: 'Sum', periodSeconds: 60, startMs: 0, endMs: Number.MAX_SAFE_INTEGER }).some((point) => point.value > 0), 'the parked count');
+  it('fires the parked-events and parked-items-waiting alarms on a parked item, and clears them once it is gone', async () => {
+    // An unreadable 200 body can never be published: it is parked whole in the large-event bucket.
+    simulator.injectFault({ agentId: agentIds[1] as string, count: 1, fault: { status: 200, body: '<html>gateway error</html>' } });
+    await waitFor(() => twin.s3.objects(twin.largeEventBucket).size > 0 && hasMetric('EventsParked'), 'the parked item');
+    await waitFor(
+      () =>
+        observability.store
+          .query({
+            namespace: 'CxoneEventBridge',
+            metricName: 'EventsParked',
+            dimensions: { service: 'cxone-eventbridge' },
+            statistic: 'Sum',
+            periodSeconds: 60,
+            startMs: 0,
+            endMs: Number.MAX_SAFE_INTEGER,
+          })
+          .some((point) => point.value > 0),
+      'the parked count',
+    );
+    // The scheduled redrive counts what waits (a malformed body never leaves by itself).
+    await twin.runSchedules();
+    await waitFor(() => hasMetric('ParkedItemsWaiting'), 'the waiting count');
     expect(stateAt('ParkedEventsAlarm')).toBe('ALARM');
     expect(stateAt('DeadLettersDepthAlarm')).toBe('ALARM');
-    // Still waiting in the queue three minutes on: the depth alarm stays; the parked count does not.
-    expect(stateAt('DeadLettersDepthAlarm', later())).toBe('ALARM');
+    // Three minutes on the parked count is quiet, while the item still waits.
     expect(stateAt('ParkedEventsAlarm', later())).toBe('OK');
-    twin.sqs.messages(twin.deadLetterQueueUrl).splice(0);
+    // An operator removes it (what `npm run parked` would, after looking): the next count is 0.
+    const s3 = new S3Client({});
+    for (const key of twin.s3.objects(twin.largeEventBucket).keys()) await s3.send(new DeleteObjectCommand({ Bucket: twin.largeEventBucket, Key: key }));
+    await twin.runSchedules();
+    later();
     expect(stateAt('DeadLettersDepthAlarm', later())).toBe('OK');
   });
 
@@ -193,7 +230,8 @@ describe('alarms of the template, provoked on the twin', () => {
     const throttles = () => observability.store.list({ namespace: 'AWS/Lambda', metricName: 'Throttles' }).length;
     observability.metrics.setAccountConcurrency(0);
     await twin.runSchedules().catch(() => undefined);
-    await waitFor(() => throttles() >= 2, 'throttled polls');
+    const pollerThrottled = () => observability.store.list({ namespace: 'AWS/Lambda', metricName: 'Throttles' }).some((metric) => /Poller/.test(String(metric.dimensions.FunctionName)));
+    await waitFor(() => throttles() >= 2 && pollerThrottled(), 'throttled polls');
     observability.metrics.setAccountConcurrency(1_000);
     // With concurrency back, the refresher runs as scheduled.
     await twin.runSchedules();
@@ -201,6 +239,17 @@ describe('alarms of the template, provoked on the twin', () => {
     expect(stateAt('TokenRefresherThrottlesAlarm')).toBe('ALARM');
     expect(stateAt('PollerThrottlesAlarm', later())).toBe('OK');
     expect(stateAt('TokenRefresherThrottlesAlarm', later())).toBe('OK');
+  });
+
+  it.each([
+    ['SessionsDegradedAlarm', 'PollBackOffs', { status: 503 }, 4, 12],
+    ['CxoneRefusesCredentialsAlarm', 'PollsRefused', { status: 403 }, 1, 22],
+  ] as const)('fires %s when polling backs off after a fault, and returns to OK after its window', async (alarmId, metricName, fault, count, windowMinutes) => {
+    simulator.injectFault({ agentId: agentIds[alarmId === 'SessionsDegradedAlarm' ? 2 : 3] as string, count, fault });
+    await waitFor(() => hasMetric(metricName), `a back-off (${metricName})`);
+    expect(stateAt(alarmId)).toBe('ALARM');
+    future = Math.max(future, Date.now()) + windowMinutes * 60_000;
+    expect(stateAt(alarmId, future)).toBe('OK');
   });
 
   it('fires the concurrency alarm while more than 80 % of the quota is polling', async () => {
@@ -212,8 +261,12 @@ describe('alarms of the template, provoked on the twin', () => {
   });
 
   it('has provoked every alarm of the template into ALARM and back, except those listed', () => {
-    const fired = observability.alarms.states.filter((each) => each.history.some((change) => change.state === 'ALARM')).map((each) => each.definition.logicalId);
-    const missing = observability.alarms.states.map((each) => each.definition.logicalId).filter((id) => !fired.includes(id) && !Object.keys(ALARMS_NOT_EXERCISED).some((part) => id.includes(part)));
+    const fired = observability.alarms.states
+      .filter((each) => each.history.some((change) => change.state === 'ALARM'))
+      .map((each) => each.definition.logicalId);
+    const missing = observability.alarms.states
+      .map((each) => each.definition.logicalId)
+      .filter((id) => !fired.includes(id) && !Object.keys(ALARMS_NOT_EXERCISED).some((part) => id.includes(part)));
     expect(missing).toEqual([]);
   });
 });
@@ -224,7 +277,8 @@ describe('the ops CLI against the twin', () => {
     expect(stack.stateMachineArn).toBe(twin.stack.stateMachine.arn);
     expect(stack.alarmNames).toHaveLength(observability.alarms.states.length);
     const status = await statusOf(clients, stack, () => undefined);
-    expect(status.sessions.polling).toBeGreaterThanOrEqual(AGENTS);
+    // One running generation per agent still logged in (one logged out early, above).
+    expect(status.sessions.polling).toBe(simulator.agents().filter((agent) => agent.loggedIn).length);
     expect(status.sessions.failedLast24h).toBe(1);
     expect(status.events.publishedLastHour).toBeGreaterThan(0);
     expect(status.events.parkedLastHour).toBe(1);
@@ -241,7 +295,12 @@ describe('the ops CLI against the twin', () => {
     expect(after.filter((session) => session.state === 'polling').map((session) => session.execution)).toEqual([restarted.started]);
     expect(after.find((session) => session.execution === restarted.stopped)?.state).toBe('stopped');
     // Whatever generation was running when it was restarted, no other poller of the login runs.
-    await stopSessions(clients, stack, after.filter((session) => session.state === 'polling'), () => undefined);
+    await stopSessions(
+      clients,
+      stack,
+      after.filter((session) => session.state === 'polling'),
+      () => undefined,
+    );
     expect((await sessionsOf(clients, stack, { agentId }, () => undefined)).filter((session) => session.state === 'polling')).toEqual([]);
     expect(simulator.agents().find((agent) => agent.agentId === agentId)?.loggedIn).toBe(true);
   });
@@ -269,12 +328,20 @@ describe('the dashboard of the template, on the twin', () => {
     simulator.logoutAgent(agentIds[3] as string);
     await waitFor(() => hasMetric('PollOutcomes', 'ENDED'), 'a session that ended');
     const stack = await locateStack(clients, observability.stackName, 'us-east-1');
-    await stopSessions(clients, stack, await sessionsOf(clients, stack, { agentId: agentIds[4] as string, runningOnly: true }, () => undefined), () => undefined);
+    await stopSessions(
+      clients,
+      stack,
+      await sessionsOf(clients, stack, { agentId: agentIds[4] as string, runningOnly: true }, () => undefined),
+      () => undefined,
+    );
     observability.metrics.sample();
     const widgets = renderDashboard(dashboard.dashboard, observability.store, observability.alarms, testStarted - 60_000, Date.now() + 60_000);
     const empty: string[] = [];
     for (const widget of widgets.filter((each) => each.type === 'metric')) {
-      expect(widget.series?.some((series) => series.points.length > 0), `widget "${widget.title}" shows data`).toBe(true);
+      expect(
+        widget.series?.some((series) => series.points.length > 0),
+        `widget "${widget.title}" shows data`,
+      ).toBe(true);
       for (const series of widget.series ?? []) if (series.points.length === 0) empty.push(`${widget.title} / ${series.label}`);
     }
     expect(empty.sort()).toEqual(Object.keys(LINES_NOT_EXERCISED).sort());

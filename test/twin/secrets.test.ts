@@ -38,7 +38,7 @@ afterAll(async () => {
 });
 
 describe('secrets', () => {
-  it('appear in no log line, execution history, error, event or dead-letter message', async () => {
+  it('appear in no log line, execution history, error, event, claim check or parked item', async () => {
     // Act: a normal session across token expiry, with faults that make the poller log errors.
     simulator.loginAgent('4100001');
     const { executionArn } = await twin.startSession('4100001');
@@ -46,12 +46,16 @@ describe('secrets', () => {
     simulator.expireTokens();
     simulator.injectFault({ agentId: '4100001', count: 2, fault: { status: 503 } });
     simulator.injectFault({ agentId: '4100001', count: 1, fault: { status: 200, body: 'not json' } });
-    simulator.enqueueEvents('4100001', [{ IISHost: 'S', VCHost: 'S', type: 'CustomEvent', eventName: 'x', data: 'y'.repeat(300 * 1024) }]);
+    simulator.enqueueEvents('4100001', [{ IISHost: 'S', VCHost: 'S', type: 'CustomEvent', eventName: 'x', data: 'y'.repeat(1_200_000) }]);
     await new Promise((resolve) => setTimeout(resolve, 2_500)); // past the 2 s token lifetime
     simulator.logoutAgent('4100001');
     await twin.stepFunctions.executions.get(executionArn as string)?.done;
 
-    const firstRun = { executions: [...twin.stepFunctions.executions.values()], parked: parkedItems(twin) };
+    const firstRun = {
+      executions: [...twin.stepFunctions.executions.values()],
+      parked: parkedItems(twin),
+      stored: [...twin.s3.objects(twin.largeEventBucket).values()].map((object) => object.body.toString('utf8')),
+    };
     // A second stack whose credentials CXone rejects: its execution ends in an auth error.
     const rejected = await startLocalTwinWithWrongSecret();
     const { credentials } = simulator;
@@ -64,9 +68,12 @@ describe('secrets', () => {
       ...[...firstRun.executions, ...rejected].map((execution) => JSON.stringify({ history: execution.history, error: execution.error, cause: execution.cause, input: execution.input, output: execution.output })),
       JSON.stringify(onBus),
       JSON.stringify(firstRun.parked),
+      ...firstRun.stored,
     ].join('\n');
     expect(captured.join('')).toMatch(/"level":"ERROR"/);
-    expect(firstRun.parked.map((item) => item.reason).sort()).toEqual(['MALFORMED_BATCH', 'OVERSIZED']);
+    expect(firstRun.parked.map((item) => item.reason).sort()).toEqual(['MALFORMED_BATCH']);
+    // The 1.2 MB event went out as a claim check: its object and the unreadable body are scanned too.
+    expect(firstRun.stored).toHaveLength(2);
     for (const secret of secrets) expect(written.includes(secret), `a secret of ${secret.length} characters leaked`).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,7 +59,7 @@ describe('faults injected into a running twin, answered as the services do', () 
   });
 
   const putEvents = () => new EventBridgeClient({ maxAttempts: 1 }).send(new PutEventsCommand({ Entries: [{ Source: 'test', DetailType: 'Probe', Detail: '{}' }] }));
-  const sendToDlq = () => new SQSClient({ maxAttempts: 1 }).send(new SendMessageCommand({ QueueUrl: twin.deadLetterQueueUrl, MessageBody: 'probe' }));
+  const sendToDlq = () => new S3Client({ maxAttempts: 1 }).send(new PutObjectCommand({ Bucket: twin.largeEventBucket, Key: 'parked/probe.json', Body: 'probe' }));
 
   it('refuses PutEvents and SendMessage, and CXone answers 503 everywhere but its admin API, while the windows are open', async () => {
     // An hour of simulated outage from now: 36 real seconds at 100x, far longer than this test.
@@ -73,7 +73,7 @@ describe('faults injected into a running twin, answered as the services do', () 
     twin.faults.aws.clear();
     simulator.clearFaults();
     await expect(putEvents()).resolves.toMatchObject({ FailedEntryCount: 0 });
-    await expect(sendToDlq()).resolves.toHaveProperty('MessageId');
+    await expect(sendToDlq()).resolves.toHaveProperty('ETag');
     expect((await fetch(`${simulator.issuerUrl}/.well-known/openid-configuration`)).status).toBe(200);
   });
 });

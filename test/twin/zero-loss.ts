@@ -1,11 +1,16 @@
-import type { ParkedItem } from '../../contract/dead-letter.js';
-import { canonicalJson } from '../../contract/envelope.js';
+import { createHash } from 'node:crypto';
+import { PARKED_PREFIX, type ParkedItem } from '../../contract/dead-letter.js';
+import { type ClaimCheck, canonicalJson } from '../../contract/envelope.js';
 import { isLifecycleDetailType } from '../../contract/lifecycle.js';
 import type { CxoneSimulator } from '../../local/cxone-simulator/index.js';
 import type { EventBridgeEvent } from '../../local/eventbridge/local-event-bus.js';
 import type { LocalTwin } from '../../local/twin/local-twin.js';
 
-export type EventDetail = { metadata: { agentId: string; sequence: number; eventId: string; platformSessionId: string | null }; data: unknown };
+export type EventDetail = {
+  metadata: { agentId: string; sequence: number; eventId: string; platformSessionId: string | null };
+  data: unknown;
+  claimCheck?: ClaimCheck;
+};
 
 /** Where each event the simulator emitted for some agents ended up. */
 export interface Accounting {
@@ -27,7 +32,9 @@ export function accountFor(simulator: CxoneSimulator, twin: LocalTwin, onBus: Ev
   const emitted = simulator.emittedEvents().filter((event) => wanted.has(event.agentId));
   for (const event of emitted) add(`${event.agentId}|${canonicalJson(event.event)}`, 1);
 
-  const details = cxoneEvents(onBus).map((event) => event.detail as EventDetail).filter((detail) => wanted.has(detail.metadata.agentId));
+  const details = cxoneEvents(onBus)
+    .map((event) => resolveClaimCheck(twin, event.detail as EventDetail))
+    .filter((detail) => wanted.has(detail.metadata.agentId));
   const parked = parkedItems(twin).filter((item) => wanted.has(item.agentId) && item.sequence !== undefined);
   for (const detail of details) add(`${detail.metadata.agentId}|${canonicalJson(detail.data)}`, -1);
   for (const item of parked) add(`${item.agentId}|${canonicalJson(item.payload)}`, -1);
@@ -48,13 +55,40 @@ export function accountFor(simulator: CxoneSimulator, twin: LocalTwin, onBus: Ev
   };
 }
 
+/**
+ * The whole detail of a bus event: itself, or for a claim check the object it points at (read
+ * from the twin's S3, checked against the pointer's size and SHA-256).
+ */
+export function resolveClaimCheck(twin: LocalTwin, detail: EventDetail): EventDetail {
+  if (!detail.claimCheck) return detail;
+  const object = twin.s3.objects(detail.claimCheck.bucket).get(detail.claimCheck.key);
+  if (!object) throw new Error(`claim check ${detail.claimCheck.uri} points at no object`);
+  if (object.body.length !== detail.claimCheck.size || createHash('sha256').update(object.body).digest('hex') !== detail.claimCheck.sha256) {
+    throw new Error(`claim check ${detail.claimCheck.uri} does not match its object`);
+  }
+  return JSON.parse(object.body.toString('utf8')) as EventDetail;
+}
+
 /** The CXone events among what the bus accepted (leaving out the bridge's lifecycle events). */
 export function cxoneEvents(onBus: EventBridgeEvent[]): EventBridgeEvent[] {
   return onBus.filter((event) => !isLifecycleDetailType(event['detail-type']));
 }
 
+/** Each stored object parsed once: tests poll this often, and a parked body may be megabytes. */
+const parsedObjects = new WeakMap<object, ParkedItem>();
+
+/** Parked items as the large-event bucket holds them (objects under parked/), in key order. */
 export function parkedItems(twin: LocalTwin): ParkedItem[] {
-  return twin.sqs.messages(twin.deadLetterQueueUrl).map((message) => JSON.parse(message.body) as ParkedItem);
+  const objects = twin.s3.objects(twin.largeEventBucket);
+  return [...objects.keys()]
+    .filter((key) => key.startsWith(PARKED_PREFIX))
+    .sort()
+    .map((key) => {
+      const object = objects.get(key) as NonNullable<ReturnType<typeof objects.get>>;
+      const parsed = parsedObjects.get(object) ?? (JSON.parse(object.body.toString('utf8')) as ParkedItem);
+      parsedObjects.set(object, parsed);
+      return parsed;
+    });
 }
 
 export async function waitFor(condition: () => boolean, timeoutMs = 30_000, what = 'condition'): Promise<void> {

@@ -63,7 +63,7 @@ const handler = () =>
     EVENT_SOURCE: 'cxone.agent-events',
     POLL_TIMEOUT_SECONDS: 1,
     PUBLISH_RESERVE_MS: 5_000,
-    DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dead-letters',
+    LARGE_EVENT_BUCKET: 'cxone-eventbridge-acme-large-events',
     SESSION_TABLE_NAME: TABLE,
     HAND_OVER_AFTER_POLLS: 2_000,
     HEARTBEAT_SECONDS: 300,

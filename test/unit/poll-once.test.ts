@@ -361,24 +361,56 @@ describe('pollOnce', () => {
     expect(bus.published.map((entry) => detailOf(entry).data)).toEqual([novel, untyped]);
   });
 
-  it('parks an event over the EventBridge size limit with the reason and publishes the rest of its batch', async () => {
+  it('publishes an event of 700 KB whole, under the 1 MB EventBridge limit', async () => {
     const bus = recordingBus();
     const parking = recordingParking();
-    const huge = { Type: 'CustomEvent', data: 'x'.repeat(300 * 1024) };
+    const large = { Type: 'CustomEvent', data: 'x'.repeat(700 * 1024) };
+    await pollOnce(initial(), deps(scriptedCxone({ kind: 'events', response: { sessionId: 'c', events: [available, large] } }), bus.putEvents, { park: parking.park }));
+    expect(bus.published.map((entry) => detailOf(entry).data)).toEqual([available, large]);
+    expect(parking.parked).toEqual([]);
+  });
+
+  it('publishes an event over 1 MB as a claim check in its place in the batch', async () => {
+    const bus = recordingBus();
+    const parking = recordingParking();
+    const stored: EnvelopeEntry[] = [];
+    const huge = { Type: 'CustomEvent', data: 'x'.repeat(1_200_000) };
+    const outcome = await pollOnce(
+      initial(),
+      deps(scriptedCxone({ kind: 'events', response: { sessionId: 'c', events: [available, huge, end] } }), bus.putEvents, {
+        park: parking.park,
+        claimCheck: async (entry) => {
+          stored.push(entry);
+          return { ...entry, Detail: JSON.stringify({ metadata: JSON.parse(entry.Detail).metadata, claimCheck: { key: 'k' } }) };
+        },
+      }),
+    );
+    expect(bus.published.map((entry) => entry.DetailType)).toEqual(['AgentState', 'CustomEvent', 'AgentSessionEnd']);
+    expect(JSON.parse(bus.published[1]?.Detail ?? '{}')).toMatchObject({ metadata: { sequence: 2 }, claimCheck: { key: 'k' } });
+    expect(stored.map((entry) => JSON.parse(entry.Detail).data)).toEqual([huge]);
+    expect(parking.parked).toEqual([]);
+    expect(outcome.state).toMatchObject({ status: PollStatus.Ended });
+  });
+
+  it('parks an event over 1 MB whole when there is no claim-check store, and publishes the rest of its batch', async () => {
+    const bus = recordingBus();
+    const parking = recordingParking();
+    const huge = { Type: 'CustomEvent', data: 'x'.repeat(1_200_000) };
     const outcome = await pollOnce(
       initial(),
       deps(scriptedCxone({ kind: 'events', response: { sessionId: 'c', events: [available, huge, end] } }), bus.putEvents, { park: parking.park }),
     );
     expect(bus.published.map((entry) => entry.DetailType)).toEqual(['AgentState', 'AgentSessionEnd']);
     expect(parking.parked).toEqual([
-      expect.objectContaining({ reason: 'OVERSIZED', sequence: 2, detailType: 'CustomEvent', detail: expect.stringMatching(/256 KB/), payload: huge, truncated: false }),
+      expect.objectContaining({ reason: 'OVERSIZED', sequence: 2, detailType: 'CustomEvent', detail: expect.stringMatching(/1000000/), payload: huge, truncated: false }),
     ]);
     expect(outcome.state).toMatchObject({ status: PollStatus.Ended });
   });
 
   it('keeps an event the dead-letter queue refuses in the store, and what follows it, in order', async () => {
     const bus = recordingBus();
-    const huge = { Type: 'CustomEvent', data: 'x'.repeat(300 * 1024) };
+    // Over the 1 MB entry limit, with no claim-check store in these deps: it must be parked, and parking is refused.
+    const huge = { Type: 'CustomEvent', data: 'x'.repeat(1_200_000) };
     const d = deps(scriptedCxone({ kind: 'events', response: { sessionId: 'c', events: [available, huge, end] } }), bus.putEvents, { park: recordingParking(true).park });
     const { state, waiting } = await pollOnce(initial(), d);
     expect(bus.published.map((entry) => entry.DetailType)).toEqual(['AgentState']);

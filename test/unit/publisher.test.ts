@@ -24,15 +24,56 @@ describe('publishInOrder', () => {
     expect(requests.flat()).toEqual(Array.from({ length: 23 }, (_, n) => n));
   });
 
-  it('splits requests so their total size stays under 256 KB', async () => {
+  it('splits requests so their total size stays under 1 MB', async () => {
     const sizes: number[] = [];
     const port: PutEventsPort = async (entries) => {
       sizes.push(entries.reduce((sum, e) => sum + putEventsEntrySize(e), 0));
       return entries.map(() => ({}));
     };
-    await publishInOrder(Array.from({ length: 5 }, (_, n) => entry(n, 100 * 1024)), port, options);
+    await publishInOrder(Array.from({ length: 5 }, (_, n) => entry(n, 400 * 1024)), port, options);
     expect(sizes.length).toBe(3);
-    for (const size of sizes) expect(size).toBeLessThan(256 * 1024);
+    for (const size of sizes) expect(size).toBeLessThan(1_000_000);
+  });
+
+  it('sends an entry of 700 KB as it is', async () => {
+    const sent: EnvelopeEntry[] = [];
+    const port: PutEventsPort = async (entries) => {
+      sent.push(...entries);
+      return entries.map(() => ({}));
+    };
+    const big = entry(0, 700 * 1024);
+    const failures = await publishInOrder([big], port, { ...options, claimCheck: async () => expect.unreachable('no claim check under the limit') });
+    expect(failures).toEqual([]);
+    expect(sent).toEqual([big]);
+  });
+
+  it('sends the claim check instead of an entry of 1 MB or more, in its place', async () => {
+    const sent: EnvelopeEntry[] = [];
+    const port: PutEventsPort = async (entries) => {
+      sent.push(...entries);
+      return entries.map(() => ({}));
+    };
+    const pointer = { ...entry(1), Detail: '{"claimCheck":{}}' };
+    const failures = await publishInOrder([entry(0), entry(1, 1_000_000), entry(2)], port, { ...options, claimCheck: async () => pointer });
+    expect(failures).toEqual([]);
+    expect(sent.map((e) => e.Detail)).toEqual([entry(0).Detail, pointer.Detail, entry(2).Detail]);
+  });
+
+  it('reports an entry of 1 MB or more as retryable when its claim check cannot be stored', async () => {
+    const port: PutEventsPort = async (entries) => entries.map(() => ({}));
+    const failures = await publishInOrder([entry(0, 1_000_000)], port, {
+      ...options,
+      claimCheck: async () => {
+        throw Object.assign(new Error('Service Unavailable'), { name: 'ServiceUnavailable' });
+      },
+    });
+    expect(failures).toEqual([{ index: 0, retryable: true, reason: expect.stringMatching(/claim check could not be stored: ServiceUnavailable/) }]);
+  });
+
+  it('reports an entry of 1 MB or more as not retryable when there is no claim-check store', async () => {
+    const port: PutEventsPort = async (entries) => entries.map(() => ({}));
+    const failures = await publishInOrder([entry(0, 1_000_000)], port, options);
+    expect(failures).toEqual([{ index: 0, retryable: false, reason: expect.stringMatching(/over the EventBridge limit of 1000000/) }]);
   });
 
   it('retries only the entries that failed', async () => {
