@@ -30,7 +30,12 @@ export async function calibrateScenario(agents = 200, realSeconds = 3, timeScale
     const elapsedSeconds = (performance.now() - started) / 1000;
     const events = simulator.stats().eventsEmitted - before;
     const simulatedAgentHours = (agents * elapsedSeconds * timeScale) / 3600;
-    return { agents, simulatedAgentHours: Math.round(simulatedAgentHours), events, eventsPerSimulatedHour: Math.round((events / simulatedAgentHours) * 10) / 10 };
+    return {
+      agents,
+      simulatedAgentHours: Math.round(simulatedAgentHours),
+      events,
+      eventsPerSimulatedHour: Math.round((events / simulatedAgentHours) * 10) / 10,
+    };
   } finally {
     await simulator.close();
   }

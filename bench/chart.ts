@@ -34,10 +34,16 @@ function latencyPanel(results: BenchResults): string[] {
   const y = (value: number) => bottom - ((Math.log10(Math.max(0.5, value)) - yMin) / (yMax - yMin)) * (bottom - top);
   const out: string[] = [`<text x="${(left + right) / 2}" y="44" text-anchor="middle" font-weight="bold">Latency, simulator emit → bus accept</text>`];
   for (const tick of [0.5, 1, 2, 5, 10, 20, 50, 100, 250, 500]) {
-    out.push(`<line x1="${left}" y1="${y(tick)}" x2="${right}" y2="${y(tick)}" stroke="#eeeeee"/>`, `<text x="${left - 6}" y="${y(tick) + 4}" text-anchor="end">${tick}</text>`);
+    out.push(
+      `<line x1="${left}" y1="${y(tick)}" x2="${right}" y2="${y(tick)}" stroke="#eeeeee"/>`,
+      `<text x="${left - 6}" y="${y(tick) + 4}" text-anchor="end">${tick}</text>`,
+    );
   }
   for (const tick of [1, 10, 100, 1_000]) {
-    out.push(`<line x1="${x(tick)}" y1="${top}" x2="${x(tick)}" y2="${bottom}" stroke="#eeeeee"/>`, `<text x="${x(tick)}" y="${bottom + 16}" text-anchor="middle">${tick.toLocaleString('en-US')}</text>`);
+    out.push(
+      `<line x1="${x(tick)}" y1="${top}" x2="${x(tick)}" y2="${bottom}" stroke="#eeeeee"/>`,
+      `<text x="${x(tick)}" y="${bottom + 16}" text-anchor="middle">${tick.toLocaleString('en-US')}</text>`,
+    );
   }
   out.push(
     `<rect x="${left}" y="${top}" width="${right - left}" height="${bottom - top}" fill="none" stroke="#444444"/>`,
@@ -47,8 +53,13 @@ function latencyPanel(results: BenchResults): string[] {
     `<text x="${right - 4}" y="${y(250) - 4}" text-anchor="end" fill="${COLORS.p99}">p99 target 250 ms</text>`,
   );
   for (const rank of ['p50', 'p95', 'p99'] as const) {
-    for (const [series, dash] of [['orchestratedMs', ''], ['bareMs', '6 4']] as const) {
-      const points = results.sizes.filter((size) => size[series][rank] != null).map((size) => `${x(size.sessions).toFixed(1)},${y(size[series][rank] as number).toFixed(1)}`);
+    for (const [series, dash] of [
+      ['orchestratedMs', ''],
+      ['bareMs', '6 4'],
+    ] as const) {
+      const points = results.sizes
+        .filter((size) => size[series][rank] != null)
+        .map((size) => `${x(size.sessions).toFixed(1)},${y(size[series][rank] as number).toFixed(1)}`);
       if (points.length === 0) continue;
       out.push(`<polyline points="${points.join(' ')}" fill="none" stroke="${COLORS[rank]}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`);
       if (!dash) for (const point of points) out.push(`<circle cx="${point.split(',')[0]}" cy="${point.split(',')[1]}" r="3" fill="${COLORS[rank]}"/>`);
@@ -57,7 +68,8 @@ function latencyPanel(results: BenchResults): string[] {
   const legendY = bottom + 52;
   out.push(
     ...(['p50', 'p95', 'p99'] as const).map(
-      (rank, index) => `<line x1="${left + index * 70}" y1="${legendY}" x2="${left + index * 70 + 20}" y2="${legendY}" stroke="${COLORS[rank]}" stroke-width="2"/><text x="${left + index * 70 + 24}" y="${legendY + 4}">${rank}</text>`,
+      (rank, index) =>
+        `<line x1="${left + index * 70}" y1="${legendY}" x2="${left + index * 70 + 20}" y2="${legendY}" stroke="${COLORS[rank]}" stroke-width="2"/><text x="${left + index * 70 + 24}" y="${legendY + 4}">${rank}</text>`,
     ),
     `<text x="${left + 215}" y="${legendY + 4}">solid: state machine, dashed: bare loop</text>`,
   );
@@ -74,10 +86,15 @@ function costPanel(results: BenchResults): string[] {
   ];
   const yMax = niceCeiling(Math.max(...bars.map((bar) => bar.cost.total)) * 1.1);
   const y = (value: number) => bottom - (value / yMax) * (bottom - top);
-  const out: string[] = [`<text x="${(left + right) / 2}" y="44" text-anchor="middle" font-weight="bold">Cost per agent-hour (USD, us-east-1 list prices)</text>`];
+  const out: string[] = [
+    `<text x="${(left + right) / 2}" y="44" text-anchor="middle" font-weight="bold">Cost per agent-hour (USD, us-east-1 list prices)</text>`,
+  ];
   for (let index = 0; index <= 5; index++) {
     const value = (yMax / 5) * index;
-    out.push(`<line x1="${left}" y1="${y(value)}" x2="${right}" y2="${y(value)}" stroke="#eeeeee"/>`, `<text x="${left - 6}" y="${y(value) + 4}" text-anchor="end">${value.toFixed(4)}</text>`);
+    out.push(
+      `<line x1="${left}" y1="${y(value)}" x2="${right}" y2="${y(value)}" stroke="#eeeeee"/>`,
+      `<text x="${left - 6}" y="${y(value) + 4}" text-anchor="end">${value.toFixed(4)}</text>`,
+    );
   }
   out.push(`<rect x="${left}" y="${top}" width="${right - left}" height="${bottom - top}" fill="none" stroke="#444444"/>`);
   const slot = (right - left) / bars.length;
@@ -87,7 +104,9 @@ function costPanel(results: BenchResults): string[] {
     const x0 = left + index * slot + slot * 0.2;
     for (const key of keys) {
       const value = bar.cost[key];
-      out.push(`<rect x="${x0.toFixed(1)}" y="${y(base + value).toFixed(1)}" width="${(slot * 0.6).toFixed(1)}" height="${(y(base) - y(base + value)).toFixed(1)}" fill="${COLORS[key]}"/>`);
+      out.push(
+        `<rect x="${x0.toFixed(1)}" y="${y(base + value).toFixed(1)}" width="${(slot * 0.6).toFixed(1)}" height="${(y(base) - y(base + value)).toFixed(1)}" fill="${COLORS[key]}"/>`,
+      );
       base += value;
     }
     out.push(
@@ -102,7 +121,9 @@ function costPanel(results: BenchResults): string[] {
   const legendY = bottom + 52;
   const names = { stepFunctions: 'Step Functions', lambda: 'Lambda', eventBridge: 'EventBridge', rest: 'the rest' };
   keys.forEach((key, index) => {
-    out.push(`<rect x="${left + index * 95}" y="${legendY - 9}" width="12" height="12" fill="${COLORS[key]}"/><text x="${left + index * 95 + 16}" y="${legendY + 2}">${names[key]}</text>`);
+    out.push(
+      `<rect x="${left + index * 95}" y="${legendY - 9}" width="12" height="12" fill="${COLORS[key]}"/><text x="${left + index * 95 + 16}" y="${legendY + 2}">${names[key]}</text>`,
+    );
   });
   return out;
 }

@@ -72,7 +72,14 @@ export function matchLatencies(emitted: readonly EmittedEvent[], accepted: reado
     if (list) list.push(record.acceptedAt);
     else arrivals.set(key, [record.acceptedAt]);
   }
-  const samples: LatencySamples = { endToEnd: [], toDelivery: [], deliveryToBus: [], unmatched: 0, slowest: [], bySlice: Array.from({ length: SLICES }, () => []) };
+  const samples: LatencySamples = {
+    endToEnd: [],
+    toDelivery: [],
+    deliveryToBus: [],
+    unmatched: 0,
+    slowest: [],
+    bySlice: Array.from({ length: SLICES }, () => []),
+  };
   for (const event of emitted) {
     if (event.emittedAtPerf < fromPerf || event.emittedAtPerf >= toPerf) continue;
     const at = arrivals.get(`${event.agentId}|${canonicalJson(event.event)}`)?.shift();

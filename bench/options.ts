@@ -18,8 +18,14 @@ export interface BenchOptions {
 
 /** Parses the benchmark's arguments; throws UsageError on the first bad one. */
 export function parseBenchOptions(args: readonly string[]): BenchOptions {
-  const { values } = parseCommandLine(args, { quick: { type: 'boolean' }, sizes: { type: 'string' }, 'cpu-prof': { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+  const { values } = parseCommandLine(args, {
+    quick: { type: 'boolean' },
+    sizes: { type: 'string' },
+    'cpu-prof': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   const sizes = values.sizes?.split(',').map((size) => (size.trim() === '' ? Number.NaN : Number(size)));
-  if (sizes?.some((size) => !Number.isInteger(size) || size < 1 || size > 2_000)) throw new UsageError(`--sizes takes whole numbers from 1 to 2000, got "${values.sizes}"`);
+  if (sizes?.some((size) => !Number.isInteger(size) || size < 1 || size > 2_000))
+    throw new UsageError(`--sizes takes whole numbers from 1 to 2000, got "${values.sizes}"`);
   return { help: values.help === true, quick: values.quick === true, sizes, cpuProfileDir: writableFolder(values['cpu-prof'], 'cpu-prof') };
 }

@@ -21,14 +21,26 @@ const { startLocalTwin } = await import('../local/twin/local-twin.js');
 const { busyEvents, executionsOf, lifecycleOf, percentile, RECOVERED, recordBus, sleepSimulated, takeCxoneDown } = await import('../test/twin/outage-run.js');
 const { accountFor, cxoneEvents, waitFor } = await import('../test/twin/zero-loss.js');
 
-const { values } = parseArgs({ options: { sessions: { type: 'string', default: '1000' }, minutes: { type: 'string', default: '5' }, 'ms-per-second': { type: 'string', default: '50' }, hold: { type: 'string', default: '1' } } });
+const { values } = parseArgs({
+  options: {
+    sessions: { type: 'string', default: '1000' },
+    minutes: { type: 'string', default: '5' },
+    'ms-per-second': { type: 'string', default: '50' },
+    hold: { type: 'string', default: '1' },
+  },
+});
 const sessions = Number(values.sessions);
 const minutes = Number(values.minutes);
 const msPerSecond = Number(values['ms-per-second']);
 const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 
 const simulator = await startCxoneSimulator({ agents: 1, seed: 47 });
-const twin = await startLocalTwin({ cxoneIssuerUrl: simulator.issuerUrl, credentials: simulator.credentials, config: { pollTimeoutSeconds: Number(values.hold) }, timeScale: 1000 / msPerSecond });
+const twin = await startLocalTwin({
+  cxoneIssuerUrl: simulator.issuerUrl,
+  credentials: simulator.credentials,
+  config: { pollTimeoutSeconds: Number(values.hold) },
+  timeScale: 1000 / msPerSecond,
+});
 const received = recordBus(twin);
 try {
   const agentIds = Array.from({ length: sessions }, (_, n) => String(3_500_000 + n));
@@ -65,7 +77,9 @@ try {
   // read from the history once it is complete.
   const scheduled = agentIds.map((agentId) => {
     const history = executionsOf(twin, agentId).flatMap((execution) => execution.history);
-    const lastWait = history.filter((event) => event.type === 'StateEntered' && event.state.name === StateName.WaitBeforeNextPoll && event.timestamp <= backAt).at(-1);
+    const lastWait = history
+      .filter((event) => event.type === 'StateEntered' && event.state.name === StateName.WaitBeforeNextPoll && event.timestamp <= backAt)
+      .at(-1);
     if (!lastWait) return 0;
     const seconds = (lastWait as { state: { input: { backOffSeconds?: number } } }).state.input.backOffSeconds ?? 0;
     return Math.max(0, (lastWait.timestamp + seconds * msPerSecond - backAt) / msPerSecond);
@@ -76,8 +90,11 @@ try {
   await waitFor(() => agentIds.every((agentId) => executionsOf(twin, agentId).every((execution) => execution.status !== 'RUNNING')), 600_000, 'sessions ended');
   const figures = accountFor(simulator, twin, cxoneEvents(received.map(({ event }) => event)), agentIds);
   const failed = agentIds.filter((agentId) => executionsOf(twin, agentId).some((execution) => execution.status !== 'SUCCEEDED')).length;
-  const row = (name: string, list: number[]) => `${name}: p50 ${percentile(list, 50).toFixed(0)} s, p90 ${percentile(list, 90).toFixed(0)} s, max ${Math.max(...list).toFixed(0)} s`;
-  console.log(`outage ${minutes} min (simulated), ${sessions} sessions, ${figures.emitted} events: lost ${figures.lost}, duplicates ${figures.duplicates}, executions not SUCCEEDED ${failed}`);
+  const row = (name: string, list: number[]) =>
+    `${name}: p50 ${percentile(list, 50).toFixed(0)} s, p90 ${percentile(list, 90).toFixed(0)} s, max ${Math.max(...list).toFixed(0)} s`;
+  console.log(
+    `outage ${minutes} min (simulated), ${sessions} sessions, ${figures.emitted} events: lost ${figures.lost}, duplicates ${figures.duplicates}, executions not SUCCEEDED ${failed}`,
+  );
   console.log(`CXone back → every session polling again, ${row('scheduled', scheduled)}`);
   console.log(`CXone back → PollingRecovered on the bus (twin clock, ${msPerSecond} ms per simulated s), ${row('observed', observed)}`);
 } finally {

@@ -1,3 +1,4 @@
+import type { ScenarioCalibration } from './calibrate.js';
 import {
   type AgentHourUsage,
   agentHourUsage,
@@ -9,7 +10,6 @@ import {
   type MeasuredCounts,
   naiveUsage,
 } from './cost-model.js';
-import type { ScenarioCalibration } from './calibrate.js';
 import type { MachineInfo } from './machine.js';
 import { PRICES } from './prices.js';
 import type { PhaseResult } from './session-load.js';
@@ -105,7 +105,14 @@ export interface BenchResults {
     explanation: string;
   };
   sizes: SizeFigures[];
-  idle: { sessions: number; pollTimeoutSeconds: number; overheadMsPerPoll: number; transitionsPerPoll: number | null; cpuMsPerPoll: number | null; bareCpuMsPerPoll: number | null };
+  idle: {
+    sessions: number;
+    pollTimeoutSeconds: number;
+    overheadMsPerPoll: number;
+    transitionsPerPoll: number | null;
+    cpuMsPerPoll: number | null;
+    bareCpuMsPerPoll: number | null;
+  };
   cost: CostFigures & { formula: string; prices: typeof PRICES; assumptions: string[] };
   targets: Target[];
   raw: { idle: BenchInput['idle']; sizes: SizeResult[]; calibration: ScenarioCalibration };
@@ -178,7 +185,11 @@ export function costFigures(counts: MeasuredCounts): CostFigures {
   return {
     counts,
     idle: { usage: idleUsage, design: idleDesign, naive: costPerAgentHour(naiveUsage(idleUsage, counts.handOverAfterPolls), 'x86_64') },
-    busy: { usage: busyUsage, design: costPerAgentHour(busyUsage, 'arm64'), naive: costPerAgentHour(naiveUsage(busyUsage, counts.handOverAfterPolls), 'x86_64') },
+    busy: {
+      usage: busyUsage,
+      design: costPerAgentHour(busyUsage, 'arm64'),
+      naive: costPerAgentHour(naiveUsage(busyUsage, counts.handOverAfterPolls), 'x86_64'),
+    },
     idleFloor,
     idleDistanceFromFloor: distanceFromFloor(idleDesign.total, idleFloor),
   };
@@ -311,7 +322,9 @@ export function renderMarkdown(results: BenchResults): string {
     '',
     '| target | wanted | measured | met |',
     '| --- | --- | --- | --- |',
-    ...results.targets.map((target) => `| ${target.name} | ${target.target} | ${target.value} | ${target.met === null ? '-' : target.met ? 'yes' : '**no**'} |`),
+    ...results.targets.map(
+      (target) => `| ${target.name} | ${target.target} | ${target.value} | ${target.met === null ? '-' : target.met ? 'yes' : '**no**'} |`,
+    ),
   );
   return lines.join('\n');
 }

@@ -15,7 +15,7 @@ import { renderChart } from './chart.js';
 import { machineInfo } from './machine.js';
 import { BENCH_USAGE, type BenchOptions, parseBenchOptions } from './options.js';
 import type { WorkerMessage } from './profile-worker.js';
-import { BUSY_EVENTS_PER_HOUR, type BenchInput, buildResults, renderMarkdown, type SizeResult } from './report.js';
+import { type BenchInput, BUSY_EVENTS_PER_HOUR, buildResults, renderMarkdown, type SizeResult } from './report.js';
 import type { LoadProfile, PhaseResult, PollerSettings } from './session-load.js';
 
 interface Plan {
@@ -32,7 +32,15 @@ interface Plan {
 }
 
 const PLANS: Record<'quick' | 'full', Plan> = {
-  quick: { mode: 'quick', sizes: [1, 10, 100], windowSeconds: () => 6, warmupSeconds: () => 2, settleSeconds: 1, idle: { sessions: 10, pollTimeoutSeconds: 2, windowSeconds: 4 }, calibrationSeconds: 2 },
+  quick: {
+    mode: 'quick',
+    sizes: [1, 10, 100],
+    windowSeconds: () => 6,
+    warmupSeconds: () => 2,
+    settleSeconds: 1,
+    idle: { sessions: 10, pollTimeoutSeconds: 2, windowSeconds: 4 },
+    calibrationSeconds: 2,
+  },
   full: {
     mode: 'full',
     sizes: [1, 10, 100, 1_000],
@@ -74,7 +82,9 @@ say(`cxone-eventbridge bench (${plan.mode}): ${machine.nproc} × ${machine.cpuMo
 say('calibrating the scenario: events per simulated agent-hour');
 const calibration = await calibrateScenario(200, plan.calibrationSeconds);
 const busyTimeScale = Math.round((BUSY_EVENTS_PER_HOUR / calibration.eventsPerSimulatedHour) * 100) / 100;
-say(`scenario emits ${calibration.eventsPerSimulatedHour} events per simulated agent-hour → time scale ${busyTimeScale} for ${BUSY_EVENTS_PER_HOUR} events per agent-hour`);
+say(
+  `scenario emits ${calibration.eventsPerSimulatedHour} events per simulated agent-hour → time scale ${busyTimeScale} for ${BUSY_EVENTS_PER_HOUR} events per agent-hour`,
+);
 
 say(`idle: ${plan.idle.sessions} sessions, ${plan.idle.pollTimeoutSeconds} s hold, ${plan.idle.windowSeconds} s per mode`);
 const idle = await runWorker({
@@ -102,7 +112,9 @@ for (const sessions of sizes) {
   });
   const [orchestrated, bare] = phasesOf(phases);
   sizeResults.push({ sessions, orchestrated, bare, maxRssMb });
-  say(`→ ${sessions} sessions: p50/p95/p99 ${orchestrated.latencyMs.p50}/${orchestrated.latencyMs.p95}/${orchestrated.latencyMs.p99} ms (bare ${bare.latencyMs.p50}/${bare.latencyMs.p95}/${bare.latencyMs.p99} ms)`);
+  say(
+    `→ ${sessions} sessions: p50/p95/p99 ${orchestrated.latencyMs.p50}/${orchestrated.latencyMs.p95}/${orchestrated.latencyMs.p99} ms (bare ${bare.latencyMs.p50}/${bare.latencyMs.p95}/${bare.latencyMs.p99} ms)`,
+  );
 }
 
 const [idleOrchestrated, idleBare] = phasesOf(idle.phases);

@@ -110,7 +110,11 @@ export async function runLoadProfile(profile: LoadProfile): Promise<LoadProfileR
     // Long shifts: no agent logs out inside the window; the mix is the engine's own.
     scenario: { loginSpreadMinutes: 0, shiftMinutes: 100_000, meanIdleSeconds: 90 },
   });
-  const twin = await startLocalTwin({ cxoneIssuerUrl: simulator.issuerUrl, credentials: simulator.credentials, config: { pollTimeoutSeconds: profile.pollTimeoutSeconds } });
+  const twin = await startLocalTwin({
+    cxoneIssuerUrl: simulator.issuerUrl,
+    credentials: simulator.credentials,
+    config: { pollTimeoutSeconds: profile.pollTimeoutSeconds },
+  });
   const accepted: AcceptedLog = { records: [], lifecycle: 0 };
   twin.bus.onEvent(recordAccepted(accepted));
   const operator = new CxoneAgentApi(new CxoneAuth({ issuerUrl: simulator.issuerUrl, loadCredentials: async () => simulator.credentials }));
@@ -197,23 +201,30 @@ async function runPhase(
   const startupInvocations = twin.lambdaStats.invocations;
   const logins = simulator.agentIds.map((agentId) => ({ agentId, login: simulator.loginAgent(agentId) }));
   if (profile.activity === 'busy') simulator.startScenario();
-  const firstBatches = firstBatchTracker(simulator, logins.map(({ login }) => login.sessionId));
+  const firstBatches = firstBatchTracker(
+    simulator,
+    logins.map(({ login }) => login.sessionId),
+  );
   for (let index = 0; index < logins.length; index += START_CONCURRENCY) {
     await Promise.all(
       logins.slice(index, index + START_CONCURRENCY).map(async ({ agentId, login }) => {
         const sessionId = await joinWithRetry(operator, agentId);
         const executionName = executionNameFor(twin.tenant, agentId, login.sessionStartTime);
         if (mode === 'orchestrated') {
-          executionArns.push(twin.stepFunctions.startExecution(twin.stack.stateMachine.arn, executionName, JSON.stringify({ agentId, sessionId })).executionArn);
+          executionArns.push(
+            twin.stepFunctions.startExecution(twin.stack.stateMachine.arn, executionName, JSON.stringify({ agentId, sessionId })).executionArn,
+          );
           return;
         }
         // One handler per session: its own clients and caches, as one Lambda execution environment.
         const handler = createPollHandler(PollerEnvironmentSchema.parse(poller.environment));
         bareRunning += 1;
         bareLoops.push(
-          runBareLoop({ agentId, sessionId, executionName, handler, timeoutSeconds: poller.timeoutSeconds, stats: bareStats, signal: stopBare.signal }).finally(() => {
-            bareRunning -= 1;
-          }),
+          runBareLoop({ agentId, sessionId, executionName, handler, timeoutSeconds: poller.timeoutSeconds, stats: bareStats, signal: stopBare.signal }).finally(
+            () => {
+              bareRunning -= 1;
+            },
+          ),
         );
       }),
     );
@@ -221,14 +232,17 @@ async function runPhase(
   }
   // Ready once every session's first batch (its login events) was delivered, so every poller runs,
   // and the bus has caught up with what was emitted until then: the window starts in steady state.
-  const ready = (await waitFor(firstBatches, READY_TIMEOUT_MS)) && (await waitFor(caughtUp(simulator, emittedAtStart, accepted, performance.now()), READY_TIMEOUT_MS));
+  const ready =
+    (await waitFor(firstBatches, READY_TIMEOUT_MS)) && (await waitFor(caughtUp(simulator, emittedAtStart, accepted, performance.now()), READY_TIMEOUT_MS));
   if (!ready) say(`the pollers had not caught up after ${READY_TIMEOUT_MS / 1000} s; measuring anyway`);
   const startupSeconds = (performance.now() - startupFrom) / 1000;
   // Busy: let the shifts play on before measuring. Idle: let every poller finish one whole hold.
   // A long start-up (1,000 executions) counts as warm-up, but the window never opens on its heels.
   const warmup =
     profile.activity === 'busy' ? Math.max(profile.settleSeconds ?? 0, (profile.warmupSeconds ?? 15) - startupSeconds) : profile.pollTimeoutSeconds + 1;
-  say(`${profile.sessions} pollers running after ${startupSeconds.toFixed(1)} s; ${warmup > 0 ? `warming up ${warmup.toFixed(0)} s, then ` : ''}measuring ${profile.windowSeconds} s`);
+  say(
+    `${profile.sessions} pollers running after ${startupSeconds.toFixed(1)} s; ${warmup > 0 ? `warming up ${warmup.toFixed(0)} s, then ` : ''}measuring ${profile.windowSeconds} s`,
+  );
   await sleep(warmup * 1000);
 
   // The window.
@@ -253,7 +267,9 @@ async function runPhase(
       lastReport = performance.now();
       const now = counters();
       const cpu = cpuUtilisation(before, now);
-      say(`${((now.at - before.at) / 1000).toFixed(0)}/${profile.windowSeconds} s | polls ${now.polls - before.polls} | events emitted ${now.emitted - before.emitted}, on bus ${now.onBus - before.onBus} | cpu ${(cpu * 100).toFixed(0)} %`);
+      say(
+        `${((now.at - before.at) / 1000).toFixed(0)}/${profile.windowSeconds} s | polls ${now.polls - before.polls} | events emitted ${now.emitted - before.emitted}, on bus ${now.onBus - before.onBus} | cpu ${(cpu * 100).toFixed(0)} %`,
+      );
     }
   }
   simulator.stopScenario();
@@ -271,7 +287,10 @@ async function runPhase(
   const samples = matchLatencies(simulator.emittedEvents(), accepted.records, before.at, after.at);
   const windowRecords = accepted.records.slice(before.onBus, after.onBus);
   const maxEventBytes = windowRecords.reduce((max, record) => Math.max(max, Buffer.byteLength(JSON.stringify(record.detail))), 0);
-  const chunks = windowRecords.reduce((sum, record) => sum + Math.max(1, Math.ceil(Buffer.byteLength(JSON.stringify(record.detail)) / EVENTBRIDGE_CHUNK_BYTES)), 0);
+  const chunks = windowRecords.reduce(
+    (sum, record) => sum + Math.max(1, Math.ceil(Buffer.byteLength(JSON.stringify(record.detail)) / EVENTBRIDGE_CHUNK_BYTES)),
+    0,
+  );
   simulator.logoutAll();
   const drained = mode === 'orchestrated' ? twin.stepFunctions.settled() : Promise.all(bareLoops);
   await Promise.race([drained, sleep(DRAIN_TIMEOUT_MS)]);

@@ -9,8 +9,8 @@ import { parseArgs } from 'node:util';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { OpsError, type OpsClients, locateStack, restartAgent, sessionsOf, statusOf, stopSessions } from './ops/operations.js';
 import { formatSessions, formatStatus } from './ops/format.js';
+import { locateStack, type OpsClients, OpsError, restartAgent, sessionsOf, statusOf, stopSessions } from './ops/operations.js';
 
 const USAGE = `usage: npm run ops -- <command> [options]
 
@@ -51,14 +51,19 @@ async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   // Parked events and redrive are built with the claim checks (#9): dispatch to cli/parked.ts here when it lands.
-  if (command === 'parked' || command === 'redrive') throw new OpsError(`${command} is not available yet: it comes with cli/parked.ts (parked events and redrive)`);
+  if (command === 'parked' || command === 'redrive')
+    throw new OpsError(`${command} is not available yet: it comes with cli/parked.ts (parked events and redrive)`);
   if (!['status', 'sessions', 'restart', 'stop'].includes(command)) throw new OpsError(`unknown command "${command}" (status, sessions, restart, stop)`);
   if (values.agent !== undefined && !/^\d+$/.test(values.agent)) throw new OpsError(`--agent must be a numeric CXone agent id, got "${values.agent}"`);
   const stackName = values.stack ?? (values.tenant ? `CxoneEventBridge-${values.tenant}` : undefined);
   if (!stackName) throw new OpsError('name the stack: --stack NAME or --tenant NAME (or CXONE_STACK_NAME / TENANT)');
 
   const config = values.region ? { region: values.region } : {};
-  const clients: OpsClients = { cloudFormation: new CloudFormationClient(config), stepFunctions: new SFNClient(config), cloudWatch: new CloudWatchClient(config) };
+  const clients: OpsClients = {
+    cloudFormation: new CloudFormationClient(config),
+    stepFunctions: new SFNClient(config),
+    cloudWatch: new CloudWatchClient(config),
+  };
   const progress = (line: string) => {
     if (!values.json) process.stderr.write(`${line}\n`);
   };
@@ -84,12 +89,19 @@ async function main(argv: string[]): Promise<number> {
     }
     default: {
       if (!values.agent === !values.all) throw new OpsError('stop needs exactly one of --agent ID or --all');
-      const running = (await sessionsOf(clients, stack, { agentId: values.agent, runningOnly: true }, progress)).filter((session) => session.state === 'polling');
+      const running = (await sessionsOf(clients, stack, { agentId: values.agent, runningOnly: true }, progress)).filter(
+        (session) => session.state === 'polling',
+      );
       if (running.length === 0) {
         print({ stopped: [] }, 'nothing to stop: no session is polling');
         return 0;
       }
-      if (!values.yes && !(await confirm(`stop polling ${running.length} session(s) (${running.map((session) => `agent ${session.agentId}`).join(', ')})? The CXone sessions go on. [y/N] `))) {
+      if (
+        !values.yes &&
+        !(await confirm(
+          `stop polling ${running.length} session(s) (${running.map((session) => `agent ${session.agentId}`).join(', ')})? The CXone sessions go on. [y/N] `,
+        ))
+      ) {
         console.error('ops: not stopped');
         return 1;
       }
@@ -123,7 +135,8 @@ function describeError(error: unknown): string {
   if (error instanceof OpsError) return error.message;
   const name = error instanceof Error ? error.name : '';
   const message = error instanceof Error ? error.message : String(error);
-  if (name === 'CredentialsProviderError' || /Could not load credentials/i.test(message)) return 'no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY';
+  if (name === 'CredentialsProviderError' || /Could not load credentials/i.test(message))
+    return 'no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY';
   if (/Region is missing/i.test(message)) return 'no AWS region: pass --region or set AWS_REGION';
   if (name === 'ExpiredTokenException' || name === 'ExpiredToken') return 'your AWS credentials have expired: log in again';
   if (/ENOTFOUND|getaddrinfo|ECONNREFUSED/.test(message)) return `cannot reach AWS (${message}): check --region, AWS_ENDPOINT_URL and the network`;

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { parseArgs } from 'node:util';
 /**
  * Shows what is parked and puts it back on the bus, on a deployed stack (or the twin's endpoint).
  *
@@ -11,12 +12,11 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
-import { parseArgs } from 'node:util';
+import { ParkReason } from '../contract/dead-letter.js';
 import { StackOutput } from '../contract/stack-outputs.js';
-import { type ParkedFilter, listParked, redriveParked } from '../lambdas/parked/parked-events.js';
+import { listParked, type ParkedFilter, redriveParked } from '../lambdas/parked/parked-events.js';
 import { objectStoreClaimCheck } from '../lambdas/publishing/claim-check.js';
 import { eventBridgePutEvents } from '../lambdas/publishing/eventbridge-port.js';
-import { ParkReason } from '../contract/dead-letter.js';
 import { s3ObjectStore } from '../lambdas/publishing/s3-object-store.js';
 
 const USAGE = `usage: npm run parked -- <list|redrive> [options]
@@ -69,7 +69,10 @@ async function main(): Promise<number> {
     for await (const item of listParked(store, filter)) {
       count += 1;
       if (values.json) console.log(JSON.stringify(item));
-      else console.log(`${item.parkedAt}  ${item.reason.padEnd(26)} ${item.tenant}/${item.agentId}  seq ${String(item.sequence).padStart(6)}  ${String(item.size).padStart(9)} B  ${item.republishable ? '' : '(kept: never publishable)  '}${item.key}`);
+      else
+        console.log(
+          `${item.parkedAt}  ${item.reason.padEnd(26)} ${item.tenant}/${item.agentId}  seq ${String(item.sequence).padStart(6)}  ${String(item.size).padStart(9)} B  ${item.republishable ? '' : '(kept: never publishable)  '}${item.key}`,
+        );
     }
     if (!values.json) console.error(`${count} parked item${count === 1 ? '' : 's'} in s3://${bucket}`);
     return 0;
@@ -94,7 +97,8 @@ async function main(): Promise<number> {
 }
 
 function filterOf(values: { reason?: string; agent?: string; tenant?: string; since?: string }): ParkedFilter {
-  if (values.reason && !(Object.values(ParkReason) as string[]).includes(values.reason)) throw new UsageError(`--reason must be one of ${Object.values(ParkReason).join(', ')}`);
+  if (values.reason && !(Object.values(ParkReason) as string[]).includes(values.reason))
+    throw new UsageError(`--reason must be one of ${Object.values(ParkReason).join(', ')}`);
   if (values.agent && !/^\d+$/.test(values.agent)) throw new UsageError('--agent must be a numeric CXone agent id');
   const since = values.since === undefined ? undefined : new Date(values.since);
   if (since && Number.isNaN(since.getTime())) throw new UsageError('--since must be an ISO 8601 time, e.g. 2026-11-30T16:00:00Z');
@@ -104,14 +108,20 @@ function filterOf(values: { reason?: string; agent?: string; tenant?: string; si
 async function fromStack(stackName: string): Promise<{ bucket?: string; eventBus?: string; eventSource?: string }> {
   const output = await new CloudFormationClient({}).send(new DescribeStacksCommand({ StackName: stackName }));
   const outputs = new Map((output.Stacks?.[0]?.Outputs ?? []).map((entry) => [entry.OutputKey, entry.OutputValue]));
-  return { bucket: outputs.get(StackOutput.LargeEventBucketName), eventBus: outputs.get(StackOutput.EventBusName), eventSource: outputs.get(StackOutput.EventSource) };
+  return {
+    bucket: outputs.get(StackOutput.LargeEventBucketName),
+    eventBus: outputs.get(StackOutput.EventBusName),
+    eventSource: outputs.get(StackOutput.EventSource),
+  };
 }
 
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
     // One line, without a stack trace: the message names what to fix.
-    console.error(`parked: ${error instanceof Error ? `${error.name === 'Error' || error.name === 'UsageError' ? '' : `${error.name}: `}${error.message}` : String(error)}`);
+    console.error(
+      `parked: ${error instanceof Error ? `${error.name === 'Error' || error.name === 'UsageError' ? '' : `${error.name}: `}${error.message}` : String(error)}`,
+    );
     process.exit(error instanceof UsageError ? 2 : 1);
   },
 );

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { pathToFileURL } from 'node:url';
 /**
  * Starts or stops polling one agent's CXone session on a deployed stack.
  *
@@ -11,7 +12,6 @@
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { pathToFileURL } from 'node:url';
 import { type CxoneCredentials, CxoneCredentialsSchema } from '../contract/cxone-credentials.js';
 import { TenantSchema } from '../contract/tenant.js';
 import { CxoneAgentApi, type Station } from '../lambdas/cxone/agent-api.js';
@@ -71,10 +71,12 @@ export function parseSessionCommand(args: readonly string[], env: NodeJS.Process
   );
   if (values.help) return undefined;
   const [command, ...extra] = positionals;
-  if (command !== 'start' && command !== 'stop' && command !== 'end') throw new UsageError(command ? `unknown command "${command}": use start, stop or end` : 'give a command: start, stop or end');
+  if (command !== 'start' && command !== 'stop' && command !== 'end')
+    throw new UsageError(command ? `unknown command "${command}": use start, stop or end` : 'give a command: start, stop or end');
   if (extra.length > 0) throw new UsageError(`unexpected argument ${extra[0]}`);
   const agentId = values['agent-id'];
-  if (!agentId || !/^\d+$/.test(agentId)) throw new UsageError(agentId ? `--agent-id must be a numeric CXone agent id, got "${agentId}"` : '--agent-id is required');
+  if (!agentId || !/^\d+$/.test(agentId))
+    throw new UsageError(agentId ? `--agent-id must be a numeric CXone agent id, got "${agentId}"` : '--agent-id is required');
   const tenant = values.tenant ?? env.TENANT;
   if (!tenant) throw new UsageError('--tenant is required (or set TENANT)');
   const tenantCheck = TenantSchema.safeParse(tenant);
@@ -82,7 +84,8 @@ export function parseSessionCommand(args: readonly string[], env: NodeJS.Process
   const stateMachineArn = values['state-machine-arn'] ?? env.SESSION_STATE_MACHINE_ARN;
   if (!stateMachineArn) throw new UsageError('--state-machine-arn is required (the stack output SessionStateMachineArn, or set SESSION_STATE_MACHINE_ARN)');
   const region = STATE_MACHINE_ARN.exec(stateMachineArn)?.[1];
-  if (!region) throw new UsageError(`--state-machine-arn is not a state machine ARN (arn:aws:states:<region>:<account>:stateMachine:<name>), got "${stateMachineArn}"`);
+  if (!region)
+    throw new UsageError(`--state-machine-arn is not a state machine ARN (arn:aws:states:<region>:<account>:stateMachine:<name>), got "${stateMachineArn}"`);
   const issuerUrl = values['cxone-issuer'] ?? env.CXONE_ISSUER_URL ?? 'https://cxone.niceincontact.com';
   let issuer: URL;
   try {
@@ -90,12 +93,14 @@ export function parseSessionCommand(args: readonly string[], env: NodeJS.Process
   } catch {
     throw new UsageError(`--cxone-issuer is not a URL: ${issuerUrl}`);
   }
-  if (issuer.protocol !== 'https:' && !(issuer.protocol === 'http:' && isLoopbackHost(issuer.hostname))) throw new UsageError('--cxone-issuer must use https (plain http only for loopback addresses)');
+  if (issuer.protocol !== 'https:' && !(issuer.protocol === 'http:' && isLoopbackHost(issuer.hostname)))
+    throw new UsageError('--cxone-issuer must use https (plain http only for loopback addresses)');
   const stationId = values['station-id'];
   const stationPhone = values['station-phone'];
   if (stationId !== undefined && stationPhone !== undefined) throw new UsageError('give --station-id or --station-phone, not both');
   if ((stationId !== undefined || stationPhone !== undefined) && command !== 'start') throw new UsageError('--station-id and --station-phone are for start');
-  if (stationPhone !== undefined && !/^\+?\d{3,20}$/.test(stationPhone)) throw new UsageError(`--station-phone must be a phone number of digits, got "${stationPhone}"`);
+  if (stationPhone !== undefined && !/^\+?\d{3,20}$/.test(stationPhone))
+    throw new UsageError(`--station-phone must be a phone number of digits, got "${stationPhone}"`);
   if (stationId !== undefined && !/^\d+$/.test(stationId)) throw new UsageError(`--station-id must be numeric, got "${stationId}"`);
   const station: Station | undefined = stationId !== undefined ? { stationId } : stationPhone !== undefined ? { stationPhoneNumber: stationPhone } : undefined;
   return { command, agentId, tenant, stateMachineArn, region, issuerUrl, secretName: values['secret-name'] ?? `cxone-eventbridge/${tenant}`, station };
@@ -120,11 +125,18 @@ async function main(): Promise<number> {
   const executions = stepFunctionsExecutions(new SFNClient({ region: request.region }), request.stateMachineArn);
   if (request.command === 'stop') {
     const stopped = await stopPolling(request.tenant, request.agentId, executions);
-    console.log(stopped.length > 0 ? `stopped polling agent ${request.agentId} (${stopped.join(', ')}); the CXone session goes on` : `no poller runs for agent ${request.agentId}`);
+    console.log(
+      stopped.length > 0
+        ? `stopped polling agent ${request.agentId} (${stopped.join(', ')}); the CXone session goes on`
+        : `no poller runs for agent ${request.agentId}`,
+    );
     return 0;
   }
-  const credentials = credentialsFromEnvironment(process.env) ?? secretCredentialsLoader(new SecretsManagerClient({ region: request.region }), request.secretName);
-  const cxone = new CxoneAgentApi(new CxoneAuth({ issuerUrl: request.issuerUrl, loadCredentials: typeof credentials === 'function' ? credentials : async () => credentials }));
+  const credentials =
+    credentialsFromEnvironment(process.env) ?? secretCredentialsLoader(new SecretsManagerClient({ region: request.region }), request.secretName);
+  const cxone = new CxoneAgentApi(
+    new CxoneAuth({ issuerUrl: request.issuerUrl, loadCredentials: typeof credentials === 'function' ? credentials : async () => credentials }),
+  );
   if (request.command === 'end') {
     const execution = await endBridgeStartedSession(request.tenant, request.agentId, executions, cxone);
     console.log(`ended agent ${request.agentId}'s CXone session, which the bridge had started; its poller ${execution} ends on the session-end event`);
@@ -132,7 +144,9 @@ async function main(): Promise<number> {
   }
   const result = await startAgentSession({ tenant: request.tenant, agentId: request.agentId, station: request.station }, cxone, executions);
   const messages: Record<typeof result.outcome, string> = {
-    started: result.restartOf ? `restarted ${result.executionArn} (${result.restartOf.name} had ended ${result.restartOf.status})` : `started ${result.executionArn}`,
+    started: result.restartOf
+      ? `restarted ${result.executionArn} (${result.restartOf.name} had ended ${result.restartOf.status})`
+      : `started ${result.executionArn}`,
     'already-running': `already polling: execution ${result.executionName} is running`,
     ended: `not started: execution ${result.executionName} saw this login's session end; a new login gets a new poller`,
   };

@@ -4,7 +4,7 @@
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 
 /** A bad command line: its message is one line that names the option and what it takes. */
 export class UsageError extends Error {
@@ -40,7 +40,8 @@ export function parseCommandLine<T extends Options>(args: readonly string[], opt
     const code = (error as { code?: string }).code;
     const option = /'(-[^' ]+)/.exec((error as Error).message)?.[1];
     if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`unknown option ${option ?? ''}`.trim());
-    if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') throw new UsageError(`unexpected argument ${/'([^']+)'/.exec((error as Error).message)?.[1] ?? ''}`.trim());
+    if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL')
+      throw new UsageError(`unexpected argument ${/'([^']+)'/.exec((error as Error).message)?.[1] ?? ''}`.trim());
     if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new UsageError(`${option ?? 'an option'} needs a value`);
     throw new UsageError((error as Error).message.split('\n')[0] ?? 'bad arguments');
   }
@@ -53,7 +54,10 @@ export function wholeNumber(value: string | undefined, option: string, range: { 
   if (value === undefined) return fallback;
   const number = value.trim() === '' ? Number.NaN : Number(value);
   const within = Number.isInteger(number) && number >= range.min && (range.max === undefined || number <= range.max);
-  if (!within) throw new UsageError(`--${option} must be a whole number ${range.max === undefined ? `>= ${range.min}` : `from ${range.min} to ${range.max}`}, got "${value}"`);
+  if (!within)
+    throw new UsageError(
+      `--${option} must be a whole number ${range.max === undefined ? `>= ${range.min}` : `from ${range.min} to ${range.max}`}, got "${value}"`,
+    );
   return number;
 }
 
@@ -117,6 +121,7 @@ export function runMain(command: string, main: () => Promise<number>): void {
 
 /** `<command>: <message>` for a usage error, `<command>: <name>: <message>` otherwise; always one line. */
 export function errorLine(command: string, error: unknown): string {
-  const text = error instanceof UsageError ? `${error.message} (--help shows the usage)` : error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const text =
+    error instanceof UsageError ? `${error.message} (--help shows the usage)` : error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return `${command}: ${text.replace(/\s*\n\s*/g, ' ')}`;
 }

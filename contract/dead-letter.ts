@@ -59,7 +59,12 @@ export const PARKED_PREFIX = 'parked/';
 export function parkedItemKey(item: ParkedItem): string {
   const time = item.parkedAt.replace(/[-:]/g, '');
   const sequence = String(item.sequence ?? 0).padStart(12, '0');
-  const id = item.eventId ?? createHash('sha256').update(JSON.stringify(item.payload) ?? '').digest('hex').slice(0, 32);
+  const id =
+    item.eventId ??
+    createHash('sha256')
+      .update(JSON.stringify(item.payload) ?? '')
+      .digest('hex')
+      .slice(0, 32);
   return `${PARKED_PREFIX}${item.reason}/${item.tenant}/${item.agentId}/${time}-${sequence}-${id}.json`;
 }
 

@@ -77,7 +77,9 @@ const EVENT_TYPES: Record<string, EventTypeSpec> = {
   AgentState: {
     description: "The agent's state changed.",
     fields: {
-      CurrentState: text().describe('Available, Unavailable, InboundContact, OutboundContact, InboundConsult, OutboundConsult, Dialer, DialerPending, LoggedIn, LoggedOut'),
+      CurrentState: text().describe(
+        'Available, Unavailable, InboundContact, OutboundContact, InboundConsult, OutboundConsult, Dialer, DialerPending, LoggedIn, LoggedOut',
+      ),
       CurrentOutReason: text(),
       StartTimeUTC: time(),
       StartTime: time(),
@@ -127,7 +129,17 @@ const EVENT_TYPES: Record<string, EventTypeSpec> = {
   },
   DigitalContactEvent: {
     description: 'A digital (DFO) contact: chat, e-mail, SMS, messaging.',
-    fields: { ContactID: count(), DFOContactId: text(), ChannelType: text(), CustomerName: text(), SkillName: text(), RefusalTimeout: count(), StartTime: time(), StartTimeUTC: time(), Status: text() },
+    fields: {
+      ContactID: count(),
+      DFOContactId: text(),
+      ChannelType: text(),
+      CustomerName: text(),
+      SkillName: text(),
+      RefusalTimeout: count(),
+      StartTime: time(),
+      StartTimeUTC: time(),
+      Status: text(),
+    },
   },
   WorkItemContactEvent: {
     description: 'A work item contact changed status.',
@@ -186,12 +198,26 @@ const EVENT_TYPES: Record<string, EventTypeSpec> = {
   },
   PopURL: {
     description: 'A page to open for a contact.',
-    fields: { ContactId: count(), URL: text(), TabTitle: text(), PopDestination: text(), PopoutWindowHeight: count(), PopoutWindowWidth: count(), ClosePopoutUponTermination: flag() },
+    fields: {
+      ContactId: count(),
+      URL: text(),
+      TabTitle: text(),
+      PopDestination: text(),
+      PopoutWindowHeight: count(),
+      PopoutWindowWidth: count(),
+      ClosePopoutUponTermination: flag(),
+    },
   },
   Conference: { description: 'A conference.', fields: { ConferenceNo: count() } },
   PageOpen: { description: 'A page to open for a contact.', fields: { ContactID: count(), PageUri: text(), Action: text() } },
-  RunApp: { description: 'An application to run for a contact.', fields: { ActionType: text(), ActionValue: text(), ContactId: count(), WaitTimeout: count() } },
-  AgentAssist: { description: 'An agent-assist application for a contact.', fields: { ContactId: count(), AppUri: text(), AppTitle: text(), AgentAssistAppConfigJson: text() } },
+  RunApp: {
+    description: 'An application to run for a contact.',
+    fields: { ActionType: text(), ActionValue: text(), ContactId: count(), WaitTimeout: count() },
+  },
+  AgentAssist: {
+    description: 'An agent-assist application for a contact.',
+    fields: { ContactId: count(), AppUri: text(), AppTitle: text(), AgentAssistAppConfigJson: text() },
+  },
   MchAgentSettingsChangeEvent: {
     description: "The agent's multi-channel settings changed.",
     fields: {
@@ -289,7 +315,10 @@ function lifecycleSchemas(): Record<string, z.ZodType> {
             type === LifecycleDetailType.PollingEnded
               ? PollingEndReasonSchema.describe('agent-session-end: CXone sent AgentSessionEnd; session-gone: 409, or nothing to rejoin')
               : z.string().optional(),
-          faultClass: z.enum(Object.values(FaultClass) as [FaultClass, ...FaultClass[]]).optional().describe('PollingDegraded/PollingRecovered: transient, refused (credentials or permissions) or unexpected'),
+          faultClass: z
+            .enum(Object.values(FaultClass) as [FaultClass, ...FaultClass[]])
+            .optional()
+            .describe('PollingDegraded/PollingRecovered: transient, refused (credentials or permissions) or unexpected'),
           degradedSince: z.string().optional().describe('PollingDegraded/PollingRecovered: ISO time of the first fault'),
           degradedForSeconds: z.number().int().nonnegative().optional().describe('PollingRecovered: how long polling was degraded'),
           faults: z.number().int().positive().optional().describe('PollingDegraded/PollingRecovered: faults in a row'),
@@ -320,7 +349,12 @@ export function publishedEventSchema(detailType: string): z.ZodType {
       region: z.string(),
       resources: z.array(z.string()),
       detail: z.looseObject({
-        metadata: (UNSEQUENCED_DETAIL_TYPES.has(detailType) ? EventMetadataSchema.omit({ sequence: true }) : isLifecycleDetailType(detailType) ? LifecycleMetadataSchema : EventMetadataSchema).loose(),
+        metadata: (UNSEQUENCED_DETAIL_TYPES.has(detailType)
+          ? EventMetadataSchema.omit({ sequence: true })
+          : isLifecycleDetailType(detailType)
+            ? LifecycleMetadataSchema
+            : EventMetadataSchema
+        ).loose(),
         data,
       }),
     })

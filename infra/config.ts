@@ -1,13 +1,21 @@
 import { z } from 'zod';
-import { TenantSchema } from '../contract/tenant.js';
 import { DEFAULT_RECONCILE_EVERY_MINUTES } from '../contract/discovery.js';
+import { TenantSchema } from '../contract/tenant.js';
 import { RoutesSchema } from './routes-config.js';
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
 
 /** A list of numeric ids: a JSON array in cdk.json, or "1,2,3" on the command line. */
 const idList = z
-  .union([z.array(z.coerce.string()), z.string().transform((value) => value.split(',').map((id) => id.trim()).filter(Boolean))])
+  .union([
+    z.array(z.coerce.string()),
+    z.string().transform((value) =>
+      value
+        .split(',')
+        .map((id) => id.trim())
+        .filter(Boolean),
+    ),
+  ])
   .pipe(z.array(z.string().regex(/^\d+$/, 'ids must be numeric')))
   .default([]);
 
@@ -38,7 +46,10 @@ export const BridgeConfigSchema = z
       .refine((value) => !value.startsWith('aws.'), 'eventSource must not start with "aws." (reserved by AWS)')
       .default('cxone.agent-events'),
     /** Name of the custom event bus. @default cxone-agent-events-<tenant> */
-    eventBusName: z.string().regex(/^[A-Za-z0-9._-]{1,256}$/).optional(),
+    eventBusName: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,256}$/)
+      .optional(),
     /** Days to keep function and state-machine logs. @default 30 */
     logRetentionDays: z.coerce.number().int().positive().default(30),
     /** Where the bus sends events: see infra/routes-config.ts. A JSON array here, or `-c routes='[…]'`; `routesFile` adds more. @default [] */
@@ -124,7 +135,8 @@ function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: y.length + 1 }, (_, index) => index);
   for (let i = 1; i <= x.length; i += 1) {
     const current = [i];
-    for (let j = 1; j <= y.length; j += 1) current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (x[i - 1] === y[j - 1] ? 0 : 1));
+    for (let j = 1; j <= y.length; j += 1)
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (x[i - 1] === y[j - 1] ? 0 : 1));
     previous = current;
   }
   return previous[y.length] ?? 0;

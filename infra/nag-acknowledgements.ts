@@ -19,13 +19,11 @@ export function applyNagAcknowledgements(stack: CxoneEventBridgeStack): void {
   }
   acknowledgeQualifiedInvoke(redrive.schedulerRole, redrive.function);
   acknowledgeLargeEventStore(stack);
-  Validations.of(stateMachineRole).acknowledge(
-    {
-      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'CloudWatch Logs vended delivery (logs:*LogDelivery, DescribeLogGroups, PutResourcePolicy) and X-Ray tracing (xray:PutTraceSegments and friends) support no resource-level permissions.',
-    },
-  );
+  Validations.of(stateMachineRole).acknowledge({
+    id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'CloudWatch Logs vended delivery (logs:*LogDelivery, DescribeLogGroups, PutResourcePolicy) and X-Ray tracing (xray:PutTraceSegments and friends) support no resource-level permissions.',
+  });
   Validations.of(sessions.stateMachine).acknowledge({
     id: 'AwsSolutions::AwsSolutions-SF1',
     reason:
@@ -33,7 +31,8 @@ export function applyNagAcknowledgements(stack: CxoneEventBridgeStack): void {
   });
   Validations.of(sharedToken.secret).acknowledge({
     id: 'AwsSolutions::AwsSolutions-SMG4',
-    reason: 'This secret holds a short-lived CXone access token that the token refresher rewrites on its own schedule; a Secrets Manager rotation would fight it.',
+    reason:
+      'This secret holds a short-lived CXone access token that the token refresher rewrites on its own schedule; a Secrets Manager rotation would fight it.',
   });
   acknowledgeServerlessAndRoutes(stack);
 }
@@ -48,7 +47,8 @@ function acknowledgeServerlessAndRoutes({ poller, sharedToken, discovery, redriv
     if (!fn) continue;
     Validations.of(fn).acknowledge({
       id: 'Serverless::Serverless-LambdaDLQ',
-      reason: 'Its only asynchronous caller is its schedule, whose events carry no data: a failed run is replaced by the next one, so there is nothing to redrive; errors are on the dashboard.',
+      reason:
+        'Its only asynchronous caller is its schedule, whose events carry no data: a failed run is replaced by the next one, so there is nothing to redrive; errors are on the dashboard.',
     });
   }
   for (const fn of [poller.function, sharedToken.refresher, discovery?.function, redrive.function]) {
@@ -61,10 +61,13 @@ function acknowledgeServerlessAndRoutes({ poller, sharedToken, discovery, redriv
   }
   Validations.of(sharedToken.node.findChild('Schedule')).acknowledge({
     id: 'Serverless::Serverless-EventBusDLQ',
-    reason: 'A schedule tick carries no data: a missed one is replaced by the next five minutes later, so a dead-letter queue would hold nothing worth redriving.',
+    reason:
+      'A schedule tick carries no data: a missed one is replaced by the next five minutes later, so a dead-letter queue would hold nothing worth redriving.',
   });
-  const isDeadLetterQueue = 'It is itself a dead-letter queue, read by operators who redrive or replay its messages; a queue behind it would only move the problem.';
-  const isLegacyQueue = 'The dead-letter queue of earlier versions, kept only so its messages survive the upgrade; nothing sends to it and it is read by operators.';
+  const isDeadLetterQueue =
+    'It is itself a dead-letter queue, read by operators who redrive or replay its messages; a queue behind it would only move the problem.';
+  const isLegacyQueue =
+    'The dead-letter queue of earlier versions, kept only so its messages survive the upgrade; nothing sends to it and it is read by operators.';
   Validations.of(deadLetters.legacyQueue).acknowledge({ id: 'AwsSolutions::AwsSolutions-SQS3', reason: isLegacyQueue });
   Validations.of(deadLetters.legacyQueue).acknowledge({ id: 'Serverless::Serverless-SQSRedrivePolicy', reason: isLegacyQueue });
   for (const route of routes.routes) {
@@ -100,7 +103,7 @@ function acknowledgeLargeEventStore({ largeEvents, poller, redrive }: CxoneEvent
   Validations.of(largeEvents.bucket).acknowledge({
     id: 'AwsSolutions::AwsSolutions-S1',
     reason:
-      'Only the bridge\'s own functions write here and every write is counted in metrics (EventsClaimChecked, EventsParked); enable CloudTrail data events for S3 where an audit trail of reads is required, instead of a second bucket of access logs per tenant.',
+      "Only the bridge's own functions write here and every write is counted in metrics (EventsClaimChecked, EventsParked); enable CloudTrail data events for S3 where an audit trail of reads is required, instead of a second bucket of access logs per tenant.",
   });
 }
 
@@ -122,6 +125,7 @@ function acknowledgeExecutionLookups(discovery: AgentDiscovery): void {
   const resource = `arn:<AWS::Partition>:states:${shown(stack.region, 'Region')}:${shown(stack.account, 'AccountId')}:execution:${discovery.executionsArn.split(':execution:')[1]}`;
   Validations.of(discovery.function.role ?? discovery).acknowledge({
     id: `AwsSolutions::AwsSolutions-IAM5[Resource::${resource}]`,
-    reason: 'states:DescribeExecution on the executions of the one sessions state machine: discovery reads a login\'s deterministic names (<base>, -rN, -gN) to find its latest execution, and those names exist only at run time.',
+    reason:
+      "states:DescribeExecution on the executions of the one sessions state machine: discovery reads a login's deterministic names (<base>, -rN, -gN) to find its latest execution, and those names exist only at run time.",
   });
 }

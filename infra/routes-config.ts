@@ -11,7 +11,9 @@ import { InvalidInputTransformerError, validateInputTransformer } from '../rules
  */
 
 const ARN = (service: string, hint: string) =>
-  z.string().regex(new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:.+$`), `must be the ARN of ${hint}, e.g. arn:aws:${service}:eu-west-1:123456789012:…`);
+  z
+    .string()
+    .regex(new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:.+$`), `must be the ARN of ${hint}, e.g. arn:aws:${service}:eu-west-1:123456789012:…`);
 
 const HttpsUrl = z.url().refine((value) => new URL(value).protocol === 'https:', 'must use https (EventBridge API destinations call HTTPS endpoints only)');
 
@@ -38,12 +40,29 @@ export const RetryPolicySchema = z
   .strict();
 
 /** The retry of a target whose route sets none (contract/retry-policy.ts). */
-const DEFAULT_ROUTE_RETRY = { maximumRetryAttempts: ROUTE_TARGET_RETRY.maximumRetryAttempts, maximumEventAgeSeconds: ROUTE_TARGET_RETRY.maximumEventAgeSeconds };
+const DEFAULT_ROUTE_RETRY = {
+  maximumRetryAttempts: ROUTE_TARGET_RETRY.maximumRetryAttempts,
+  maximumEventAgeSeconds: ROUTE_TARGET_RETRY.maximumEventAgeSeconds,
+};
 
 /** How EventBridge authenticates to an API destination (an EventBridge Connection). */
 export const ConnectionAuthSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('apiKey'), headerName: z.string().min(1), ...SecretReference, /** @default apiKey */ secretField: z.string().min(1).default('apiKey') }).strict(),
-  z.object({ type: z.literal('basic'), username: z.string().min(1), ...SecretReference, /** @default password */ secretField: z.string().min(1).default('password') }).strict(),
+  z
+    .object({
+      type: z.literal('apiKey'),
+      headerName: z.string().min(1),
+      ...SecretReference,
+      /** @default apiKey */ secretField: z.string().min(1).default('apiKey'),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('basic'),
+      username: z.string().min(1),
+      ...SecretReference,
+      /** @default password */ secretField: z.string().min(1).default('password'),
+    })
+    .strict(),
   z
     .object({
       type: z.literal('oauthClientCredentials'),
@@ -137,7 +156,11 @@ export const RouteSchema = z
       }
     }
     if (route.inputTransformer && route.target.type === 'eventBus') {
-      context.addIssue({ code: 'custom', path: ['inputTransformer'], message: 'an eventBus target receives the event as it is; EventBridge takes no input transformer for it' });
+      context.addIssue({
+        code: 'custom',
+        path: ['inputTransformer'],
+        message: 'an eventBus target receives the event as it is; EventBridge takes no input transformer for it',
+      });
     }
   });
 
@@ -152,7 +175,11 @@ export const RoutesSchema = z.preprocess(
     try {
       return JSON.parse(value);
     } catch (error) {
-      context.addIssue({ code: 'custom', input: value, message: `routes must be a JSON array of routes: ${error instanceof Error ? error.message : String(error)}` });
+      context.addIssue({
+        code: 'custom',
+        input: value,
+        message: `routes must be a JSON array of routes: ${error instanceof Error ? error.message : String(error)}`,
+      });
       return z.NEVER;
     }
   },

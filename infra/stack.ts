@@ -2,6 +2,7 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { StackOutput } from '../contract/stack-outputs.js';
 import type { BridgeConfig } from './config.js';
 import { AgentDiscovery } from './constructs/agent-discovery.js';
 import { AgentEventBus } from './constructs/agent-event-bus.js';
@@ -11,12 +12,11 @@ import { LargeEventStore } from './constructs/large-event-store.js';
 import { Observability } from './constructs/observability.js';
 import { ParkedEventRedrive } from './constructs/parked-event-redrive.js';
 import { EventRoutes } from './constructs/routes.js';
-import { SharedCxoneToken } from './constructs/shared-cxone-token.js';
 import { SessionPoller } from './constructs/session-poller.js';
-import { SessionStore } from './constructs/session-store.js';
 import { SessionStateMachine } from './constructs/session-state-machine.js';
+import { SessionStore } from './constructs/session-store.js';
+import { SharedCxoneToken } from './constructs/shared-cxone-token.js';
 import { applyNagAcknowledgements } from './nag-acknowledgements.js';
-import { StackOutput } from '../contract/stack-outputs.js';
 
 export interface CxoneEventBridgeStackProps extends StackProps {
   config: BridgeConfig;
@@ -122,7 +122,12 @@ export class CxoneEventBridgeStack extends Stack {
       serviceName,
       sessions: this.sessions.stateMachine,
       poller: this.poller.function,
-      functions: { Poller: this.poller.function, TokenRefresher: this.sharedToken.refresher, Redrive: this.redrive.function, ...(this.discovery ? { Discovery: this.discovery.function } : {}) },
+      functions: {
+        Poller: this.poller.function,
+        TokenRefresher: this.sharedToken.refresher,
+        Redrive: this.redrive.function,
+        ...(this.discovery ? { Discovery: this.discovery.function } : {}),
+      },
       deadLetters: this.deadLetters,
       routes: this.routes.routes,
       eventBusName: config.eventBusName,

@@ -66,7 +66,10 @@ export function validateInputTransformer(transformer: InputTransformer): void {
   for (const [name, path] of entries) {
     if (!VARIABLE_NAME.test(name)) throw new InvalidInputTransformerError('InputPathsMap', `variable "${name}" must be letters, digits, _ or -`);
     if (!JSON_PATH.test(path) || path.length > 256) {
-      throw new InvalidInputTransformerError('InputPathsMap', `variable "${name}": "${path}" is not a JSON path in dot notation such as $.detail.data.CurrentState`);
+      throw new InvalidInputTransformerError(
+        'InputPathsMap',
+        `variable "${name}": "${path}" is not a JSON path in dot notation such as $.detail.data.CurrentState`,
+      );
     }
   }
   const template = transformer.InputTemplate;
@@ -75,7 +78,10 @@ export function validateInputTransformer(transformer: InputTransformer): void {
   }
   for (const name of placeholdersOf(template)) {
     if (!(name in paths) && !PREDEFINED_VARIABLES.includes(name)) {
-      throw new InvalidInputTransformerError('InputTemplate', `placeholder <${name}> is neither in InputPathsMap nor predefined (${PREDEFINED_VARIABLES.join(', ')})`);
+      throw new InvalidInputTransformerError(
+        'InputTemplate',
+        `placeholder <${name}> is neither in InputPathsMap nor predefined (${PREDEFINED_VARIABLES.join(', ')})`,
+      );
     }
   }
   if (!isJsonTemplate(template)) return;
@@ -83,11 +89,18 @@ export function validateInputTransformer(transformer: InputTransformer): void {
   if (key) throw new InvalidInputTransformerError('InputTemplate', `placeholder <${key}> is used as an object key, which a JSON template does not allow`);
   // Fill every variable with a sample value and check the result parses.
   const sample = Object.fromEntries(Object.keys(paths).map((name) => [name, { found: true, value: 'sample' }]));
-  const rendered = render(template, { ...sample, ...predefined({ version: '0', detail: {} }, { ruleArn: 'arn', ruleName: 'rule', ingestionTime: 'time' }) }, true);
+  const rendered = render(
+    template,
+    { ...sample, ...predefined({ version: '0', detail: {} }, { ruleArn: 'arn', ruleName: 'rule', ingestionTime: 'time' }) },
+    true,
+  );
   try {
     JSON.parse(rendered);
   } catch (error) {
-    throw new InvalidInputTransformerError('InputTemplate', `a template starting with { must be JSON once its placeholders are filled: ${(error as Error).message}`);
+    throw new InvalidInputTransformerError(
+      'InputTemplate',
+      `a template starting with { must be JSON once its placeholders are filled: ${(error as Error).message}`,
+    );
   }
 }
 

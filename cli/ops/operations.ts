@@ -1,8 +1,16 @@
 import { type CloudFormationClient, DescribeStackResourcesCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { type CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
-import { DescribeExecutionCommand, type ExecutionListItem, type ExecutionStatus, ListExecutionsCommand, type SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
-import { StackOutput } from '../../contract/stack-outputs.js';
+import {
+  DescribeExecutionCommand,
+  type ExecutionListItem,
+  type ExecutionStatus,
+  ListExecutionsCommand,
+  type SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { METRICS_NAMESPACE, MetricName } from '../../contract/metrics.js';
+import { StackOutput } from '../../contract/stack-outputs.js';
 
 /** A failure the operator can act on, printed as one line. */
 export class OpsError extends Error {
@@ -71,7 +79,9 @@ export async function locateStack(clients: OpsClients, stackName: string, region
     stateMachineArn,
     deadLetterQueueUrl: outputs[StackOutput.LegacyDeadLetterQueueUrl],
     dashboardName: outputs[StackOutput.DashboardName],
-    alarmNames: (resources.StackResources ?? []).filter((resource) => resource.ResourceType === 'AWS::CloudWatch::Alarm').map((resource) => resource.PhysicalResourceId ?? ''),
+    alarmNames: (resources.StackResources ?? [])
+      .filter((resource) => resource.ResourceType === 'AWS::CloudWatch::Alarm')
+      .map((resource) => resource.PhysicalResourceId ?? ''),
   };
 }
 
@@ -105,7 +115,8 @@ export async function statusOf(clients: OpsClients, stack: LocatedStack, progres
   const now = Date.now();
   progress('reading executions…');
   const since = now - DAY_MS;
-  const endedIn = async (status: ExecutionStatus) => (await listExecutions(clients, stack.stateMachineArn, status, since)).filter((execution) => (execution.stopDate?.getTime() ?? 0) >= since).length;
+  const endedIn = async (status: ExecutionStatus) =>
+    (await listExecutions(clients, stack.stateMachineArn, status, since)).filter((execution) => (execution.stopDate?.getTime() ?? 0) >= since).length;
   const [running, succeeded, failed, timedOut, aborted] = await Promise.all([
     listExecutions(clients, stack.stateMachineArn, 'RUNNING'),
     endedIn('SUCCEEDED'),
@@ -117,9 +128,16 @@ export async function statusOf(clients: OpsClients, stack: LocatedStack, progres
   const alarms = await describeAlarms(clients, stack.alarmNames);
   // The poller's metrics carry the service dimension the parked-events alarm watches.
   const service = alarms.find((alarm) => alarm.MetricName === MetricName.EventsParked)?.Dimensions ?? [];
-  const metric = (id: string, metricName: string) => ({ Id: id, MetricStat: { Metric: { Namespace: METRICS_NAMESPACE, MetricName: metricName, Dimensions: service }, Period: 3600, Stat: 'Sum' } });
+  const metric = (id: string, metricName: string) => ({
+    Id: id,
+    MetricStat: { Metric: { Namespace: METRICS_NAMESPACE, MetricName: metricName, Dimensions: service }, Period: 3600, Stat: 'Sum' },
+  });
   const data = await clients.cloudWatch.send(
-    new GetMetricDataCommand({ StartTime: new Date(now - 3_600_000), EndTime: new Date(now + 60_000), MetricDataQueries: [metric('published', MetricName.EventsPublished), metric('parked', MetricName.EventsParked)] }),
+    new GetMetricDataCommand({
+      StartTime: new Date(now - 3_600_000),
+      EndTime: new Date(now + 60_000),
+      MetricDataQueries: [metric('published', MetricName.EventsPublished), metric('parked', MetricName.EventsParked)],
+    }),
   );
   const total = (id: string) => (data.MetricDataResults?.find((result) => result.Id === id)?.Values ?? []).reduce((sum, value) => sum + value, 0);
   return {
@@ -128,14 +146,22 @@ export async function statusOf(clients: OpsClients, stack: LocatedStack, progres
     // Degraded (backing off on a CXone outage) arrives with the outage work of #9: not reported yet.
     sessions: { polling: running.length, degraded: null, endedLast24h: succeeded, failedLast24h: failed + timedOut, stoppedLast24h: aborted },
     events: { publishedLastHour: total('published'), parkedLastHour: total('parked') },
-    alarms: { total: alarms.length, inAlarm: alarms.filter((alarm) => alarm.StateValue === 'ALARM').map((alarm) => ({ name: alarm.AlarmName ?? '', reason: alarm.StateReason })) },
+    alarms: {
+      total: alarms.length,
+      inAlarm: alarms.filter((alarm) => alarm.StateValue === 'ALARM').map((alarm) => ({ name: alarm.AlarmName ?? '', reason: alarm.StateReason })),
+    },
   };
 }
 
 const STATE_OF: Record<string, SessionState> = { RUNNING: 'polling', SUCCEEDED: 'ended', FAILED: 'failed', TIMED_OUT: 'failed', ABORTED: 'stopped' };
 
 /** Sessions of the last 24 hours (and every running one), newest first, optionally of one agent. */
-export async function sessionsOf(clients: OpsClients, stack: LocatedStack, filter: { agentId?: string; runningOnly?: boolean }, progress: (line: string) => void): Promise<SessionRow[]> {
+export async function sessionsOf(
+  clients: OpsClients,
+  stack: LocatedStack,
+  filter: { agentId?: string; runningOnly?: boolean },
+  progress: (line: string) => void,
+): Promise<SessionRow[]> {
   const since = Date.now() - DAY_MS;
   const executions = (await listExecutions(clients, stack.stateMachineArn, filter.runningOnly ? 'RUNNING' : undefined, since)).filter(
     (execution) => execution.status === 'RUNNING' || (execution.stopDate?.getTime() ?? 0) >= since,
@@ -186,24 +212,41 @@ export async function restartAgent(clients: OpsClients, stack: LocatedStack, age
   const latest = sessions[0];
   if (!latest) throw new OpsError(`agent ${agentId} has no session in the last 24 hours: start one with npm run session -- start`);
   const login = loginNameOf(latest.execution);
-  const restarts = sessions.filter((session) => loginNameOf(session.execution) === login).map((session) => Number(/-r(\d+)(?:-g\d+)?$/.exec(session.execution)?.[1] ?? 0));
+  const restarts = sessions
+    .filter((session) => loginNameOf(session.execution) === login)
+    .map((session) => Number(/-r(\d+)(?:-g\d+)?$/.exec(session.execution)?.[1] ?? 0));
   const described = await clients.stepFunctions.send(new DescribeExecutionCommand({ executionArn: latest.executionArn }));
-  const stopped = (await stopLogins(clients, stack, new Set([login]), { error: 'OperatorRestart', cause: 'npm run ops -- restart' }, () => undefined)).at(-1) ?? null;
+  const stopped =
+    (await stopLogins(clients, stack, new Set([login]), { error: 'OperatorRestart', cause: 'npm run ops -- restart' }, () => undefined)).at(-1) ?? null;
   const name = `${login}-r${Math.max(0, ...restarts) + 1}`;
-  await clients.stepFunctions.send(new StartExecutionCommand({ stateMachineArn: stack.stateMachineArn, name, input: described.input ?? JSON.stringify({ agentId }) }));
+  await clients.stepFunctions.send(
+    new StartExecutionCommand({ stateMachineArn: stack.stateMachineArn, name, input: described.input ?? JSON.stringify({ agentId }) }),
+  );
   return { stopped, started: name };
 }
 
 /** Stops polling these sessions (every generation of their logins); their CXone sessions go on. */
 export async function stopSessions(clients: OpsClients, stack: LocatedStack, sessions: SessionRow[], progress: (line: string) => void): Promise<string[]> {
-  return stopLogins(clients, stack, new Set(sessions.map((session) => loginNameOf(session.execution))), { error: 'OperatorStop', cause: 'npm run ops -- stop' }, progress);
+  return stopLogins(
+    clients,
+    stack,
+    new Set(sessions.map((session) => loginNameOf(session.execution))),
+    { error: 'OperatorStop', cause: 'npm run ops -- stop' },
+    progress,
+  );
 }
 
 /**
  * Stops every running execution of these logins, then looks again: an execution that was handing
  * over when it was listed may have started its next generation (`-gN`) before it was stopped.
  */
-async function stopLogins(clients: OpsClients, stack: LocatedStack, logins: Set<string>, reason: { error: string; cause: string }, progress: (line: string) => void): Promise<string[]> {
+async function stopLogins(
+  clients: OpsClients,
+  stack: LocatedStack,
+  logins: Set<string>,
+  reason: { error: string; cause: string },
+  progress: (line: string) => void,
+): Promise<string[]> {
   const stopped: string[] = [];
   for (let round = 0; round < 5; round += 1) {
     const running = (await listExecutions(clients, stack.stateMachineArn, 'RUNNING')).filter((execution) => logins.has(loginNameOf(execution.name ?? '')));

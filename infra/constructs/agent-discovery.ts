@@ -87,7 +87,12 @@ export class AgentDiscovery extends Construct {
     props.sessions.grantStartExecution(this.function);
     this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [props.sessions.stateMachineArn] }));
     // DescribeExecution takes an execution ARN: every execution of this one state machine, named by login.
-    this.executionsArn = Stack.of(this).formatArn({ service: 'states', resource: 'execution', resourceName: `${props.sessionsName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    this.executionsArn = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${props.sessionsName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
     this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [this.executionsArn] }));
     props.bus.grantPutEventsTo(this.function);
 
@@ -104,4 +109,3 @@ export class AgentDiscovery extends Construct {
     });
   }
 }
-

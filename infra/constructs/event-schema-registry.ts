@@ -1,8 +1,8 @@
-import * as eventschemas from 'aws-cdk-lib/aws-eventschemas';
-import { Construct } from 'constructs';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as eventschemas from 'aws-cdk-lib/aws-eventschemas';
+import { Construct } from 'constructs';
 
 /** Where `npm run schemas` writes one JSON Schema per detail type. */
 export const SCHEMAS_DIRECTORY = fileURLToPath(new URL('../../schemas', import.meta.url));
@@ -33,7 +33,9 @@ export class EventSchemaRegistry extends Construct {
       description: `Events published by cxone-eventbridge with source ${props.eventSource}`,
     });
     this.schemas = new Map();
-    for (const file of readdirSync(directory).filter((name) => name.endsWith('.json')).sort()) {
+    for (const file of readdirSync(directory)
+      .filter((name) => name.endsWith('.json'))
+      .sort()) {
       const detailType = file.slice(0, -'.json'.length);
       const content = JSON.parse(readFileSync(join(directory, file), 'utf8')) as unknown;
       const schema = new eventschemas.CfnSchema(this, detailType, {

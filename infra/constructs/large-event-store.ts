@@ -52,23 +52,34 @@ export class LargeEventStore extends Construct {
   /** PutObject on claim checks and parked items, and nothing else: what the poller needs. */
   grantWriteClaimChecksAndParking(grantee: iam.IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [this.bucket.arnForObjects(`${CLAIM_CHECK_PREFIX}*`), this.bucket.arnForObjects(`${PARKED_PREFIX}*`)] }),
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject'],
+        resources: [this.bucket.arnForObjects(`${CLAIM_CHECK_PREFIX}*`), this.bucket.arnForObjects(`${PARKED_PREFIX}*`)],
+      }),
     );
   }
 
   /** What the redrive needs: list, read and delete parked items, and write claim checks. */
   grantRedrive(grantee: iam.IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${PARKED_PREFIX}*`] } } }),
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [this.bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${PARKED_PREFIX}*`] } },
+      }),
     );
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:DeleteObject'], resources: [this.bucket.arnForObjects(`${PARKED_PREFIX}*`)] }),
     );
-    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [this.bucket.arnForObjects(`${CLAIM_CHECK_PREFIX}*`)] }));
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [this.bucket.arnForObjects(`${CLAIM_CHECK_PREFIX}*`)] }),
+    );
   }
 
   /** GetObject on claim checks: for a consumer in this stack that resolves them. */
   grantReadClaimChecks(grantee: iam.IGrantable): void {
-    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.bucket.arnForObjects(`${CLAIM_CHECK_PREFIX}*`)] }));
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.bucket.arnForObjects(`${CLAIM_CHECK_PREFIX}*`)] }),
+    );
   }
 }

@@ -58,10 +58,22 @@ export class Observability extends Construct {
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
     const emf = (metricName: string, statistic = 'Sum', dimensions: Record<string, string> = {}) =>
-      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, statistic, period: PERIOD, dimensionsMap: { [MetricDimension.Service]: props.serviceName, ...dimensions } });
+      new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        statistic,
+        period: PERIOD,
+        dimensionsMap: { [MetricDimension.Service]: props.serviceName, ...dimensions },
+      });
     // Rules on a custom bus report per EventBusName and RuleName (the rule's name, not its Ref).
     const ruleMetric = (route: DeployedRoute, metricName: string) =>
-      new cloudwatch.Metric({ namespace: 'AWS/Events', metricName, statistic: 'Sum', period: PERIOD, dimensionsMap: { EventBusName: props.eventBusName, RuleName: route.ruleName } });
+      new cloudwatch.Metric({
+        namespace: 'AWS/Events',
+        metricName,
+        statistic: 'Sum',
+        period: PERIOD,
+        dimensionsMap: { EventBusName: props.eventBusName, RuleName: route.ruleName },
+      });
     const accountConcurrency = new cloudwatch.Metric({ namespace: 'AWS/Lambda', metricName: 'ConcurrentExecutions', statistic: 'Maximum', period: PERIOD });
     const functions = Object.entries(props.functions);
 
@@ -104,7 +116,9 @@ export class Observability extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    const throttles = functions.map(([label, fn]) => alarm(`${label}ThrottlesAlarm`, `Lambda throttled the ${label} function.`, fn.metricThrottles({ period: PERIOD, statistic: 'Sum' })));
+    const throttles = functions.map(([label, fn]) =>
+      alarm(`${label}ThrottlesAlarm`, `Lambda throttled the ${label} function.`, fn.metricThrottles({ period: PERIOD, statistic: 'Sum' })),
+    );
     // Errors counts invocations that end in a function error, thrown or from the runtime (timeouts):
     // https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html
     // The scheduled functions (every function but the poller) have no state machine to retry them and
@@ -132,7 +146,11 @@ export class Observability extends Construct {
       Math.floor(props.lambdaConcurrencyLimit * CONCURRENCY_ALARM_SHARE),
     );
     const failedDeliveries = props.routes.map((route) =>
-      alarm(`${pascal(route.name)}FailedInvocationsAlarm`, `Route ${route.name}: EventBridge failed to deliver events to the target (they go to the route's dead-letter queue).`, ruleMetric(route, 'FailedInvocations')),
+      alarm(
+        `${pascal(route.name)}FailedInvocationsAlarm`,
+        `Route ${route.name}: EventBridge failed to deliver events to the target (they go to the route's dead-letter queue).`,
+        ruleMetric(route, 'FailedInvocations'),
+      ),
     );
     // Discovery retries an agent it could not start on every run, so failures in consecutive runs mean one stays unpolled.
     const startFailures = props.functions.Discovery
@@ -176,7 +194,9 @@ export class Observability extends Construct {
     const outcomes = [...Object.values(PollStatus), POLL_ERROR_OUTCOME];
     const dlqs = [
       props.deadLetters.waitingMetric.with({ label: 'parked items waiting (large-event bucket)' }),
-      ...props.routes.map((route) => route.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum', label: `route ${route.name}` })),
+      ...props.routes.map((route) =>
+        route.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum', label: `route ${route.name}` }),
+      ),
     ];
     const pollerDuration = props.poller.metricDuration({ period: PERIOD, statistic: 'Sum' });
 
@@ -190,7 +210,12 @@ export class Observability extends Construct {
     );
     this.dashboard.addWidgets(
       graph('Active sessions', [
-        new cloudwatch.MathExpression({ expression: 'duration / (PERIOD(duration) * 1000)', usingMetrics: { duration: pollerDuration }, label: 'sessions polling (polls in flight)', period: PERIOD }),
+        new cloudwatch.MathExpression({
+          expression: 'duration / (PERIOD(duration) * 1000)',
+          usingMetrics: { duration: pollerDuration },
+          label: 'sessions polling (polls in flight)',
+          period: PERIOD,
+        }),
         props.poller.metric('ConcurrentExecutions', { statistic: 'Maximum', period: PERIOD, label: 'poller concurrency (max)' }),
       ]),
       graph('Session executions', [
@@ -209,13 +234,17 @@ export class Observability extends Construct {
         outcomes.map((outcome) => emf(MetricName.PollOutcomes, 'Sum', { [MetricDimension.Outcome]: outcome }).with({ label: outcome })),
         { stacked: true },
       ),
-      graph('Events published per detail type', [
-        new cloudwatch.MathExpression({
-          expression: `SEARCH('{${METRICS_NAMESPACE},${MetricDimension.Service},${MetricDimension.DetailType}} MetricName="${MetricName.EventsPublishedByType}" ${MetricDimension.Service}="${props.serviceName}"', 'Sum', 60)`,
-          label: '',
-          period: PERIOD,
-        }),
-      ], { stacked: true }),
+      graph(
+        'Events published per detail type',
+        [
+          new cloudwatch.MathExpression({
+            expression: `SEARCH('{${METRICS_NAMESPACE},${MetricDimension.Service},${MetricDimension.DetailType}} MetricName="${MetricName.EventsPublishedByType}" ${MetricDimension.Service}="${props.serviceName}"', 'Sum', 60)`,
+            label: '',
+            period: PERIOD,
+          }),
+        ],
+        { stacked: true },
+      ),
     );
     this.dashboard.addWidgets(
       graph('Publish failures and parked events', [
@@ -236,10 +265,16 @@ export class Observability extends Construct {
       ]),
     );
     this.dashboard.addWidgets(
-      graph('Lambda duration p99 (ms)', functions.map(([label, fn]) => fn.metricDuration({ period: PERIOD, statistic: 'p99', label }))),
+      graph(
+        'Lambda duration p99 (ms)',
+        functions.map(([label, fn]) => fn.metricDuration({ period: PERIOD, statistic: 'p99', label })),
+      ),
       graph(
         'Lambda concurrency',
-        [accountConcurrency.with({ label: 'account' }), ...functions.map(([label, fn]) => fn.metric('ConcurrentExecutions', { statistic: 'Maximum', period: PERIOD, label }))],
+        [
+          accountConcurrency.with({ label: 'account' }),
+          ...functions.map(([label, fn]) => fn.metric('ConcurrentExecutions', { statistic: 'Maximum', period: PERIOD, label })),
+        ],
         { leftAnnotations: [{ value: props.lambdaConcurrencyLimit, label: 'account quota' }] },
       ),
     );
@@ -252,7 +287,10 @@ export class Observability extends Construct {
     );
     if (props.routes.length > 0) {
       this.dashboard.addWidgets(
-        graph('Route deliveries', props.routes.map((route) => ruleMetric(route, 'Invocations').with({ label: `${route.name}` }))),
+        graph(
+          'Route deliveries',
+          props.routes.map((route) => ruleMetric(route, 'Invocations').with({ label: `${route.name}` })),
+        ),
         graph(
           'Route failed deliveries',
           props.routes.flatMap((route) => [
@@ -262,7 +300,9 @@ export class Observability extends Construct {
         ),
       );
     }
-    this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24, height: Math.max(3, Math.ceil(this.alarms.length / 4) + 1) }));
+    this.dashboard.addWidgets(
+      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24, height: Math.max(3, Math.ceil(this.alarms.length / 4) + 1) }),
+    );
   }
 
   /**

@@ -76,7 +76,12 @@ export class EventRoutes extends Construct {
     return { name: route.name, rule, ruleName: `${props.tenant}-${route.name}`, targetType: route.target.type, deadLetterQueue, deadLetterAlarm, queue };
   }
 
-  private target(scope: Construct, route: Route, deadLetterQueue: sqs.IQueue, input: events.RuleTargetInput | undefined): { target: events.IRuleTarget; queue?: sqs.Queue } {
+  private target(
+    scope: Construct,
+    route: Route,
+    deadLetterQueue: sqs.IQueue,
+    input: events.RuleTargetInput | undefined,
+  ): { target: events.IRuleTarget; queue?: sqs.Queue } {
     const spec = route.target;
     const retry = (policy: { maximumRetryAttempts: number; maximumEventAgeSeconds: number }) => ({
       deadLetterQueue,
@@ -85,7 +90,10 @@ export class EventRoutes extends Construct {
     });
     switch (spec.type) {
       case 'apiDestination': {
-        const connection = new events.Connection(scope, 'Connection', { description: `cxone-eventbridge route ${route.name}`, authorization: authorizationOf(spec.connection) });
+        const connection = new events.Connection(scope, 'Connection', {
+          description: `cxone-eventbridge route ${route.name}`,
+          authorization: authorizationOf(spec.connection),
+        });
         const destination = new events.ApiDestination(scope, 'ApiDestination', {
           connection,
           endpoint: spec.endpoint,
@@ -109,7 +117,9 @@ export class EventRoutes extends Construct {
         return { target: new targets.SqsQueue(target, { ...retry(spec.retry), message: input, messageGroupId: spec.messageGroupId }), queue };
       }
       case 'lambda':
-        return { target: new targets.LambdaFunction(lambda.Function.fromFunctionArn(scope, 'Function', spec.functionArn), { ...retry(spec.retry), event: input }) };
+        return {
+          target: new targets.LambdaFunction(lambda.Function.fromFunctionArn(scope, 'Function', spec.functionArn), { ...retry(spec.retry), event: input }),
+        };
       case 'eventBus':
         return { target: new targets.EventBus(events.EventBus.fromEventBusArn(scope, 'TargetBus', spec.eventBusArn), { deadLetterQueue }) };
     }

@@ -26,9 +26,7 @@ export class SessionStateMachine extends Construct {
       // Standard, not Express: a session lasts hours and Express stops at 5 minutes.
       stateMachineType: sfn.StateMachineType.STANDARD,
       queryLanguage: sfn.QueryLanguage.JSON_PATH,
-      definitionBody: sfn.DefinitionBody.fromChainable(
-        buildSessionLoopDefinition(this, { poller: props.poller, pollerTimeout: props.pollerTimeout }),
-      ),
+      definitionBody: sfn.DefinitionBody.fromChainable(buildSessionLoopDefinition(this, { poller: props.poller, pollerTimeout: props.pollerTimeout })),
       comment: 'Long-polls one CXone agent session and publishes its events to EventBridge',
       tracingEnabled: true,
       logs: {
@@ -44,7 +42,14 @@ export class SessionStateMachine extends Construct {
     this.stateMachine.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['states:StartExecution'],
-        resources: [Stack.of(this).formatArn({ service: 'states', resource: 'stateMachine', resourceName: props.stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+        resources: [
+          Stack.of(this).formatArn({
+            service: 'states',
+            resource: 'stateMachine',
+            resourceName: props.stateMachineName,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
       }),
     );
   }

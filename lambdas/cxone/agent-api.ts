@@ -12,10 +12,7 @@ import type { CxoneAuth } from './auth.js';
 import { fetchWithDeadline, parseRetryAfter, readBodyOrUnavailable } from './http.js';
 
 /** Outcome of one get-next-event poll (CXone "Using Events" page; Studio "GET NEXT EVENT", https://help.nicecxone.com/content/studio/actionscx/getagentevents/getagentevents.htm). */
-export type NextEventOutcome =
-  | { kind: 'events'; response: GetNextEventResponse }
-  | { kind: 'no-events' }
-  | { kind: 'session-ended' };
+export type NextEventOutcome = { kind: 'events'; response: GetNextEventResponse } | { kind: 'no-events' } | { kind: 'session-ended' };
 
 /** One agent as the Real-Time Data API reports it (CXone Real-Time Data API, GET agents/states). */
 export const AgentStateRecordSchema = z.looseObject({

@@ -102,7 +102,9 @@ export class CxoneAuth {
     if (this.now() - this.sharedCheckedAt < SHARED_TOKEN_USE.recheckMs) return undefined;
     this.sharedCheckedAt = this.now();
     const stored = await this.options.sharedToken.load().catch(() => undefined);
-    this.shared = usable(stored && { accessToken: stored.accessToken, apiEndpoint: stored.apiEndpoint, tenantId: stored.tenantId, expiresAt: stored.expiresAt });
+    this.shared = usable(
+      stored && { accessToken: stored.accessToken, apiEndpoint: stored.apiEndpoint, tenantId: stored.tenantId, expiresAt: stored.expiresAt },
+    );
     return this.shared;
   }
 
@@ -123,11 +125,7 @@ export class CxoneAuth {
 
   private async passwordGrant(tokenEndpoint: URL): Promise<CachedToken> {
     const credentials = CxoneCredentialsSchema.parse(await this.options.loadCredentials());
-    return this.requestToken(
-      tokenEndpoint,
-      { grant_type: 'password', username: credentials.accessKeyId, password: credentials.accessKeySecret },
-      credentials,
-    );
+    return this.requestToken(tokenEndpoint, { grant_type: 'password', username: credentials.accessKeyId, password: credentials.accessKeySecret }, credentials);
   }
 
   private async requestToken(tokenEndpoint: URL, form: Record<string, string>, client?: CxoneCredentials): Promise<CachedToken> {

@@ -22,7 +22,9 @@ import { ssmCursorStore } from './ssm-cursor-store.js';
 const ANNOUNCE_BUDGET_MS = 10_000;
 
 /** Builds the scheduled discovery handler for one tenant from its (raw) environment. */
-export function createDiscoveryHandler(environment: NodeJS.ProcessEnv | Record<string, string>): (event: unknown, context: InvocationContext) => Promise<DiscoveryOutcome> {
+export function createDiscoveryHandler(
+  environment: NodeJS.ProcessEnv | Record<string, string>,
+): (event: unknown, context: InvocationContext) => Promise<DiscoveryOutcome> {
   const env = parseEnvironment(DiscoveryEnvironmentSchema, environment);
   const secrets = new SecretsManagerClient({});
   const cxone = new CxoneAgentApi(
@@ -34,7 +36,12 @@ export function createDiscoveryHandler(environment: NodeJS.ProcessEnv | Record<s
   );
   const executions = stepFunctionsExecutions(new SFNClient({}), env.STATE_MACHINE_ARN);
   const cursor = ssmCursorStore(new SSMClient({}), env.CURSOR_PARAMETER_NAME);
-  const filter = { includeAgentIds: env.INCLUDE_AGENT_IDS, excludeAgentIds: env.EXCLUDE_AGENT_IDS, includeTeamIds: env.INCLUDE_TEAM_IDS, excludeTeamIds: env.EXCLUDE_TEAM_IDS };
+  const filter = {
+    includeAgentIds: env.INCLUDE_AGENT_IDS,
+    excludeAgentIds: env.EXCLUDE_AGENT_IDS,
+    includeTeamIds: env.INCLUDE_TEAM_IDS,
+    excludeTeamIds: env.EXCLUDE_TEAM_IDS,
+  };
   const announceRestarts = eventBridgeRestartAnnouncer(eventBridgePutEvents(new EventBridgeClient({}), env.EVENT_BUS_NAME), {
     tenant: env.TENANT,
     eventSource: env.EVENT_SOURCE,
@@ -46,7 +53,8 @@ export function createDiscoveryHandler(environment: NodeJS.ProcessEnv | Record<s
     try {
       const outcome = await discoverSessions({ tenant: env.TENANT, cxone, executions, cursor, filter, reconcileEveryMs, announceRestarts, now: Date.now });
       for (const failure of outcome.failed) logger.warn('could not start polling', failure);
-      for (const restart of outcome.restarted) logger.warn('poller restarted', { agentId: restart.agentId, execution: restart.execution, previous: restart.previous });
+      for (const restart of outcome.restarted)
+        logger.warn('poller restarted', { agentId: restart.agentId, execution: restart.execution, previous: restart.previous });
       if (outcome.announceError) logger.error('could not publish PollerRestarted', { error: outcome.announceError });
       metrics.addMetric(MetricName.PollersRestarted, MetricUnit.Count, outcome.restarted.length);
       metrics.addMetric(MetricName.PollerStartFailures, MetricUnit.Count, outcome.failed.length);

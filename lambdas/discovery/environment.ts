@@ -4,7 +4,12 @@ import { DEFAULT_RECONCILE_EVERY_MINUTES } from '../../contract/discovery.js';
 const idList = z
   .string()
   .default('')
-  .transform((value) => value.split(',').map((id) => id.trim()).filter(Boolean));
+  .transform((value) =>
+    value
+      .split(',')
+      .map((id) => id.trim())
+      .filter(Boolean),
+  );
 
 /** The discovery function's environment, set by the AgentDiscovery construct. */
 export const DiscoveryEnvironmentSchema = z.object({

@@ -1,6 +1,6 @@
-import type { ClaimCheckPort } from '../publishing/claim-check.js';
 import { PARKED_PREFIX, type ParkedItem, ParkedItemSchema, type ParkedKey, parseParkedKey, REPUBLISHABLE_REASONS } from '../../contract/dead-letter.js';
 import { type EnvelopeEntry, eventIdOf, toEnvelopeEntry } from '../../contract/envelope.js';
+import type { ClaimCheckPort } from '../publishing/claim-check.js';
 import type { ObjectStore } from '../publishing/object-store.js';
 import { type PutEventsPort, publishInOrder } from '../publishing/publisher.js';
 

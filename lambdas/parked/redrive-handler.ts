@@ -2,12 +2,12 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
+import { MetricName } from '../../contract/metrics.js';
 import { objectStoreClaimCheck } from '../publishing/claim-check.js';
 import { eventBridgePutEvents } from '../publishing/eventbridge-port.js';
 import { withClaimCheckMetrics, withPublishMetrics } from '../publishing/publish-metrics.js';
 import { s3ObjectStore } from '../publishing/s3-object-store.js';
 import { logger } from '../shared/logger.js';
-import { MetricName } from '../../contract/metrics.js';
 import { metrics } from '../shared/metrics.js';
 import type { RedriveEnvironment } from './environment.js';
 import { type RedriveReport, redriveParked } from './parked-events.js';
@@ -25,9 +25,13 @@ export function createRedriveHandler(env: RedriveEnvironment): (event: unknown, 
   const claimCheck = withClaimCheckMetrics(objectStoreClaimCheck(store));
   return async (_event, context) => {
     try {
-      const report = await redriveParked({ store, putEvents, claimCheck, eventSource: env.EVENT_SOURCE }, { tenant: env.TENANT }, {
-        deadline: Date.now() + Math.max(0, context.getRemainingTimeInMillis() - STOP_BEFORE_TIMEOUT_MS),
-      });
+      const report = await redriveParked(
+        { store, putEvents, claimCheck, eventSource: env.EVENT_SOURCE },
+        { tenant: env.TENANT },
+        {
+          deadline: Date.now() + Math.max(0, context.getRemainingTimeInMillis() - STOP_BEFORE_TIMEOUT_MS),
+        },
+      );
       metrics.addMetric(MetricName.EventsRedriven, MetricUnit.Count, report.republished);
       metrics.addMetric(MetricName.ParkedItemsWaiting, MetricUnit.Count, report.stillParked + report.notRepublishable);
       if (report.matched > 0) logger.info('parked events redriven', { ...report });

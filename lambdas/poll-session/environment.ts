@@ -23,6 +23,6 @@ export const PollerEnvironmentSchema = z.object({
 export type PollerEnvironment = z.infer<typeof PollerEnvironmentSchema>;
 
 /** Environment variable names, shared with the construct that sets them. */
-export const PollerEnvironmentVariable = Object.fromEntries(
-  Object.keys(PollerEnvironmentSchema.shape).map((key) => [key, key]),
-) as { [K in keyof typeof PollerEnvironmentSchema.shape]: K };
+export const PollerEnvironmentVariable = Object.fromEntries(Object.keys(PollerEnvironmentSchema.shape).map((key) => [key, key])) as {
+  [K in keyof typeof PollerEnvironmentSchema.shape]: K;
+};

@@ -93,7 +93,10 @@ export async function backOffAfterFault<S extends LoopState>(state: S & { fault:
 }
 
 /** After a poll that CXone answered: if polling was degraded, it has recovered. */
-export async function recoverIfDegraded(state: PollState, context: FaultModeContext): Promise<{ state: PollState; recovered?: Degraded & { degradedForSeconds: number } }> {
+export async function recoverIfDegraded(
+  state: PollState,
+  context: FaultModeContext,
+): Promise<{ state: PollState; recovered?: Degraded & { degradedForSeconds: number } }> {
   const { degraded, backOffSeconds: _wait, ...rest } = state;
   if (!degraded) return { state };
   const now = (context.now ?? Date.now)();

@@ -26,7 +26,12 @@ export interface LifecycleContext {
 }
 
 /** The lifecycle events one iteration owes, and the state that records them. */
-export function lifecycleEvents(before: PollState, after: PollState, received: number, timing: LifecycleTiming): { events: LifecycleEvent[]; state: PollState } {
+export function lifecycleEvents(
+  before: PollState,
+  after: PollState,
+  received: number,
+  timing: LifecycleTiming,
+): { events: LifecycleEvent[]; state: PollState } {
   const events: LifecycleEvent[] = [];
   const state: PollState = { ...after, announced: true, lastActivityAt: after.lastActivityAt ?? timing.now };
   if (!before.announced) events.push({ type: LifecycleDetailType.PollingStarted });

@@ -1,32 +1,32 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { ConfigurationError } from '../../contract/errors.js';
+import { FaultClass } from '../../contract/fault-state.js';
 import { MetricName, POLL_ERROR_OUTCOME } from '../../contract/metrics.js';
 import { type LegacyPollState, PollInvocationSchema, type PollState, PollStatus } from '../../contract/poll-state.js';
-import { FaultClass } from '../../contract/fault-state.js';
 import { CxoneAgentApi } from '../cxone/agent-api.js';
 import { CxoneAuth } from '../cxone/auth.js';
 import { secretsManagerTokenStore } from '../cxone/shared-token.js';
-import { eventBridgePutEvents } from '../publishing/eventbridge-port.js';
 import { objectStoreClaimCheck } from '../publishing/claim-check.js';
+import { eventBridgePutEvents } from '../publishing/eventbridge-port.js';
 import { objectStorePark } from '../publishing/parking.js';
 import { withClaimCheckMetrics, withPublishMetrics } from '../publishing/publish-metrics.js';
 import { s3ObjectStore } from '../publishing/s3-object-store.js';
+import { sessionNameOf } from '../sessions/execution-name.js';
 import { DeadlineBoundHttpHandler, InvocationDeadline } from '../shared/deadline.js';
 import { logger } from '../shared/logger.js';
 import { metrics, recordPollOutcome } from '../shared/metrics.js';
 import { secretCredentialsLoader } from '../shared/secret-credentials.js';
 import { DynamoDbCheckpointStore } from './dynamodb-checkpoint-store.js';
 import type { PollerEnvironment } from './environment.js';
-import { type PollOutcome, pollOnce } from './poll-once.js';
 import { type BackOffOutcome, backOffAfterFault, recoverIfDegraded } from './fault-mode.js';
 import { spendHistory } from './history-budget.js';
-import { sessionNameOf } from '../sessions/execution-name.js';
+import { type PollOutcome, pollOnce } from './poll-once.js';
 
 export type PollHandler = (event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<PollState | LegacyPollState>;
 
@@ -120,13 +120,25 @@ function recordBackOff({ state, faultClass, entered }: BackOffOutcome<PollState 
 function record(outcome: PollOutcome): void {
   const { state } = outcome;
   for (const item of outcome.parked) {
-    logger.error('parked in the large-event bucket', { reason: item.reason, detail: item.detail, sequence: item.sequence, eventId: item.eventId, detailType: item.detailType });
+    logger.error('parked in the large-event bucket', {
+      reason: item.reason,
+      detail: item.detail,
+      sequence: item.sequence,
+      eventId: item.eventId,
+      detailType: item.detailType,
+    });
   }
   if (outcome.migrated) logger.info('state of an earlier build migrated to the checkpoint store');
   if (state.unsaved) logger.error('checkpoint store unavailable: batch published directly, checkpoint carried in the state');
   if (state.status === 'RESYNCED') logger.warn('session rejoined', { resyncs: state.resyncs });
   if (outcome.restatementsDropped > 0) logger.info('snapshot restatements merged', { count: outcome.restatementsDropped });
-  logger.debug('poll done', { status: state.status, received: outcome.received, published: outcome.published, waiting: outcome.waiting, sequence: state.sequence });
+  logger.debug('poll done', {
+    status: state.status,
+    received: outcome.received,
+    published: outcome.published,
+    waiting: outcome.waiting,
+    sequence: state.sequence,
+  });
   metrics.addMetric(MetricName.Polls, MetricUnit.Count, 1);
   metrics.addMetric(MetricName.EventsReceived, MetricUnit.Count, outcome.received);
   metrics.addMetric(MetricName.EventsPublished, MetricUnit.Count, outcome.published);

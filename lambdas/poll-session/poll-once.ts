@@ -156,7 +156,7 @@ class PollRun {
     const checkpoint = await this.resume();
     if (!checkpoint) return this.finish({ status: PollStatus.Ended });
     if ((checkpoint.lockedUntil ?? 0) > this.now()) {
-      throw new CheckpointStoreUnavailableError('another invocation is writing this session\'s checkpoint');
+      throw new CheckpointStoreUnavailableError("another invocation is writing this session's checkpoint");
     }
     const drained = await this.publishBacklog();
     if (checkpoint.sessionEnded) return this.finish({ status: drained ? PollStatus.Ended : PollStatus.PublishPending });
@@ -231,7 +231,15 @@ class PollRun {
         throw error;
       }
     }
-    const checkpoint: SessionCheckpoint = { agentId: this.state.agentId, cursor, sequence: 0, publishedThrough: 0, lifecycleSequence: 0, platformSessionId: null, sessionEnded: false };
+    const checkpoint: SessionCheckpoint = {
+      agentId: this.state.agentId,
+      cursor,
+      sequence: 0,
+      publishedThrough: 0,
+      lifecycleSequence: 0,
+      platformSessionId: null,
+      sessionEnded: false,
+    };
     return { checkpoint, events: [] };
   }
 
@@ -251,7 +259,13 @@ class PollRun {
   /** Writes a checkpoint an earlier invocation could not, unless the checkpoint moved on since. */
   private async saveCarried(checkpoint: SessionCheckpoint, unsaved: UnsavedCheckpoint): Promise<SessionCheckpoint> {
     if (checkpoint.cursor !== unsaved.expectedCursor || checkpoint.sequence !== unsaved.expectedSequence) return checkpoint;
-    const next: CheckpointAdvance = { cursor: unsaved.cursor, sequence: unsaved.sequence, platformSessionId: unsaved.platformSessionId, sessionEnded: unsaved.sessionEnded, ...(unsaved.endReason ? { endReason: unsaved.endReason } : {}) };
+    const next: CheckpointAdvance = {
+      cursor: unsaved.cursor,
+      sequence: unsaved.sequence,
+      platformSessionId: unsaved.platformSessionId,
+      sessionEnded: unsaved.sessionEnded,
+      ...(unsaved.endReason ? { endReason: unsaved.endReason } : {}),
+    };
     if (!(await this.deps.store.commit(this.sessionKey, { cursor: checkpoint.cursor, sequence: checkpoint.sequence }, next, [], this.lockUntil()))) {
       return (await this.deps.store.load(this.sessionKey)) ?? checkpoint;
     }
@@ -266,7 +280,12 @@ class PollRun {
     while (checkpoint.publishedThrough < checkpoint.sequence) {
       // Keep time for the poll: stored events go out within the part of the budget the poll does not need.
       if (this.deps.remainingTimeMs() < this.deps.publishReserveMs + HOLD_MARGIN_MS * 2) return false;
-      const events = await this.deps.store.backlog(this.sessionKey, checkpoint.publishedThrough, checkpoint.sequence, this.deps.backlogBytesPerInvocation ?? 2 * 1024 * 1024);
+      const events = await this.deps.store.backlog(
+        this.sessionKey,
+        checkpoint.publishedThrough,
+        checkpoint.sequence,
+        this.deps.backlogBytesPerInvocation ?? 2 * 1024 * 1024,
+      );
       if (events.length === 0) {
         // Every event below `sequence` was published before (a build before version 2 published around gaps).
         await this.deps.store.markPublished(this.sessionKey, checkpoint.sequence, []);
@@ -355,7 +374,9 @@ class PollRun {
     );
     this.published += events.length - failures.length;
     const refused = failures.map((failure) => ({ event: events[failure.index] as SequencedEvent, failure }));
-    const items = refused.map(({ event, failure }) => this.parkedEvent(event, failure.retryable ? ParkReason.CheckpointUnavailable : ParkReason.Oversized, failure.reason));
+    const items = refused.map(({ event, failure }) =>
+      this.parkedEvent(event, failure.retryable ? ParkReason.CheckpointUnavailable : ParkReason.Oversized, failure.reason),
+    );
     if (items.length > 0) {
       try {
         await this.deps.park(items);
@@ -373,7 +394,8 @@ class PollRun {
   private async advance(next: CheckpointAdvance, events: SequencedEvent[]): Promise<'committed' | 'superseded' | 'unavailable'> {
     const checkpoint = this.checkpoint as SessionCheckpoint;
     try {
-      if (!(await this.deps.store.commit(this.sessionKey, { cursor: checkpoint.cursor, sequence: checkpoint.sequence }, next, events, this.lockUntil()))) return 'superseded';
+      if (!(await this.deps.store.commit(this.sessionKey, { cursor: checkpoint.cursor, sequence: checkpoint.sequence }, next, events, this.lockUntil())))
+        return 'superseded';
     } catch (error) {
       if (error instanceof CheckpointStoreUnavailableError && events.length > 0) return 'unavailable';
       throw error;

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { CLAIM_CHECK_PREFIX, type ClaimCheck, type ClaimCheckDetail, type EnvelopeEntry, EventMetadataSchema } from '../../contract/envelope.js';
 import type { ObjectStore } from './object-store.js';
 
-
 /**
  * Stores the whole `detail` of an entry too large for EventBridge and returns the small entry that
  * points at it (same Source, DetailType, Time and metadata). Throws when the store refuses; the

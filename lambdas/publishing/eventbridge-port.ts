@@ -4,9 +4,7 @@ import type { PutEventsPort } from './publisher.js';
 /** PutEventsPort over the AWS SDK, bound to one bus. */
 export function eventBridgePutEvents(client: EventBridgeClient, eventBusName: string): PutEventsPort {
   return async (entries) => {
-    const output = await client.send(
-      new PutEventsCommand({ Entries: entries.map((entry) => ({ ...entry, EventBusName: eventBusName })) }),
-    );
+    const output = await client.send(new PutEventsCommand({ Entries: entries.map((entry) => ({ ...entry, EventBusName: eventBusName })) }));
     const results = output.Entries ?? [];
     if (results.length !== entries.length && (output.FailedEntryCount ?? 0) > 0) {
       // Without per-entry answers we cannot tell which failed: treat the whole request as failed.

@@ -1,4 +1,4 @@
-import { DeleteObjectCommand, GetObjectCommand, NoSuchKey, paginateListObjectsV2, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, NoSuchKey, PutObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import { ObjectNotFoundError, type ObjectStore } from './object-store.js';
 
 /**
@@ -27,7 +27,8 @@ export function s3ObjectStore(client: S3Client, bucket: string): ObjectStore {
         const output = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
         return (await output.Body?.transformToString('utf8')) ?? '';
       } catch (error) {
-        if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') throw new ObjectNotFoundError(`no object s3://${bucket}/${key}`, { cause: error });
+        if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey')
+          throw new ObjectNotFoundError(`no object s3://${bucket}/${key}`, { cause: error });
         throw error;
       }
     },

@@ -44,7 +44,11 @@ type SessionCalls = Pick<CxoneAgentApi, 'getAgentState' | 'joinSession' | 'start
  * Starts polling one agent's session (what `npm run session -- start` does): finds the current
  * login, starting one on a station if asked, then starts its poller unless one is running.
  */
-export async function startAgentSession(request: StartAgentSessionRequest, cxone: SessionCalls, executions: SessionExecutions): Promise<StartAgentSessionResult> {
+export async function startAgentSession(
+  request: StartAgentSessionRequest,
+  cxone: SessionCalls,
+  executions: SessionExecutions,
+): Promise<StartAgentSessionResult> {
   let sessionId: string | undefined;
   let state = await cxone.getAgentState(request.agentId);
   if (!isLoggedIn(state) && request.station) {

@@ -1,5 +1,5 @@
-import type { CxoneAgentApi } from '../cxone/agent-api.js';
 import { ConfigurationError } from '../../contract/errors.js';
+import type { CxoneAgentApi } from '../cxone/agent-api.js';
 import { sessionNameOf } from './execution-name.js';
 
 /** The Step Functions calls stopping or ending a session needs. */
@@ -31,7 +31,12 @@ export async function stopPolling(tenant: string, agentId: string, executions: R
  * session on a station (`session start --station-…`), as the first execution's input records. The
  * poller then sees AgentSessionEnd and ends normally.
  */
-export async function endBridgeStartedSession(tenant: string, agentId: string, executions: RunningExecutions, cxone: Pick<CxoneAgentApi, 'joinSession' | 'endSession'>): Promise<string> {
+export async function endBridgeStartedSession(
+  tenant: string,
+  agentId: string,
+  executions: RunningExecutions,
+  cxone: Pick<CxoneAgentApi, 'joinSession' | 'endSession'>,
+): Promise<string> {
   const running = await executions.runningNamed(agentPrefix(tenant, agentId));
   const session = running[0];
   if (!session) throw new ConfigurationError(`no poller runs for agent ${agentId}; only a session the bridge started and still polls can be ended`);
@@ -44,7 +49,9 @@ export async function endBridgeStartedSession(tenant: string, agentId: string, e
     }
   })();
   if (!startedByBridge) {
-    throw new ConfigurationError(`agent ${agentId}'s CXone session was not started by the bridge (it was joined); ending it would log the agent out, so it is left alone (\`session stop\` stops polling)`);
+    throw new ConfigurationError(
+      `agent ${agentId}'s CXone session was not started by the bridge (it was joined); ending it would log the agent out, so it is left alone (\`session stop\` stops polling)`,
+    );
   }
   await cxone.endSession(await cxone.joinSession(agentId));
   return session;

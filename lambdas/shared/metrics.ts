@@ -22,5 +22,6 @@ export function recordPollOutcome(outcome: string, latencyMs: number): void {
 
 /** Counts events EventBridge accepted, per detail type. */
 export function recordPublishedByType(counts: ReadonlyMap<string, number>): void {
-  for (const [detailType, count] of counts) emitWithDimension(MetricDimension.DetailType, detailType, MetricName.EventsPublishedByType, MetricUnit.Count, count);
+  for (const [detailType, count] of counts)
+    emitWithDimension(MetricDimension.DetailType, detailType, MetricName.EventsPublishedByType, MetricUnit.Count, count);
 }

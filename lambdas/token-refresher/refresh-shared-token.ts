@@ -14,7 +14,11 @@ export interface RefreshOutcome {
  * CXone for a new one and stores it. Runs on a schedule much shorter than the renewal margin, so a
  * missed run or two never leaves pollers without a token.
  */
-export async function refreshSharedToken(store: SharedTokenStore, issueToken: () => Promise<CxoneAccess>, now: () => number = Date.now): Promise<RefreshOutcome> {
+export async function refreshSharedToken(
+  store: SharedTokenStore,
+  issueToken: () => Promise<CxoneAccess>,
+  now: () => number = Date.now,
+): Promise<RefreshOutcome> {
   const current = await store.load();
   if (current && current.expiresAt - now() > RENEW_WHEN_REMAINING_MS) return { refreshed: false, expiresAt: current.expiresAt };
   const access = await issueToken();

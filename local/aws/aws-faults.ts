@@ -12,7 +12,8 @@ import { AwsApiError } from './local-aws-server.js';
  */
 export function unavailableError(operation: string): AwsApiError {
   if (operation.startsWith('AWSEvents.')) return new AwsApiError('InternalException', 'injected outage: EventBridge is unavailable', 500);
-  if (operation.startsWith('AmazonSQS.')) return new AwsApiError('com.amazonaws.sqs#ServiceUnavailable', 'injected outage: the queue service is unavailable', 503);
+  if (operation.startsWith('AmazonSQS.'))
+    return new AwsApiError('com.amazonaws.sqs#ServiceUnavailable', 'injected outage: the queue service is unavailable', 503);
   return new AwsApiError('ServiceUnavailable', 'injected outage: the service is unavailable', 503);
 }
 

@@ -77,11 +77,19 @@ export class LocalS3 {
       response.end();
       return true;
     }
-    if (method === 'GET' && url.searchParams.get('list-type') === '2') return this.listObjects(response, decodeURIComponent(bucketName), bucket, url.searchParams);
+    if (method === 'GET' && url.searchParams.get('list-type') === '2')
+      return this.listObjects(response, decodeURIComponent(bucketName), bucket, url.searchParams);
     return sendError(response, 501, 'NotImplemented', `the local S3 does not implement ${method} ${url.pathname}${url.search}`, resource);
   }
 
-  private putObject(request: IncomingMessage, response: ServerResponse, bucket: Map<string, LocalS3Object>, key: string, body: Buffer, resource: string): boolean {
+  private putObject(
+    request: IncomingMessage,
+    response: ServerResponse,
+    bucket: Map<string, LocalS3Object>,
+    key: string,
+    body: Buffer,
+    resource: string,
+  ): boolean {
     if (String(request.headers['content-encoding'] ?? '').includes('aws-chunked')) {
       return sendError(response, 501, 'NotImplemented', 'the local S3 takes whole bodies, not aws-chunked uploads', resource);
     }
@@ -92,8 +100,19 @@ export class LocalS3 {
     }
     this.stats.puts += 1;
     const etag = `"${createHash('md5').update(body).digest('hex')}"`;
-    bucket.set(key, { body: Buffer.from(body), contentType: String(request.headers['content-type'] ?? 'binary/octet-stream'), etag, sha256Base64, lastModified: new Date() });
-    response.writeHead(200, { etag, 'x-amz-request-id': requestId(), 'x-amz-server-side-encryption': 'AES256', ...(claimed ? { 'x-amz-checksum-sha256': sha256Base64 } : {}) });
+    bucket.set(key, {
+      body: Buffer.from(body),
+      contentType: String(request.headers['content-type'] ?? 'binary/octet-stream'),
+      etag,
+      sha256Base64,
+      lastModified: new Date(),
+    });
+    response.writeHead(200, {
+      etag,
+      'x-amz-request-id': requestId(),
+      'x-amz-server-side-encryption': 'AES256',
+      ...(claimed ? { 'x-amz-checksum-sha256': sha256Base64 } : {}),
+    });
     response.end();
     return true;
   }
@@ -121,7 +140,9 @@ export class LocalS3 {
     const token = params.get('continuation-token');
     const after = token ? Buffer.from(token, 'base64url').toString('utf8') : (params.get('start-after') ?? '');
     // UTF-8 binary order, as S3 lists keys.
-    const keys = [...bucket.keys()].filter((key) => key.startsWith(prefix) && Buffer.compare(Buffer.from(key), Buffer.from(after)) > 0).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    const keys = [...bucket.keys()]
+      .filter((key) => key.startsWith(prefix) && Buffer.compare(Buffer.from(key), Buffer.from(after)) > 0)
+      .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
     const page = keys.slice(0, maxKeys);
     const truncated = keys.length > page.length;
     const contents = page

@@ -1,10 +1,13 @@
-import { type AwsOperation, AwsApiError } from './local-aws-server.js';
+import { AwsApiError, type AwsOperation } from './local-aws-server.js';
 
 /** Secrets Manager's GetSecretValue over an in-memory map, looked up by name or by ARN. */
 export class LocalSecretsManager {
   private readonly secrets = new Map<string, string>();
 
-  constructor(private readonly region: string, private readonly account: string) {}
+  constructor(
+    private readonly region: string,
+    private readonly account: string,
+  ) {}
 
   /** Stores a secret; returns the partial ARN a CDK `fromSecretNameV2` reference resolves to. */
   put(name: string, value: string): string {
@@ -30,7 +33,14 @@ export class LocalSecretsManager {
     return {
       'secretsmanager.GetSecretValue': (request) => {
         const name = this.nameOf(request.SecretId);
-        return { ARN: this.arnOf(name), Name: name, SecretString: this.secrets.get(name), VersionId: 'local', VersionStages: ['AWSCURRENT'], CreatedDate: Date.now() / 1000 };
+        return {
+          ARN: this.arnOf(name),
+          Name: name,
+          SecretString: this.secrets.get(name),
+          VersionId: 'local',
+          VersionStages: ['AWSCURRENT'],
+          CreatedDate: Date.now() / 1000,
+        };
       },
       'secretsmanager.PutSecretValue': (request) => {
         const name = this.nameOf(request.SecretId);

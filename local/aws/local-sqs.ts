@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { type AwsOperation, AwsApiError } from './local-aws-server.js';
+import { AwsApiError, type AwsOperation } from './local-aws-server.js';
 
 /** A message as the local queue holds it. */
 export interface LocalQueueMessage {
@@ -44,7 +44,10 @@ export class LocalSqs {
         const body = String(request.MessageBody ?? '');
         if (body === '') throw new AwsApiError('com.amazonaws.sqs#MissingParameter', 'The request must contain the parameter MessageBody.');
         if (Buffer.byteLength(body) > queue.maxMessageSize) {
-          throw new AwsApiError('com.amazonaws.sqs#InvalidParameterValue', `One or more parameters are invalid. Reason: Message must be shorter than ${queue.maxMessageSize} bytes.`);
+          throw new AwsApiError(
+            'com.amazonaws.sqs#InvalidParameterValue',
+            `One or more parameters are invalid. Reason: Message must be shorter than ${queue.maxMessageSize} bytes.`,
+          );
         }
         const message = { messageId: randomUUID(), body, sentAt: Date.now() };
         queue.messages.push(message);

@@ -1,4 +1,4 @@
-import { type AwsOperation, AwsApiError } from './local-aws-server.js';
+import { AwsApiError, type AwsOperation } from './local-aws-server.js';
 
 const STANDARD_MAX_CHARACTERS = 4_096;
 

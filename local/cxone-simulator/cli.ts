@@ -11,7 +11,8 @@ import { oneLineZodError } from '../../infra/config.js';
 import { type SimulatorOptions, SimulatorOptionsSchema } from './options.js';
 import { startCxoneSimulator } from './simulator.js';
 
-export const SIMULATOR_USAGE = 'usage: npm run simulator -- [--port N] [--agents N|id,id,...] [--time-scale N] [--seed S] [--token-ttl SECONDS] [--max-batch N] [--no-scenario]';
+export const SIMULATOR_USAGE =
+  'usage: npm run simulator -- [--port N] [--agents N|id,id,...] [--time-scale N] [--seed S] [--token-ttl SECONDS] [--max-batch N] [--no-scenario]';
 
 /** Parses the simulator's arguments; throws UsageError on the first bad one. `undefined` means --help. */
 export function parseSimulatorOptions(args: readonly string[]): SimulatorOptions | undefined {

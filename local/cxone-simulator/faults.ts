@@ -118,4 +118,5 @@ export class FaultInjector {
   }
 }
 
-const isOpen = (rule: ActiveFaultRule, now: number): boolean => rule.opensAt !== undefined && rule.closesAt !== undefined && now >= rule.opensAt && now < rule.closesAt;
+const isOpen = (rule: ActiveFaultRule, now: number): boolean =>
+  rule.opensAt !== undefined && rule.closesAt !== undefined && now >= rule.opensAt && now < rule.closesAt;

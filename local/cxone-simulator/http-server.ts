@@ -346,7 +346,11 @@ const agentStates = (deps: RequestHandlerDeps, url: URL, res: ServerResponse, ag
       };
       sendJson(res, 200, {
         totalRecords: rows.length,
-        _links: { self: `${url.pathname}${url.search}`, next: skip + top < rows.length ? pageOf(skip + top) : null, previous: skip > 0 ? pageOf(Math.max(0, skip - top)) : null },
+        _links: {
+          self: `${url.pathname}${url.search}`,
+          next: skip + top < rows.length ? pageOf(skip + top) : null,
+          previous: skip > 0 ? pageOf(Math.max(0, skip - top)) : null,
+        },
         lastPollTime,
         agentStates: rows.slice(skip, skip + top),
       });

@@ -1,8 +1,8 @@
 import type { AlarmEvaluator } from '../metrics/alarms.js';
-import type { MetricStore } from '../metrics/metric-store.js';
 import { type MetricDataQuery, runQueries } from '../metrics/metric-queries.js';
-import { stackTokenResolver } from '../metrics/stack-tokens.js';
+import type { MetricStore } from '../metrics/metric-store.js';
 import type { ObservedStack } from '../metrics/observed-twin.js';
+import { stackTokenResolver } from '../metrics/stack-tokens.js';
 
 /** One widget of a CloudWatch dashboard body, as the template holds it. */
 interface BodyWidget {
@@ -57,7 +57,14 @@ export function readDashboard(stack: ObservedStack): StackDashboard {
 export function widgetQueries(metrics: unknown[][]): MetricDataQuery[] {
   return metrics.map((row, index) => {
     const last = row[row.length - 1];
-    const options = (typeof last === 'object' && last !== null ? last : {}) as { id?: string; label?: string; stat?: string; period?: number; visible?: boolean; expression?: string };
+    const options = (typeof last === 'object' && last !== null ? last : {}) as {
+      id?: string;
+      label?: string;
+      stat?: string;
+      period?: number;
+      visible?: boolean;
+      expression?: string;
+    };
     const id = options.id ?? `m${index}`;
     if (options.expression !== undefined) return { id, label: options.label, expression: options.expression, returnData: options.visible !== false };
     const [namespace, metricName, ...rest] = row.filter((part) => typeof part === 'string') as string[];
@@ -66,7 +73,13 @@ export function widgetQueries(metrics: unknown[][]): MetricDataQuery[] {
     return {
       id,
       label: options.label,
-      metric: { namespace: namespace as string, metricName: metricName as string, dimensions, stat: options.stat ?? 'Average', periodSeconds: options.period ?? 300 },
+      metric: {
+        namespace: namespace as string,
+        metricName: metricName as string,
+        dimensions,
+        stat: options.stat ?? 'Average',
+        periodSeconds: options.period ?? 300,
+      },
       returnData: options.visible !== false,
     };
   });
@@ -80,13 +93,22 @@ export function renderDashboard(dashboard: StackDashboard, store: MetricStore, a
     if (widget.type === 'text') return { ...base, markdown: String(properties.markdown ?? '') };
     if (widget.type === 'alarm') {
       const arns = (properties.alarms as string[] | undefined) ?? [];
-      return { ...base, alarms: arns.map((arn) => ({ name: arn.slice(arn.lastIndexOf(':') + 1), state: alarms.states.find((alarm) => alarm.definition.arn === arn)?.state ?? 'INSUFFICIENT_DATA' })) };
+      return {
+        ...base,
+        alarms: arns.map((arn) => ({
+          name: arn.slice(arn.lastIndexOf(':') + 1),
+          state: alarms.states.find((alarm) => alarm.definition.arn === arn)?.state ?? 'INSUFFICIENT_DATA',
+        })),
+      };
     }
     if (widget.type !== 'metric') return base;
     const queries = widgetQueries((properties.metrics as unknown[][] | undefined) ?? []);
     const periodSeconds = Number(properties.period ?? queries.find((query) => query.metric)?.metric?.periodSeconds ?? 300);
     const results = runQueries(store, queries, periodSeconds, startMs, endMs);
-    const horizontal = ((properties.annotations as { horizontal?: { value: number; label?: string }[] } | undefined)?.horizontal ?? []).map((annotation) => ({ value: annotation.value, label: annotation.label ?? '' }));
+    const horizontal = ((properties.annotations as { horizontal?: { value: number; label?: string }[] } | undefined)?.horizontal ?? []).map((annotation) => ({
+      value: annotation.value,
+      label: annotation.label ?? '',
+    }));
     return {
       ...base,
       stacked: properties.stacked === true,

@@ -43,7 +43,13 @@ export async function startDashboardServer(twin: ObservedTwin, options: { port?:
         now,
         startMs: Math.max(startedAt - 60_000, now - WINDOW_MS),
         widgets: renderDashboard(dashboard, observability.store, observability.alarms, now - WINDOW_MS, now + 60_000),
-        alarms: alarms.map((alarm) => ({ name: alarm.definition.name, description: alarm.definition.description, state: alarm.state, reason: alarm.reason, updatedAt: alarm.updatedAt })),
+        alarms: alarms.map((alarm) => ({
+          name: alarm.definition.name,
+          description: alarm.definition.description,
+          state: alarm.state,
+          reason: alarm.reason,
+          updatedAt: alarm.updatedAt,
+        })),
       };
       response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       response.end(JSON.stringify(state));
@@ -72,5 +78,7 @@ export async function startDashboardServer(twin: ObservedTwin, options: { port?:
 /** `npm start`'s dashboard: serves it for the twin and prints its address. */
 export async function serveTwinDashboard(twin: ObservedTwin, print: (line: string) => void): Promise<void> {
   const server = await startDashboardServer(twin);
-  print(`dashboard    ${server.url} (the stack's dashboard and alarms, live; ops CLI: AWS_ENDPOINT_URL=${twin.aws.endpoint} npm run ops -- status --stack ${server.observability.stackName})`);
+  print(
+    `dashboard    ${server.url} (the stack's dashboard and alarms, live; ops CLI: AWS_ENDPOINT_URL=${twin.aws.endpoint} npm run ops -- status --stack ${server.observability.stackName})`,
+  );
 }

@@ -40,7 +40,7 @@ export interface AcceptedEvent {
 /** A fault the next PutEvents calls meet, for failure tests. */
 export type PutEventsFault =
   | { kind: 'call'; errorType: string; message?: string; statusCode?: number }
-  | { kind: 'entries'; errorCode: string; errorMessage?: string; /** which entries of the call fail */ every?: number };
+  | { kind: 'entries'; errorCode: string; errorMessage?: string /** which entries of the call fail */; every?: number };
 
 interface CompiledRule extends LocalRuleDefinition {
   pattern: CompiledEventPattern;
@@ -93,7 +93,10 @@ export class LocalEventBus {
     this.stats.calls += 1;
     const entries = Array.isArray(request.Entries) ? (request.Entries as Record<string, unknown>[]) : [];
     if (entries.length === 0 || entries.length > PUT_EVENTS_MAX_ENTRIES) {
-      throw new AwsApiError('ValidationException', `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and ${PUT_EVENTS_MAX_ENTRIES}`);
+      throw new AwsApiError(
+        'ValidationException',
+        `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and ${PUT_EVENTS_MAX_ENTRIES}`,
+      );
     }
     const total = entries.reduce((sum, entry) => sum + putEventsEntrySize(toSizedEntry(entry)), 0);
     if (total >= PUT_EVENTS_MAX_REQUEST_BYTES) throw new AwsApiError('ValidationException', 'Total size of the entries in the request is over the limit.');

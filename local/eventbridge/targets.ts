@@ -139,7 +139,11 @@ export class LocalTargets {
     if (this.deliveries.length > (this.options.keepDeliveries ?? 10_000)) this.deliveries.shift();
   }
 
-  private async attempt(target: LocalRuleTarget, payload: string, ruleName: string): Promise<{ ok: boolean; retryable: boolean; recorded?: boolean; url?: string; httpStatus?: number; error?: string }> {
+  private async attempt(
+    target: LocalRuleTarget,
+    payload: string,
+    ruleName: string,
+  ): Promise<{ ok: boolean; retryable: boolean; recorded?: boolean; url?: string; httpStatus?: number; error?: string }> {
     switch (target.kind) {
       case 'apiDestination':
         return this.callApiDestination(target, payload, ruleName);

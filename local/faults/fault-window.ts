@@ -16,7 +16,8 @@ export class FaultWindow {
 
   constructor(spec: FaultWindowSpec, timeScale: number, now = Date.now()) {
     const after = spec.afterSeconds ?? 0;
-    if (!(after >= 0) || !(spec.forSeconds > 0)) throw new Error(`a fault window needs afterSeconds >= 0 and forSeconds > 0, got ${after} and ${spec.forSeconds}`);
+    if (!(after >= 0) || !(spec.forSeconds > 0))
+      throw new Error(`a fault window needs afterSeconds >= 0 and forSeconds > 0, got ${after} and ${spec.forSeconds}`);
     this.opensAt = now + (after * 1000) / timeScale;
     this.closesAt = this.opensAt + (spec.forSeconds * 1000) / timeScale;
   }

@@ -1,5 +1,5 @@
-import type { Dimensions, MetricStore } from './metric-store.js';
 import { type MetricDataQuery, runQueries } from './metric-queries.js';
+import type { Dimensions, MetricStore } from './metric-store.js';
 import type { ObservedStack, TemplateResource } from './observed-twin.js';
 import { stackTokenResolver } from './stack-tokens.js';
 
@@ -40,18 +40,29 @@ export function readAlarms(stack: ObservedStack): AlarmDefinition[] {
     .filter(([, resource]) => resource.Type === 'AWS::CloudWatch::Alarm')
     .map(([logicalId, resource]) => {
       const props = resolve(resource.Properties ?? {}) as Record<string, unknown>;
-      const dimensions = (list: unknown): Dimensions => Object.fromEntries(((list as { Name: string; Value: string }[] | undefined) ?? []).map((d) => [d.Name, String(d.Value)]));
+      const dimensions = (list: unknown): Dimensions =>
+        Object.fromEntries(((list as { Name: string; Value: string }[] | undefined) ?? []).map((d) => [d.Name, String(d.Value)]));
       let queries: MetricDataQuery[];
       let periodSeconds = Number(props.Period ?? 60);
       if (Array.isArray(props.Metrics)) {
         queries = (props.Metrics as Record<string, unknown>[]).map((query) => {
-          const stat = query.MetricStat as { Metric: { Namespace: string; MetricName: string; Dimensions?: unknown }; Period: number; Stat: string } | undefined;
+          const stat = query.MetricStat as
+            | { Metric: { Namespace: string; MetricName: string; Dimensions?: unknown }; Period: number; Stat: string }
+            | undefined;
           if (stat) periodSeconds = Number(stat.Period);
           return {
             id: String(query.Id),
             label: query.Label === undefined ? undefined : String(query.Label),
             expression: query.Expression === undefined ? undefined : String(query.Expression),
-            metric: stat ? { namespace: stat.Metric.Namespace, metricName: stat.Metric.MetricName, dimensions: dimensions(stat.Metric.Dimensions), stat: stat.Stat, periodSeconds: Number(stat.Period) } : undefined,
+            metric: stat
+              ? {
+                  namespace: stat.Metric.Namespace,
+                  metricName: stat.Metric.MetricName,
+                  dimensions: dimensions(stat.Metric.Dimensions),
+                  stat: stat.Stat,
+                  periodSeconds: Number(stat.Period),
+                }
+              : undefined,
             returnData: query.ReturnData !== false,
           };
         });
@@ -60,7 +71,13 @@ export function readAlarms(stack: ObservedStack): AlarmDefinition[] {
           {
             id: 'm1',
             label: String(props.MetricName),
-            metric: { namespace: String(props.Namespace), metricName: String(props.MetricName), dimensions: dimensions(props.Dimensions), stat: String(props.Statistic ?? props.ExtendedStatistic), periodSeconds },
+            metric: {
+              namespace: String(props.Namespace),
+              metricName: String(props.MetricName),
+              dimensions: dimensions(props.Dimensions),
+              stat: String(props.Statistic ?? props.ExtendedStatistic),
+              periodSeconds,
+            },
             returnData: true,
           },
         ];
@@ -114,7 +131,14 @@ export class AlarmEvaluator {
     definitions: AlarmDefinition[],
   ) {
     const now = store.now();
-    this.states = definitions.map((definition) => ({ definition, state: 'INSUFFICIENT_DATA', reason: 'Unchecked: Initial alarm creation', updatedAt: now, datapoints: [], history: [] }));
+    this.states = definitions.map((definition) => ({
+      definition,
+      state: 'INSUFFICIENT_DATA',
+      reason: 'Unchecked: Initial alarm creation',
+      updatedAt: now,
+      datapoints: [],
+      history: [],
+    }));
   }
 
   /** Evaluates every alarm at `now` (the current, partial period included); returns the states. */

@@ -53,7 +53,8 @@ export function recordEmf(store: MetricStore, document: EmfDocument): void {
       for (const metric of directive.Metrics) {
         const raw = document[metric.Name];
         const values = Array.isArray(raw) ? raw : [raw];
-        for (const value of values) if (typeof value === 'number') store.put({ namespace: directive.Namespace, metricName: metric.Name, dimensions }, value, timestampMs);
+        for (const value of values)
+          if (typeof value === 'number') store.put({ namespace: directive.Namespace, metricName: metric.Name, dimensions }, value, timestampMs);
       }
     }
   }

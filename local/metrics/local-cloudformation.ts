@@ -1,4 +1,4 @@
-import { type AwsOperation, AwsApiError } from '../aws/local-aws-server.js';
+import { AwsApiError, type AwsOperation } from '../aws/local-aws-server.js';
 import { type ObservedStack, regionAndAccountOf } from './observed-twin.js';
 import { stackTokenResolver } from './stack-tokens.js';
 
@@ -24,14 +24,20 @@ export function localCloudFormationOperations(stack: ObservedStack, stackName: s
   const { region, account } = regionAndAccountOf(stack);
   const stackId = `arn:aws:cloudformation:${region}:${account}:stack/${stackName}/00000000-0000-0000-0000-000000000000`;
   const check = (requested: unknown) => {
-    if (requested !== undefined && requested !== stackName && requested !== stackId) throw new AwsApiError('ValidationError', `Stack with id ${String(requested)} does not exist`);
+    if (requested !== undefined && requested !== stackName && requested !== stackId)
+      throw new AwsApiError('ValidationError', `Stack with id ${String(requested)} does not exist`);
   };
   const outputs = Object.entries((stack.template as unknown as { Outputs?: Record<string, { Value: unknown; Description?: string }> }).Outputs ?? {});
   const requestId = () => element('RequestId', crypto.randomUUID());
   return {
     'Query.DescribeStacks': (request) => {
       check(request.StackName);
-      const members = outputs.map(([key, output]) => `<member>${element('OutputKey', key)}${element('OutputValue', String(resolve(output.Value)))}${element('Description', output.Description)}</member>`).join('');
+      const members = outputs
+        .map(
+          ([key, output]) =>
+            `<member>${element('OutputKey', key)}${element('OutputValue', String(resolve(output.Value)))}${element('Description', output.Description)}</member>`,
+        )
+        .join('');
       return `<DescribeStacksResponse xmlns="${NS}"><DescribeStacksResult><Stacks><member>${element('StackName', stackName)}${element('StackId', stackId)}${element('CreationTime', createdAt.toISOString())}${element('StackStatus', 'CREATE_COMPLETE')}<Outputs>${members}</Outputs></member></Stacks></DescribeStacksResult><ResponseMetadata>${requestId()}</ResponseMetadata></DescribeStacksResponse>`;
     },
     'Query.DescribeStackResources': (request) => {

@@ -1,7 +1,7 @@
-import { type AwsOperation, AwsApiError } from '../aws/local-aws-server.js';
+import { AwsApiError, type AwsOperation } from '../aws/local-aws-server.js';
 import type { AlarmEvaluator } from './alarms.js';
-import type { MetricStore } from './metric-store.js';
 import { type MetricDataQuery, runQueries } from './metric-queries.js';
+import type { MetricStore } from './metric-store.js';
 
 /** CloudWatch's JSON protocol target prefix (the SDK's service target). */
 const TARGET = 'GraniteServiceVersion20100801';
@@ -22,7 +22,10 @@ export function localCloudWatchOperations(store: MetricStore, alarms: AlarmEvalu
       const state = request.StateValue as string | undefined;
       const matching = alarms
         .evaluate()
-        .filter((alarm) => (!names || names.includes(alarm.definition.name)) && (!prefix || alarm.definition.name.startsWith(prefix)) && (!state || alarm.state === state));
+        .filter(
+          (alarm) =>
+            (!names || names.includes(alarm.definition.name)) && (!prefix || alarm.definition.name.startsWith(prefix)) && (!state || alarm.state === state),
+        );
       return {
         MetricAlarms: matching.map((alarm) => {
           const single = alarm.definition.queries.length === 1 ? alarm.definition.queries[0]?.metric : undefined;
@@ -50,13 +53,21 @@ export function localCloudWatchOperations(store: MetricStore, alarms: AlarmEvalu
     },
     [`${TARGET}.GetMetricData`]: (request) => {
       const queries = ((request.MetricDataQueries as Wire[] | undefined) ?? []).map((query): MetricDataQuery => {
-        const stat = query.MetricStat as { Metric: { Namespace: string; MetricName: string; Dimensions?: { Name: string; Value: string }[] }; Period: number; Stat: string } | undefined;
+        const stat = query.MetricStat as
+          | { Metric: { Namespace: string; MetricName: string; Dimensions?: { Name: string; Value: string }[] }; Period: number; Stat: string }
+          | undefined;
         return {
           id: String(query.Id),
           label: query.Label as string | undefined,
           expression: query.Expression as string | undefined,
           metric: stat
-            ? { namespace: stat.Metric.Namespace, metricName: stat.Metric.MetricName, dimensions: Object.fromEntries((stat.Metric.Dimensions ?? []).map((d) => [d.Name, d.Value])), stat: stat.Stat, periodSeconds: stat.Period }
+            ? {
+                namespace: stat.Metric.Namespace,
+                metricName: stat.Metric.MetricName,
+                dimensions: Object.fromEntries((stat.Metric.Dimensions ?? []).map((d) => [d.Name, d.Value])),
+                stat: stat.Stat,
+                periodSeconds: stat.Period,
+              }
             : undefined,
           returnData: query.ReturnData !== false,
         };
@@ -68,7 +79,13 @@ export function localCloudWatchOperations(store: MetricStore, alarms: AlarmEvalu
         MetricDataResults: results.map((result) => {
           // Newest first, CloudWatch's default order (TimestampDescending).
           const points = [...result.series.entries()].sort(([a], [b]) => b - a);
-          return { Id: result.id, Label: result.label, Timestamps: points.map(([at]) => at / 1000), Values: points.map(([, value]) => value), StatusCode: 'Complete' };
+          return {
+            Id: result.id,
+            Label: result.label,
+            Timestamps: points.map(([at]) => at / 1000),
+            Values: points.map(([, value]) => value),
+            StatusCode: 'Complete',
+          };
         }),
       };
     },

@@ -38,7 +38,9 @@ export function runQueries(store: MetricStore, queries: MetricDataQuery[], perio
   for (const query of queries) {
     if (!query.metric) continue;
     const { stat, periodSeconds: period, ...id } = query.metric;
-    const series: Series = new Map(store.query({ ...id, statistic: stat, periodSeconds: period, startMs, endMs }).map((point) => [point.timestampMs, point.value]));
+    const series: Series = new Map(
+      store.query({ ...id, statistic: stat, periodSeconds: period, startMs, endMs }).map((point) => [point.timestampMs, point.value]),
+    );
     byId.set(query.id, series);
     if (query.returnData) results.push({ id: query.id, label: query.label ?? id.metricName, series });
   }
@@ -47,8 +49,17 @@ export function runQueries(store: MetricStore, queries: MetricDataQuery[], perio
     const search = /^SEARCH\(\s*'(.*)'\s*,\s*'(\w+)'\s*,\s*(\d+)\s*\)$/s.exec(query.expression.trim());
     if (search) {
       for (const found of searchMetrics(store, search[1] as string)) {
-        const series: Series = new Map(store.query({ ...found, statistic: search[2] as string, periodSeconds: Number(search[3]), startMs, endMs }).map((point) => [point.timestampMs, point.value]));
-        if (query.returnData) results.push({ id: `${query.id}:${Object.values(found.dimensions).join(' ')}`, label: searchLabel(query.label, found.dimensions, search[1] as string), series });
+        const series: Series = new Map(
+          store
+            .query({ ...found, statistic: search[2] as string, periodSeconds: Number(search[3]), startMs, endMs })
+            .map((point) => [point.timestampMs, point.value]),
+        );
+        if (query.returnData)
+          results.push({
+            id: `${query.id}:${Object.values(found.dimensions).join(' ')}`,
+            label: searchLabel(query.label, found.dimensions, search[1] as string),
+            series,
+          });
       }
       continue;
     }
@@ -80,7 +91,11 @@ function searchLabel(label: string | undefined, dimensions: Dimensions, search: 
   return label ? `${label} ${values}` : values;
 }
 
-type Node = { kind: 'number'; value: number } | { kind: 'id'; name: string } | { kind: 'period'; name: string } | { kind: 'binary'; op: string; left: Node; right: Node };
+type Node =
+  | { kind: 'number'; value: number }
+  | { kind: 'id'; name: string }
+  | { kind: 'period'; name: string }
+  | { kind: 'binary'; op: string; left: Node; right: Node };
 
 /**
  * Evaluates arithmetic over series, period by period. A period missing from one side takes 0 when the

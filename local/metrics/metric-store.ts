@@ -63,7 +63,11 @@ export class MetricStore {
   /** Every metric with at least one sample, as ListMetrics reports them. */
   list(filter: { namespace?: string; metricName?: string } = {}): MetricId[] {
     return [...this.series.values()]
-      .filter((series) => (filter.namespace === undefined || series.namespace === filter.namespace) && (filter.metricName === undefined || series.metricName === filter.metricName))
+      .filter(
+        (series) =>
+          (filter.namespace === undefined || series.namespace === filter.namespace) &&
+          (filter.metricName === undefined || series.metricName === filter.metricName),
+      )
       .map(({ namespace, metricName, dimensions }) => ({ namespace, metricName, dimensions }));
   }
 

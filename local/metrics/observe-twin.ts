@@ -20,7 +20,13 @@ export interface TwinObservability {
  * second, and lets the local endpoint answer CloudWatch (DescribeAlarms, GetMetricData) and
  * CloudFormation (DescribeStacks, DescribeStackResources) so the ops CLI works against it.
  */
-export function observeTwin(twin: ObservedTwin, options: TwinMetricsOptions & { clock?: () => number; /** 0: only when asked (tests evaluate at chosen times). @default 1,000 */ evaluateEveryMs?: number } = {}): TwinObservability {
+export function observeTwin(
+  twin: ObservedTwin,
+  options: TwinMetricsOptions & {
+    clock?: () => number /** 0: only when asked (tests evaluate at chosen times). @default 1,000 */;
+    evaluateEveryMs?: number;
+  } = {},
+): TwinObservability {
   const store = new MetricStore(options.clock);
   const metrics = collectTwinMetrics(twin, store, options);
   const alarms = new AlarmEvaluator(store, readAlarms(twin.stack));

@@ -11,7 +11,13 @@ import { type ObservedStack, regionAndAccountOf } from './observed-twin.js';
 export function stackTokenResolver(stack: ObservedStack): (value: unknown) => unknown {
   const resources = stack.template.Resources;
   const { region: LOCAL_REGION, account: LOCAL_ACCOUNT } = regionAndAccountOf(stack);
-  const pseudo: Record<string, string> = { 'AWS::Region': LOCAL_REGION, 'AWS::AccountId': LOCAL_ACCOUNT, 'AWS::Partition': 'aws', 'AWS::URLSuffix': 'amazonaws.com', 'AWS::StackName': 'local' };
+  const pseudo: Record<string, string> = {
+    'AWS::Region': LOCAL_REGION,
+    'AWS::AccountId': LOCAL_ACCOUNT,
+    'AWS::Partition': 'aws',
+    'AWS::URLSuffix': 'amazonaws.com',
+    'AWS::StackName': 'local',
+  };
   const ref = (logicalId: string): string => {
     if (logicalId in pseudo) return pseudo[logicalId] as string;
     const resource = resources[logicalId];

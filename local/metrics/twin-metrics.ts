@@ -61,12 +61,20 @@ export function collectTwinMetrics(twin: ObservedTwin, store: MetricStore, optio
   const started = (execution: LocalExecution) => {
     if (seen.has(execution.executionArn)) return;
     seen.add(execution.executionArn);
-    store.put({ namespace: 'AWS/States', metricName: 'ExecutionsStarted', dimensions: { StateMachineArn: execution.stateMachineArn } }, 1, execution.startDate.getTime());
+    store.put(
+      { namespace: 'AWS/States', metricName: 'ExecutionsStarted', dimensions: { StateMachineArn: execution.stateMachineArn } },
+      1,
+      execution.startDate.getTime(),
+    );
   };
   twin.stepFunctions.onExecutionEnd((execution) => {
     started(execution);
     if (execution.status === 'RUNNING') return;
-    store.put({ namespace: 'AWS/States', metricName: STATES_METRIC[execution.status], dimensions: { StateMachineArn: execution.stateMachineArn } }, 1, execution.stopDate?.getTime());
+    store.put(
+      { namespace: 'AWS/States', metricName: STATES_METRIC[execution.status], dimensions: { StateMachineArn: execution.stateMachineArn } },
+      1,
+      execution.stopDate?.getTime(),
+    );
   });
 
   // Lambda: every function of the template, through its execution environments' observer.
@@ -126,7 +134,11 @@ export function collectTwinMetrics(twin: ObservedTwin, store: MetricStore, optio
       if (deadLettered > 0) store.put({ namespace: 'AWS/Events', metricName: 'InvocationsSentToDlq', dimensions }, deadLettered, at);
     }
     for (const queue of twin.stack.queues) {
-      store.put({ namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', dimensions: { QueueName: queueNameOf(queue.url) } }, twin.sqs.messages(queue.url).length, at);
+      store.put(
+        { namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', dimensions: { QueueName: queueNameOf(queue.url) } },
+        twin.sqs.messages(queue.url).length,
+        at,
+      );
     }
   };
   const timer = setInterval(() => sample(), options.sampleEveryMs ?? 1_000);

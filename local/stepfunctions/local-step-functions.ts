@@ -1,7 +1,6 @@
-import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { setImmediate as nextMacrotask, setTimeout as sleep } from 'node:timers/promises';
-import { type AwsOperation, AwsApiError } from '../aws/local-aws-server.js';
-import { ExecutionRetryCount } from './state-retry-count.js';
+import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { AwsApiError, type AwsOperation } from '../aws/local-aws-server.js';
 import {
   DATA_LIMIT_EXCEEDED,
   HISTORY_EVENT_LIMIT,
@@ -11,6 +10,7 @@ import {
   payloadBytes,
   stateTypesOf,
 } from './history-model.js';
+import { ExecutionRetryCount } from './state-retry-count.js';
 import { scaleDefinition, TerminalStateError, waitSeconds } from './time-scale.js';
 
 /** One history event of the local engine (its type is not exported). */
@@ -109,7 +109,10 @@ export class LocalStepFunctions {
     if (name.length === 0 || name.length > 80 || INVALID_NAME.test(name)) throw new AwsApiError('InvalidName', `Invalid Name: '${name}'`);
     // StartExecution's input: "Length constraints apply to the payload size, and are expressed as bytes in UTF-8 encoding" (max 262144).
     if (Buffer.byteLength(input, 'utf8') > PAYLOAD_LIMIT_BYTES) {
-      throw new AwsApiError('ValidationException', `1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to ${PAYLOAD_LIMIT_BYTES}`);
+      throw new AwsApiError(
+        'ValidationException',
+        `1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to ${PAYLOAD_LIMIT_BYTES}`,
+      );
     }
     let parsedInput: unknown;
     try {
@@ -177,7 +180,12 @@ export class LocalStepFunctions {
    * state is counted and checked (and the execution failed) before a new invocation starts; payloads
    * over the limit fail the execution; Wait states sleep for their scaled duration.
    */
-  private handlersFor(machine: RegisteredMachine, execution: LocalExecution, stopped: AbortSignal, retryCount: ExecutionRetryCount): Record<string, LocalTaskHandler> {
+  private handlersFor(
+    machine: RegisteredMachine,
+    execution: LocalExecution,
+    stopped: AbortSignal,
+    retryCount: ExecutionRetryCount,
+  ): Record<string, LocalTaskHandler> {
     const refuseIfClosed = () => {
       if (execution.status !== 'RUNNING') throw new TerminalStateError('States.Runtime', 'the execution has ended');
     };
@@ -219,7 +227,11 @@ export class LocalStepFunctions {
   operations(): Record<string, AwsOperation> {
     return {
       'AWSStepFunctions.StartExecution': (request) => {
-        const { executionArn, startDate } = this.startExecution(String(request.stateMachineArn), String(request.name ?? crypto.randomUUID()), String(request.input ?? '{}'));
+        const { executionArn, startDate } = this.startExecution(
+          String(request.stateMachineArn),
+          String(request.name ?? crypto.randomUUID()),
+          String(request.input ?? '{}'),
+        );
         return { executionArn, startDate: startDate.getTime() / 1000 };
       },
       'AWSStepFunctions.DescribeExecution': (request) => {
@@ -275,11 +287,7 @@ export class LocalStepFunctions {
       if (CLOSING_EVENTS.has(event.type)) continue;
       execution.historyEventCount = counter.add(event);
       if (execution.historyEventCount > HISTORY_EVENT_LIMIT) {
-        this.failExecution(
-          execution.executionArn,
-          HISTORY_LIMIT_ERROR,
-          `The execution reached the maximum number of history events (${HISTORY_EVENT_LIMIT}).`,
-        );
+        this.failExecution(execution.executionArn, HISTORY_LIMIT_ERROR, `The execution reached the maximum number of history events (${HISTORY_EVENT_LIMIT}).`);
         continue;
       }
       // A state's output over the limit (e.g. after a ResultPath or Catch merge) is terminal too.

@@ -51,7 +51,9 @@ export class ExecutionRetryCount {
   private failed(stateName: string, errorName: string): void {
     const state = this.definition.States[stateName] as { Retry?: Retrier[] } | undefined;
     const current = this.current ?? { state: stateName, retryCount: 0, attempts: [] };
-    const index = (state?.Retry ?? []).findIndex((retrier) => retrier.ErrorEquals.some((name) => name === errorName || name === 'States.ALL' || name === 'States.TaskFailed'));
+    const index = (state?.Retry ?? []).findIndex((retrier) =>
+      retrier.ErrorEquals.some((name) => name === errorName || name === 'States.ALL' || name === 'States.TaskFailed'),
+    );
     const retrier = state?.Retry?.[index];
     if (!retrier || (current.attempts[index] ?? 0) >= (retrier.MaxAttempts ?? DEFAULT_MAX_ATTEMPTS)) {
       this.current = undefined; // caught or failed: the next entry starts afresh
@@ -61,4 +63,3 @@ export class ExecutionRetryCount {
     this.current = { ...current, retryCount: current.retryCount + 1 };
   }
 }
-

@@ -29,7 +29,10 @@ export class TerminalStateError extends Error {
  * Wait state replaced by a local task that sleeps for the scaled duration, since the engine scales
  * neither SecondsPath nor TimestampPath. The service's definition (history, state types) is unchanged.
  */
-export function scaleDefinition(definition: StateMachineDefinition, timeScale: number): { definition: StateMachineDefinition; waits: Record<string, WaitState> } {
+export function scaleDefinition(
+  definition: StateMachineDefinition,
+  timeScale: number,
+): { definition: StateMachineDefinition; waits: Record<string, WaitState> } {
   const waits: Record<string, WaitState> = {};
   const states: Record<string, unknown> = {};
   for (const [name, state] of Object.entries(definition.States)) {
@@ -75,7 +78,8 @@ export function waitSeconds(state: WaitState, input: unknown, now = Date.now()):
 
 /** A reference path such as `$.a.b[0]` (what the bridge's definitions use); anything else is a runtime error. */
 export function jsonPathValue(path: string, input: unknown): unknown {
-  if (!/^\$(\.[A-Za-z_][\w-]*|\[\d+\])*$/.test(path)) throw new TerminalStateError('States.Runtime', `the local engine resolves only simple reference paths, not ${path}`);
+  if (!/^\$(\.[A-Za-z_][\w-]*|\[\d+\])*$/.test(path))
+    throw new TerminalStateError('States.Runtime', `the local engine resolves only simple reference paths, not ${path}`);
   let value: unknown = input;
   for (const [, key, index] of path.slice(1).matchAll(/\.([A-Za-z_][\w-]*)|\[(\d+)\]/g)) {
     if (value === null || typeof value !== 'object') return undefined;

@@ -1,5 +1,5 @@
-import type { CxoneSimulator } from '../cxone-simulator/index.js';
 import type { Fault } from '../cxone-simulator/faults.js';
+import type { CxoneSimulator } from '../cxone-simulator/index.js';
 import type { LocalTwin } from './local-twin.js';
 
 /**

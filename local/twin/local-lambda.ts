@@ -1,8 +1,8 @@
-import type { Context } from 'aws-lambda';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { subscribe } from 'node:diagnostics_channel';
 import type { ClientRequest } from 'node:http';
+import type { Context } from 'aws-lambda';
 import type { SynthesizedFunction } from './synthesized-stack.js';
 
 /** A handler as the Lambda runtime calls it. */
@@ -184,7 +184,10 @@ export function localLambdaTask(fn: SynthesizedFunction, createHandler: () => La
         environment.stopped = true;
         reject(new LambdaFunctionError(errorType, { errorType, errorMessage }));
       };
-      timer = setTimeout(() => stop('Sandbox.Timedout', `RequestId: ${requestId} Error: Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds`), fn.timeoutSeconds * 1000);
+      timer = setTimeout(
+        () => stop('Sandbox.Timedout', `RequestId: ${requestId} Error: Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds`),
+        fn.timeoutSeconds * 1000,
+      );
       if (fault?.kind === 'crash') {
         environment.crashAtCall = fault.atCall;
         environment.onCrash = () =>
@@ -205,9 +208,12 @@ export function localLambdaTask(fn: SynthesizedFunction, createHandler: () => La
       }
       if (fault?.kind === 'lose-result') {
         // The function ran; the service failed to hand its result over.
-        throw Object.assign(new Error(`Internal error occurred. (Service: AWSLambda; Status Code: 500; Error Code: ServiceException; Request ID: ${requestId})`), {
-          name: 'Lambda.ServiceException',
-        });
+        throw Object.assign(
+          new Error(`Internal error occurred. (Service: AWSLambda; Status Code: 500; Error Code: ServiceException; Request ID: ${requestId})`),
+          {
+            name: 'Lambda.ServiceException',
+          },
+        );
       }
       const payload = JSON.stringify(result ?? null);
       const status = (result as { status?: unknown } | null)?.status;

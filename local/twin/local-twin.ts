@@ -5,21 +5,21 @@ import { type BridgeConfigInput, parseBridgeConfig } from '../../infra/config.js
 import { CxoneAgentApi, type Station } from '../../lambdas/cxone/agent-api.js';
 import { CxoneAuth } from '../../lambdas/cxone/auth.js';
 import { createDiscoveryHandler } from '../../lambdas/discovery/discovery-handler.js';
+import { RedriveEnvironmentSchema } from '../../lambdas/parked/environment.js';
+import { createRedriveHandler } from '../../lambdas/parked/redrive-handler.js';
 import { PollerEnvironmentSchema } from '../../lambdas/poll-session/environment.js';
 import { createPollHandler } from '../../lambdas/poll-session/poll-handler.js';
 import { type StartAgentSessionResult, startAgentSession } from '../../lambdas/sessions/start-agent-session.js';
 import { stepFunctionsExecutions } from '../../lambdas/sessions/step-functions-executions.js';
 import { RefresherEnvironmentSchema } from '../../lambdas/token-refresher/environment.js';
 import { createRefreshHandler } from '../../lambdas/token-refresher/refresh-handler.js';
-import { type AwsFaultTarget, AwsFaults } from '../aws/aws-faults.js';
+import { AwsFaults, type AwsFaultTarget } from '../aws/aws-faults.js';
 import { AwsApiError, type AwsOperation, type LocalAwsServer, startLocalAwsServer } from '../aws/local-aws-server.js';
 import { type LocalDynamoDb, startLocalDynamoDb } from '../aws/local-dynamodb.js';
-import { LocalSecretsManager } from '../aws/local-secrets-manager.js';
 import { LocalS3 } from '../aws/local-s3.js';
+import { LocalSecretsManager } from '../aws/local-secrets-manager.js';
 import { LocalSqs } from '../aws/local-sqs.js';
 import { LocalSsm } from '../aws/local-ssm.js';
-import { RedriveEnvironmentSchema } from '../../lambdas/parked/environment.js';
-import { createRedriveHandler } from '../../lambdas/parked/redrive-handler.js';
 import { LocalEventBus } from '../eventbridge/local-event-bus.js';
 import { LocalTargets } from '../eventbridge/targets.js';
 import type { FaultWindowSpec } from '../faults/fault-window.js';
@@ -151,7 +151,11 @@ export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTw
   Object.assign(operations, bus.operations(), stepFunctions.operations(), secrets.operations(), sqs.operations(), ssm.operations());
   // The routes deliver what the bus matched, as EventBridge would, to real endpoints or the sink.
   const sendMessage = sqs.operations()['AmazonSQS.SendMessage'] as AwsOperation;
-  const targets = new LocalTargets({ rules: stack.rules, sinkUrl: options.sinkUrl, sendToQueue: (QueueUrl, MessageBody) => void sendMessage({ QueueUrl, MessageBody }) });
+  const targets = new LocalTargets({
+    rules: stack.rules,
+    sinkUrl: options.sinkUrl,
+    sendToQueue: (QueueUrl, MessageBody) => void sendMessage({ QueueUrl, MessageBody }),
+  });
   bus.onEvent((accepted) => targets.dispatch(accepted));
 
   Object.assign(process.env, {
@@ -191,7 +195,10 @@ export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTw
     const stats: LocalLambdaStats = { invocations: 0, coldStarts: 0, billedMs: 0, errors: new Map(), results: new Map() };
     functionStats.set(fn.logicalId, stats);
     // Invocation faults apply to the state machine's function(s), not to the scheduled ones.
-    invokers.set(fn.arn, localLambdaTask(fn, () => entry.create(fn.environment), stats, taskFunctionArns.has(fn.arn) ? faults : undefined));
+    invokers.set(
+      fn.arn,
+      localLambdaTask(fn, () => entry.create(fn.environment), stats, taskFunctionArns.has(fn.arn) ? faults : undefined),
+    );
   }
   let lambdaStats: LocalLambdaStats | undefined;
   const taskHandlers: Record<string, LocalTaskHandler> = {};
@@ -266,7 +273,8 @@ function startExecutionTask(stepFunctions: LocalStepFunctions, input: unknown): 
     return { ExecutionArn: executionArn, StartDate: startDate.toISOString() };
   } catch (error) {
     // Integration errors surface as StepFunctions.<Exception>, which the definition's Catch names.
-    if (error instanceof AwsApiError && error.type === 'ExecutionAlreadyExists') throw Object.assign(new Error(error.message), { name: EXECUTION_ALREADY_EXISTS });
+    if (error instanceof AwsApiError && error.type === 'ExecutionAlreadyExists')
+      throw Object.assign(new Error(error.message), { name: EXECUTION_ALREADY_EXISTS });
     throw error;
   }
 }
@@ -285,7 +293,8 @@ async function startSchedules(
     for (const arn of schedule.targetArns) {
       const invoke = invokers.get(arn);
       if (!invoke) continue;
-      const fire = () => invoke({ version: '0', id: crypto.randomUUID(), 'detail-type': 'Scheduled Event', source: 'aws.events', time: new Date().toISOString(), detail: {} });
+      const fire = () =>
+        invoke({ version: '0', id: crypto.randomUUID(), 'detail-type': 'Scheduled Event', source: 'aws.events', time: new Date().toISOString(), detail: {} });
       fires.push(fire);
       // A failing scheduled function (e.g. rejected credentials) fails its own runs, not the twin.
       await fire().catch(() => undefined);

@@ -7,7 +7,7 @@
  * 1 an execution failed, an event was lost, no session could be started, or the twin failed;
  * 2 a bad option; 130 a second Ctrl-C quit at once.
  */
-import { errorLine, UsageError, USAGE_EXIT_CODE } from '../../cli/usage.js';
+import { errorLine, USAGE_EXIT_CODE, UsageError } from '../../cli/usage.js';
 import { serveTwinDashboard } from '../dashboard/dashboard-server.js';
 import { describeFaultSpec } from './fault-spec.js';
 import { parseStartOptions, START_USAGE, type StartOptions } from './start-options.js';
@@ -82,5 +82,6 @@ try {
 
 console.log(`\n${formatSummary(summary)}`);
 const noSessionStarted = summary.sessions.started === 0 && summary.sessions.startFailures > 0;
-if (noSessionStarted) console.error(`npm start: no session could be started (${summary.sessions.startFailures} failed attempts; last: ${summary.sessions.lastStartFailure})`);
+if (noSessionStarted)
+  console.error(`npm start: no session could be started (${summary.sessions.startFailures} failed attempts; last: ${summary.sessions.lastStartFailure})`);
 process.exit(summary.sessions.failed > 0 || (summary.events.lost ?? 0) > 0 || noSessionStarted ? 1 : 0);

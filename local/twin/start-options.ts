@@ -5,9 +5,9 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { parseCommandLine, positiveNumber, UsageError, wholeNumber, writableFile } from '../../cli/usage.js';
+import { type CxoneCredentials, CxoneCredentialsSchema } from '../../contract/cxone-credentials.js';
 import { oneLineZodError } from '../../infra/config.js';
 import { RoutesSchema, readRoutesFile } from '../../infra/routes-config.js';
-import { type CxoneCredentials, CxoneCredentialsSchema } from '../../contract/cxone-credentials.js';
 import { isLoopbackHost } from '../../lambdas/cxone/http.js';
 import { FAULT_KINDS, type FaultSpec, FaultSpecError, parseFaultSpec } from './fault-spec.js';
 
@@ -34,7 +34,9 @@ export const START_USAGE = `usage: npm start -- [options]
   --fault WHAT@START+DURATION
                          break something for a window of the run (repeatable); START and DURATION
                          like 30s, 5m, 1h, counted from start-up in the AWS time below. WHAT is one of
-${Object.entries(FAULT_KINDS).map(([kind, meaning]) => `                           ${kind.padEnd(17)}${meaning}`).join('\n')}
+${Object.entries(FAULT_KINDS)
+  .map(([kind, meaning]) => `                           ${kind.padEnd(17)}${meaning}`)
+  .join('\n')}
                          e.g. --fault cxone-down@60s+5m --fault eventbridge-down@30s+1h
   --aws-time-scale X     simulated seconds per real second for what AWS times: Wait states, Retry
                          intervals, schedules and --fault windows, > 0 (default 1: the wall clock)
@@ -98,7 +100,8 @@ export function parseStartOptions(args: readonly string[], env: NodeJS.ProcessEn
     help: { type: 'boolean', short: 'h' },
   });
   const help = values.help === true;
-  if (help) return { help, agents: 0, timeScale: 0, pollTimeoutSeconds: 0, seed: 0, discovery: false, routes: [], faults: [], awsTimeScale: 1, dashboard: false };
+  if (help)
+    return { help, agents: 0, timeScale: 0, pollTimeoutSeconds: 0, seed: 0, discovery: false, routes: [], faults: [], awsTimeScale: 1, dashboard: false };
 
   const options: StartOptions = {
     help,
@@ -124,16 +127,22 @@ export function parseStartOptions(args: readonly string[], env: NodeJS.ProcessEn
     } catch {
       throw new UsageError(`--cxone-issuer is not a URL: ${issuer}`);
     }
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) throw new UsageError('--cxone-issuer must use https (plain http only for loopback addresses)');
-    const agentIds = (values['agent-ids'] ?? '').split(',').map((id) => id.trim()).filter(Boolean);
-    if (agentIds.length === 0 || agentIds.some((id) => !/^\d+$/.test(id))) throw new UsageError('--cxone-issuer needs --agent-ids with numeric CXone agent ids, e.g. --agent-ids 2103457,2103458');
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname)))
+      throw new UsageError('--cxone-issuer must use https (plain http only for loopback addresses)');
+    const agentIds = (values['agent-ids'] ?? '')
+      .split(',')
+      .map((id) => id.trim())
+      .filter(Boolean);
+    if (agentIds.length === 0 || agentIds.some((id) => !/^\d+$/.test(id)))
+      throw new UsageError('--cxone-issuer needs --agent-ids with numeric CXone agent ids, e.g. --agent-ids 2103457,2103458');
     const credentials = CxoneCredentialsSchema.safeParse({
       clientId: env.CXONE_CLIENT_ID,
       clientSecret: env.CXONE_CLIENT_SECRET,
       accessKeyId: env.CXONE_ACCESS_KEY_ID,
       accessKeySecret: env.CXONE_ACCESS_KEY_SECRET,
     });
-    if (!credentials.success) throw new UsageError('--cxone-issuer needs CXONE_CLIENT_ID, CXONE_CLIENT_SECRET, CXONE_ACCESS_KEY_ID and CXONE_ACCESS_KEY_SECRET in the environment');
+    if (!credentials.success)
+      throw new UsageError('--cxone-issuer needs CXONE_CLIENT_ID, CXONE_CLIENT_SECRET, CXONE_ACCESS_KEY_ID and CXONE_ACCESS_KEY_SECRET in the environment');
     options.external = { issuerUrl: issuer, agentIds, credentials: credentials.data };
   } else if (values['agent-ids'] !== undefined) {
     throw new UsageError('--agent-ids is for an external CXone: give --cxone-issuer too');
@@ -148,11 +157,15 @@ export function parseStartOptions(args: readonly string[], env: NodeJS.ProcessEn
     throw new UsageError(`${routesFile === undefined ? 'cdk.json' : `--routes-file ${routesFile}`}: ${(error as Error).message.split('\n')[0]}`);
   }
   const parsedRoutes = RoutesSchema.safeParse(routes);
-  if (!parsedRoutes.success) throw new UsageError(`${routesFile === undefined ? "cdk.json's routes" : `--routes-file ${routesFile}`}: ${oneLineZodError(parsedRoutes.error as z.ZodError)}`);
+  if (!parsedRoutes.success)
+    throw new UsageError(
+      `${routesFile === undefined ? "cdk.json's routes" : `--routes-file ${routesFile}`}: ${oneLineZodError(parsedRoutes.error as z.ZodError)}`,
+    );
   options.routes = routes as unknown[];
 
   const sinkUrl = values['sink-url'];
-  if (sinkUrl !== undefined && !isLoopbackUrl(sinkUrl)) throw new UsageError(`--sink-url must be an http(s) URL on this machine (127.0.0.1, localhost or [::1]), got "${sinkUrl}"`);
+  if (sinkUrl !== undefined && !isLoopbackUrl(sinkUrl))
+    throw new UsageError(`--sink-url must be an http(s) URL on this machine (127.0.0.1, localhost or [::1]), got "${sinkUrl}"`);
   options.sinkUrl = sinkUrl;
 
   try {
@@ -161,6 +174,7 @@ export function parseStartOptions(args: readonly string[], env: NodeJS.ProcessEn
     if (error instanceof FaultSpecError) throw new UsageError(error.message.split('\n')[0] ?? error.message);
     throw error;
   }
-  if (options.external && options.faults.some((fault) => fault.kind.startsWith('cxone-'))) throw new UsageError('--fault cxone-*: CXone faults need the built-in simulator, not --cxone-issuer');
+  if (options.external && options.faults.some((fault) => fault.kind.startsWith('cxone-')))
+    throw new UsageError('--fault cxone-*: CXone faults need the built-in simulator, not --cxone-issuer');
   return options;
 }

@@ -124,21 +124,23 @@ export function readTemplate(template: Template, options: ReadTemplateOptions = 
     };
   });
 
-  const rules = ofType('AWS::Events::Rule').filter(([, resource]) => resource.Properties?.EventPattern !== undefined).map(([logicalId, resource]) => {
-    const props = resource.Properties ?? {};
-    const name = String(props.Name ?? logicalId);
-    const eventBusName = String(resolve(props.EventBusName ?? 'default'));
-    const targets = (props.Targets as Record<string, unknown>[] | undefined) ?? [];
-    return {
-      name,
-      eventBusName,
-      eventPattern: resolve(props.EventPattern),
-      enabled: props.State !== 'DISABLED',
-      targetIds: targets.map((target) => String(target.Id)),
-      arn: `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:rule/${eventBusName === 'default' ? '' : `${eventBusName}/`}${name}`,
-      targets: targets.map((target) => readRuleTarget(target, template, resolve)),
-    };
-  });
+  const rules = ofType('AWS::Events::Rule')
+    .filter(([, resource]) => resource.Properties?.EventPattern !== undefined)
+    .map(([logicalId, resource]) => {
+      const props = resource.Properties ?? {};
+      const name = String(props.Name ?? logicalId);
+      const eventBusName = String(resolve(props.EventBusName ?? 'default'));
+      const targets = (props.Targets as Record<string, unknown>[] | undefined) ?? [];
+      return {
+        name,
+        eventBusName,
+        eventPattern: resolve(props.EventPattern),
+        enabled: props.State !== 'DISABLED',
+        targetIds: targets.map((target) => String(target.Id)),
+        arn: `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:rule/${eventBusName === 'default' ? '' : `${eventBusName}/`}${name}`,
+        targets: targets.map((target) => readRuleTarget(target, template, resolve)),
+      };
+    });
 
   return {
     template,
@@ -163,7 +165,10 @@ export function readTemplate(template: Template, options: ReadTemplateOptions = 
     ],
     createdSecrets: ofType('AWS::SecretsManager::Secret').map(([logicalId]) => ({ logicalId, arn: resolve({ Ref: logicalId }) as string })),
     buckets: ofType('AWS::S3::Bucket').map(([logicalId]) => resolve({ Ref: logicalId }) as string),
-    parameters: ofType('AWS::SSM::Parameter').map(([logicalId, resource]) => ({ name: resolve({ Ref: logicalId }) as string, value: String(resource.Properties?.Value ?? '') })),
+    parameters: ofType('AWS::SSM::Parameter').map(([logicalId, resource]) => ({
+      name: resolve({ Ref: logicalId }) as string,
+      value: String(resource.Properties?.Value ?? ''),
+    })),
     tables: ofType('AWS::DynamoDB::Table').map(([logicalId, resource]) => ({
       name: resolve({ Ref: logicalId }) as string,
       keySchema: resource.Properties?.KeySchema as SynthesizedTable['keySchema'],
@@ -256,7 +261,7 @@ function intrinsicResolver(template: Template, queueUrlBase: string): (value: un
 /** A rule target in the twin's terms: its kind, transformer, retry policy, DLQ, and the API destination behind it. */
 function readRuleTarget(target: Record<string, unknown>, template: Template, resolve: (value: unknown) => unknown): LocalRuleTarget {
   const arn = String(resolve(target.Arn));
-  const logicalIdOf = (value: unknown) => ((value as { 'Fn::GetAtt'?: [string, string] } | null)?.['Fn::GetAtt']?.[0]);
+  const logicalIdOf = (value: unknown) => (value as { 'Fn::GetAtt'?: [string, string] } | null)?.['Fn::GetAtt']?.[0];
   const resourceOf = (value: unknown) => template.Resources[logicalIdOf(value) ?? ''];
   const kind: LocalRuleTarget['kind'] = arn.includes(':api-destination/')
     ? 'apiDestination'
@@ -279,7 +284,9 @@ function readRuleTarget(target: Record<string, unknown>, template: Template, res
     id: String(target.Id),
     arn,
     kind,
-    inputTransformer: transformer ? ({ InputPathsMap: transformer.InputPathsMap, InputTemplate: transformer.InputTemplate } satisfies InputTransformer) : undefined,
+    inputTransformer: transformer
+      ? ({ InputPathsMap: transformer.InputPathsMap, InputTemplate: transformer.InputTemplate } satisfies InputTransformer)
+      : undefined,
     retryPolicy: retry
       ? {
           maximumRetryAttempts: retry.MaximumRetryAttempts ?? EVENTBRIDGE_DEFAULT_TARGET_RETRY.maximumRetryAttempts,

@@ -3,8 +3,8 @@ import { writeFile } from 'node:fs/promises';
 import type { CxoneCredentials } from '../../contract/cxone-credentials.js';
 import { canonicalJson } from '../../contract/envelope.js';
 import { isLifecycleDetailType } from '../../contract/lifecycle.js';
-import { sessionNameOf } from '../../lambdas/sessions/execution-name.js';
 import type { BridgeConfigInput } from '../../infra/config.js';
+import { sessionNameOf } from '../../lambdas/sessions/execution-name.js';
 import { type CxoneSimulator, type SimulatorOptions, startCxoneSimulator } from '../cxone-simulator/index.js';
 import type { AcceptedEvent } from '../eventbridge/local-event-bus.js';
 import type { RouteStats } from '../eventbridge/targets.js';
@@ -159,10 +159,18 @@ export async function runTwin(options: TwinRunOptions = {}): Promise<TwinSummary
 
   const startedLogins = new Set<string>();
   // A login that could not be started is retried with back-off, and each distinct failure said once.
-  const startFailures = { count: 0, last: undefined as string | undefined, said: new Set<string>(), retryAt: new Map<string, { at: number; delayMs: number }>() };
+  const startFailures = {
+    count: 0,
+    last: undefined as string | undefined,
+    said: new Set<string>(),
+    retryAt: new Map<string, { at: number; delayMs: number }>(),
+  };
   const startSessions = async (): Promise<void> => {
     const candidates = simulator
-      ? simulator.agents().filter((agent) => agent.loggedIn && agent.sessionStartTime).map((agent) => ({ agentId: agent.agentId, login: `${agent.agentId}@${agent.sessionStartTime}` }))
+      ? simulator
+          .agents()
+          .filter((agent) => agent.loggedIn && agent.sessionStartTime)
+          .map((agent) => ({ agentId: agent.agentId, login: `${agent.agentId}@${agent.sessionStartTime}` }))
       : (options.external?.agentIds ?? []).map((agentId) => ({ agentId, login: agentId }));
     // Start new logins side by side: a slow start must not let another agent's login go unpolled.
     await Promise.all(
@@ -192,7 +200,10 @@ export async function runTwin(options: TwinRunOptions = {}): Promise<TwinSummary
 
   // --duration and the rates count from here: the synth and start-up (seconds on a busy machine) are not the run.
   const started = performance.now();
-  const report = () => options.progress?.(progressLine(twin, accepted.length, lifecycleOnBus, latencies, performance.now() - started, startFailures.count, options.progressWidth ?? 100));
+  const report = () =>
+    options.progress?.(
+      progressLine(twin, accepted.length, lifecycleOnBus, latencies, performance.now() - started, startFailures.count, options.progressWidth ?? 100),
+    );
   const ticker = setInterval(report, options.progressIntervalMs ?? 2_000);
   simulator?.startScenario();
   try {
@@ -251,7 +262,15 @@ function completedPolls(twin: LocalTwin): number {
   return [...twin.lambdaStats.results.values(), ...twin.lambdaStats.errors.values()].reduce((a, b) => a + b, 0);
 }
 
-function summarize(twin: LocalTwin, simulator: CxoneSimulator | undefined, accepted: AcceptedEvent[], lifecycleOnBus: number, latencies: number[], elapsedMs: number, options: TwinRunOptions): TwinSummary {
+function summarize(
+  twin: LocalTwin,
+  simulator: CxoneSimulator | undefined,
+  accepted: AcceptedEvent[],
+  lifecycleOnBus: number,
+  latencies: number[],
+  elapsedMs: number,
+  options: TwinRunOptions,
+): TwinSummary {
   const executions = [...twin.stepFunctions.executions.values()];
   const sessions = latestBySession(executions);
   const count = (status: string) => sessions.filter((execution) => execution.status === status).length;
@@ -302,10 +321,20 @@ function summarize(twin: LocalTwin, simulator: CxoneSimulator | undefined, accep
  * One progress line, at most `width` columns: the parts that matter most come first, and those that
  * do not fit are left out (the summary has them all).
  */
-function progressLine(twin: LocalTwin, onBus: number, lifecycleOnBus: number, latencies: number[], elapsedMs: number, startFailures: number, width: number): string {
+function progressLine(
+  twin: LocalTwin,
+  onBus: number,
+  lifecycleOnBus: number,
+  latencies: number[],
+  elapsedMs: number,
+  startFailures: number,
+  width: number,
+): string {
   const sessions = latestBySession([...twin.stepFunctions.executions.values()]);
   const running = sessions.filter((execution) => execution.status === 'RUNNING').length;
-  const outcomes = [...twin.lambdaStats.results.entries()].map(([status, n]) => `${status.toLowerCase().replace('no_events', '304').replace('events', 'ev')} ${n}`).join(' ');
+  const outcomes = [...twin.lambdaStats.results.entries()]
+    .map(([status, n]) => `${status.toLowerCase().replace('no_events', '304').replace('events', 'ev')} ${n}`)
+    .join(' ');
   const errors = [...twin.lambdaStats.errors.values()].reduce((a, b) => a + b, 0);
   const recent = percentiles(latencies.slice(-500));
   const seconds = elapsedMs / 1000;
@@ -334,7 +363,12 @@ function routesParts(twin: LocalTwin): string[] {
 
 /** `3 ok 5 recorded 1 dlq` in short: `recorded` deliveries went to an endpoint off this machine, which the twin never calls. */
 export function formatRouteStats(stats: RouteStats): string {
-  const counts = [`${stats.delivered} ok`, ...(stats.recorded ? [`${stats.recorded} recorded`] : []), ...(stats.deadLettered ? [`${stats.deadLettered} dlq`] : []), ...(stats.failed ? [`${stats.failed} failed`] : [])];
+  const counts = [
+    `${stats.delivered} ok`,
+    ...(stats.recorded ? [`${stats.recorded} recorded`] : []),
+    ...(stats.deadLettered ? [`${stats.deadLettered} dlq`] : []),
+    ...(stats.failed ? [`${stats.failed} failed`] : []),
+  ];
   return `${counts.join(' ')}${stats.lastError ? ` (last error: ${stats.lastError})` : ''}`;
 }
 
@@ -345,7 +379,11 @@ export function formatSummary(summary: TwinSummary): string {
     'summary',
     `  sessions     ${sessions.started} started, ${sessions.succeeded} ended normally, ${sessions.failed} failed, ${sessions.aborted} stopped${sessions.running ? `, ${sessions.running} still running` : ''}${sessions.startFailures ? `; ${sessions.startFailures} failed starts (last: ${sessions.lastStartFailure})` : ''}`,
     `  executions   ${executions.total} (${executions.handOvers} hand-overs to a next generation)`,
-    `  polls        ${polls.total} (${Object.entries(polls.byOutcome).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'})${Object.keys(polls.errors).length ? `, errors ${JSON.stringify(polls.errors)}` : ''}`,
+    `  polls        ${polls.total} (${
+      Object.entries(polls.byOutcome)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ') || 'none'
+    })${Object.keys(polls.errors).length ? `, errors ${JSON.stringify(polls.errors)}` : ''}`,
     `  events       ${events.onBus} CXone events on the bus${events.emitted === null ? '' : ` of ${events.emitted} emitted; lost ${events.lost}, duplicates ${events.duplicates}`} (${events.perSecond}/s)`,
     `  lifecycle    ${events.lifecycleOnBus} events of the bridge's own on the bus (PollingStarted, PollingEnded, …)`,
     `  latency      p50 ${latencyMs.p50 ?? '-'} ms, p95 ${latencyMs.p95 ?? '-'} ms, p99 ${latencyMs.p99 ?? '-'} ms (simulator emit → bus accept)`,

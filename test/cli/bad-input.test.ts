@@ -16,8 +16,8 @@ import { UsageError } from '../../cli/usage.js';
 import { assertKnownContextKeys, InvalidBridgeConfigError, parseBridgeConfig } from '../../infra/config.js';
 import { RoutesSchema } from '../../infra/routes-config.js';
 import { parseSimulatorOptions } from '../../local/cxone-simulator/cli.js';
-import { runTestEventPattern } from '../../rules/test-event-pattern-cli.js';
 import { parseStartOptions } from '../../local/twin/start-options.js';
+import { runTestEventPattern } from '../../rules/test-event-pattern-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bad-input-'));
 const badRoutesFile = join(dir, 'routes.json');
@@ -63,7 +63,9 @@ describe('npm start options', () => {
   });
 
   it('accepts the README example', () => {
-    expect(parseStartOptions(['--agents', '3', '--duration', '20', '--events-out', join(dir, 'e.ndjson'), '--summary', join(dir, 's.json')], {})).toMatchObject({ agents: 3, durationSeconds: 20, seed: 1, pollTimeoutSeconds: 60 });
+    expect(parseStartOptions(['--agents', '3', '--duration', '20', '--events-out', join(dir, 'e.ndjson'), '--summary', join(dir, 's.json')], {})).toMatchObject(
+      { agents: 3, durationSeconds: 20, seed: 1, pollTimeoutSeconds: 60 },
+    );
   });
 });
 
@@ -74,8 +76,16 @@ describe('simulator, session, schemas and bench options', () => {
     ['simulator', () => parseSimulatorOptions(['--agents', '0']), /^--agents: /],
     ['simulator', () => parseSimulatorOptions(['--port', 'abc']), /^--port: /],
     ['simulator', () => parseSimulatorOptions(['--time-scale', '0']), /^--time-scale: /],
-    ['session', () => parseSessionCommand(['start', '--agent-id', '1', '--tenant', 'BAD_NAME', '--state-machine-arn', arn], {}), /--tenant "BAD_NAME": tenant must be/],
-    ['session', () => parseSessionCommand(['start', '--agent-id', 'abc', '--tenant', 'acme', '--state-machine-arn', arn], {}), /--agent-id must be a numeric CXone agent id/],
+    [
+      'session',
+      () => parseSessionCommand(['start', '--agent-id', '1', '--tenant', 'BAD_NAME', '--state-machine-arn', arn], {}),
+      /--tenant "BAD_NAME": tenant must be/,
+    ],
+    [
+      'session',
+      () => parseSessionCommand(['start', '--agent-id', 'abc', '--tenant', 'acme', '--state-machine-arn', arn], {}),
+      /--agent-id must be a numeric CXone agent id/,
+    ],
     ['session', () => parseSessionCommand(['start', '--agent-id', '1', '--tenant', 'acme', '--state-machine-arn', 'nope'], {}), /not a state machine ARN/],
     ['session', () => parseSessionCommand(['restart', '--agent-id', '1'], {}), /unknown command "restart"/],
     ['session', () => parseSessionCommand(['stop', '--agent-id', '1', '--tenant', 'acme', '--state-machine-arn', arn, '--station-id', '5'], {}), /for start/],
@@ -93,7 +103,10 @@ describe('simulator, session, schemas and bench options', () => {
   });
 
   it('takes the region from the state machine ARN', () => {
-    expect(parseSessionCommand(['stop', '--agent-id', '1', '--tenant', 'acme', '--state-machine-arn', arn], {})).toMatchObject({ region: 'eu-west-1', command: 'stop' });
+    expect(parseSessionCommand(['stop', '--agent-id', '1', '--tenant', 'acme', '--state-machine-arn', arn], {})).toMatchObject({
+      region: 'eu-west-1',
+      command: 'stop',
+    });
   });
 
   it('test-event-pattern answers a missing or bad argument with one line and exit 2', () => {
@@ -112,7 +125,17 @@ describe('cdk synth configuration', () => {
     [{ tenant: 'BAD_NAME' }, /tenant must be .* \(at tenant\)/],
     [{ cxoneIssuerUrl: 'http://cxone.example.com' }, /must use https .* \(at cxoneIssuerUrl\)/],
     [{ routes: 'not json' }, /routes must be a JSON array of routes: .* \(at routes\)/],
-    [{ routes: [{ ...route, target: { type: 'apiDestination', endpoint: 'http://hooks.example.com', connection: { type: 'apiKey', headerName: 'k', secretName: 's' } } }] }, /must use https .* \(at routes\[0\]\.target\.endpoint\)/],
+    [
+      {
+        routes: [
+          {
+            ...route,
+            target: { type: 'apiDestination', endpoint: 'http://hooks.example.com', connection: { type: 'apiKey', headerName: 'k', secretName: 's' } },
+          },
+        ],
+      },
+      /must use https .* \(at routes\[0\]\.target\.endpoint\)/,
+    ],
     [{ routes: [{ ...route, target: { type: 'sns' } }] }, /\(at routes\[0\]\.target\.type\)/],
     [{ routes: [{ ...route, eventPattern: { source: 'x' } }] }, /Event pattern is not valid.*\(at routes\[0\]\.eventPattern\)/],
     [{ pollTimeoutSeconds: '61' }, /\(at pollTimeoutSeconds\)/],
@@ -129,7 +152,13 @@ describe('cdk synth configuration', () => {
     expect(() => assertKnownContextKeys(['tenat'])).toThrow('unknown context key "tenat"; did you mean "tenant"?');
     expect(() => assertKnownContextKeys(['pollTimeout'])).toThrow('did you mean "pollTimeoutSeconds"?');
     expect(() =>
-      assertKnownContextKeys(['tenant', 'routesFile', '@aws-cdk/core:checkSecretUsage', 'aws:cdk:bundling-stacks', 'availability-zones:account=123456789012:region=eu-west-1']),
+      assertKnownContextKeys([
+        'tenant',
+        'routesFile',
+        '@aws-cdk/core:checkSecretUsage',
+        'aws:cdk:bundling-stacks',
+        'availability-zones:account=123456789012:region=eu-west-1',
+      ]),
     ).not.toThrow();
   });
 
@@ -172,7 +201,11 @@ describe.concurrent('each command, run for real', () => {
   it.each([
     ['npm start', ['local/twin/cli.ts', '--duration', 'abc'], /^npm start: --duration must be a number greater than 0/],
     ['simulator', ['local/cxone-simulator/cli.ts', '--bogus'], /^simulator: unknown option --bogus/],
-    ['session', ['cli/session.ts', 'start', '--agent-id', '1', '--tenant', 'BAD_NAME', '--state-machine-arn', 'arn:aws:states:eu-west-1:123456789012:stateMachine:x'], /^session: --tenant "BAD_NAME"/],
+    [
+      'session',
+      ['cli/session.ts', 'start', '--agent-id', '1', '--tenant', 'BAD_NAME', '--state-machine-arn', 'arn:aws:states:eu-west-1:123456789012:stateMachine:x'],
+      /^session: --tenant "BAD_NAME"/,
+    ],
     ['schemas', ['cli/schemas.ts', '--bogus'], /^schemas: unknown option --bogus/],
     ['bench', ['bench/run.ts', '--sizes', '0'], /^bench: --sizes/],
     ['test-event-pattern', ['rules/test-event-pattern-cli.ts', '--event', '{}'], /^test-event-pattern: Both --event-pattern and --event are required/],

@@ -11,7 +11,11 @@ const committed = committedSchema;
 
 /** A sample CXone event as the bus delivers it: our envelope around it, EventBridge's fields outside. */
 function publishedEvent(data: Record<string, unknown>, sequence: number) {
-  const entry = toEnvelopeEntry({ sequence, platformSessionId: '698120331042', receivedAt: '2025-03-12T14:01:35.412Z', data }, { tenant: 'acme', agentId: '2103457' }, 'cxone.agent-events');
+  const entry = toEnvelopeEntry(
+    { sequence, platformSessionId: '698120331042', receivedAt: '2025-03-12T14:01:35.412Z', data },
+    { tenant: 'acme', agentId: '2103457' },
+    'cxone.agent-events',
+  );
   return {
     version: '0',
     id: '6a7e8feb-b491-4cf7-a9f1-bf3703467718',
@@ -28,7 +32,11 @@ function publishedEvent(data: Record<string, unknown>, sequence: number) {
 describe('published event schemas', () => {
   it('are committed in schemas/ exactly as npm run schemas generates them', () => {
     const generated = schemaFiles();
-    expect(readdirSync(SCHEMAS_DIR).filter((name) => name.endsWith('.json')).sort()).toEqual(Object.keys(generated).sort());
+    expect(
+      readdirSync(SCHEMAS_DIR)
+        .filter((name) => name.endsWith('.json'))
+        .sort(),
+    ).toEqual(Object.keys(generated).sort());
     for (const [name, content] of Object.entries(generated)) expect(committed(name), `${name} is stale: run npm run schemas`).toBe(content);
   });
 
@@ -50,10 +58,24 @@ describe('published event schemas', () => {
 
 describe('the PollerRestarted event discovery publishes', () => {
   const entry = pollerRestartedEntry(
-    { agentId: '2103457', execution: 'acme-2103457-20250312T140001000Z-r1', previous: { name: 'acme-2103457-20250312T140001000Z-g3', status: 'ABORTED', stopDate: new Date('2025-03-12T15:02:03Z') } },
+    {
+      agentId: '2103457',
+      execution: 'acme-2103457-20250312T140001000Z-r1',
+      previous: { name: 'acme-2103457-20250312T140001000Z-g3', status: 'ABORTED', stopDate: new Date('2025-03-12T15:02:03Z') },
+    },
     { tenant: 'acme', eventSource: 'cxone.agent-events', now: Date.parse('2025-03-12T15:10:00Z') },
   );
-  const event = { version: '0', id: 'x', 'detail-type': entry.DetailType, source: entry.Source, account: '123456789012', time: '2025-03-12T15:10:00Z', region: 'eu-west-1', resources: [], detail: JSON.parse(entry.Detail) as { metadata: object; data: object } };
+  const event = {
+    version: '0',
+    id: 'x',
+    'detail-type': entry.DetailType,
+    source: entry.Source,
+    account: '123456789012',
+    time: '2025-03-12T15:10:00Z',
+    region: 'eu-west-1',
+    resources: [],
+    detail: JSON.parse(entry.Detail) as { metadata: object; data: object },
+  };
 
   it('validates against its committed schema, without a sequence number', () => {
     const validate = validatorOf(entry.DetailType);

@@ -1,6 +1,6 @@
-import { Ajv, type ValidateFunction } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Ajv, type ValidateFunction } from 'ajv';
 
 /** The committed JSON Schemas, one per detail type. */
 export const SCHEMAS_DIR = join(import.meta.dirname, '../../schemas');
@@ -14,7 +14,10 @@ function toDraft7(schema: unknown): unknown {
   if (schema === null || typeof schema !== 'object') return schema;
   const { $schema: _, ...rest } = schema as Record<string, unknown>;
   const out = Object.fromEntries(Object.entries(rest).map(([key, value]) => [key, toDraft7(value)]));
-  for (const [flag, bound] of [['exclusiveMinimum', 'minimum'], ['exclusiveMaximum', 'maximum']] as const) {
+  for (const [flag, bound] of [
+    ['exclusiveMinimum', 'minimum'],
+    ['exclusiveMaximum', 'maximum'],
+  ] as const) {
     if (out[flag] === true) {
       out[flag] = out[bound];
       delete out[bound];

@@ -25,12 +25,34 @@ export const ROUTES_FIXTURE: RouteInput[] = [
       type: 'apiDestination',
       endpoint: 'https://crm.example.com/api/calls',
       method: 'PUT',
-      connection: { type: 'oauthClientCredentials', tokenUrl: 'https://crm.example.com/oauth/token', clientId: 'cxone-bridge', secretName: 'cxone-eventbridge/acme/crm', scope: 'calls.write' },
+      connection: {
+        type: 'oauthClientCredentials',
+        tokenUrl: 'https://crm.example.com/oauth/token',
+        clientId: 'cxone-bridge',
+        secretName: 'cxone-eventbridge/acme/crm',
+        scope: 'calls.write',
+      },
     },
   },
-  { name: 'wfm-basic', agentIds: ['2103457'], target: { type: 'apiDestination', endpoint: 'https://wfm.example.com/events', connection: { type: 'basic', username: 'bridge', secretName: 'cxone-eventbridge/acme/wfm' } } },
+  {
+    name: 'wfm-basic',
+    agentIds: ['2103457'],
+    target: {
+      type: 'apiDestination',
+      endpoint: 'https://wfm.example.com/events',
+      connection: { type: 'basic', username: 'bridge', secretName: 'cxone-eventbridge/acme/wfm' },
+    },
+  },
   { name: 'all-to-queue', target: { type: 'sqs' } },
-  { name: 'contacts-to-fifo', detailTypes: ['CallContactEvent'], target: { type: 'sqs', queueArn: 'arn:aws:sqs:eu-west-1:123456789012:contacts.fifo', messageGroupId: 'cxone' } },
-  { name: 'sessions-to-lambda', detailTypes: ['AgentSessionStart', 'AgentSessionEnd'], target: { type: 'lambda', functionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:sessions' } },
+  {
+    name: 'contacts-to-fifo',
+    detailTypes: ['CallContactEvent'],
+    target: { type: 'sqs', queueArn: 'arn:aws:sqs:eu-west-1:123456789012:contacts.fifo', messageGroupId: 'cxone' },
+  },
+  {
+    name: 'sessions-to-lambda',
+    detailTypes: ['AgentSessionStart', 'AgentSessionEnd'],
+    target: { type: 'lambda', functionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:sessions' },
+  },
   { name: 'everything-to-analytics', target: { type: 'eventBus', eventBusArn: 'arn:aws:events:eu-west-1:210987654321:event-bus/analytics' } },
 ];

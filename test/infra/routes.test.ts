@@ -1,5 +1,5 @@
-import { Match } from 'aws-cdk-lib/assertions';
 import { readdirSync } from 'node:fs';
+import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { parseBridgeConfig } from '../../infra/config.js';
 import { SCHEMAS_DIRECTORY } from '../../infra/constructs/event-schema-registry.js';
@@ -54,7 +54,11 @@ describe('routes', () => {
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-          Match.objectLike({ Action: 'sqs:SendMessage', Principal: { Service: 'events.amazonaws.com' }, Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [logicalId, 'Arn'] } } } }),
+          Match.objectLike({
+            Action: 'sqs:SendMessage',
+            Principal: { Service: 'events.amazonaws.com' },
+            Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [logicalId, 'Arn'] } } },
+          }),
         ]),
       },
     });
@@ -79,23 +83,39 @@ describe('routes', () => {
       InvocationRateLimitPerSecond: 20,
       ConnectionArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Routesagentstatewebhook'), 'Arn'] },
     });
-    template.hasResourceProperties('AWS::Events::ApiDestination', { InvocationEndpoint: 'https://crm.example.com/api/calls', HttpMethod: 'PUT', InvocationRateLimitPerSecond: 10 });
+    template.hasResourceProperties('AWS::Events::ApiDestination', {
+      InvocationEndpoint: 'https://crm.example.com/api/calls',
+      HttpMethod: 'PUT',
+      InvocationRateLimitPerSecond: 10,
+    });
     // EventBridge assumes a role that may invoke this one destination only.
     const roleArn = getAttId(target?.RoleArn);
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: roleArn }],
-      PolicyDocument: { Statement: [{ Action: 'events:InvokeApiDestination', Effect: 'Allow', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RoutesagentstatewebhookApiDestination'), 'Arn'] } }] },
+      PolicyDocument: {
+        Statement: [
+          {
+            Action: 'events:InvokeApiDestination',
+            Effect: 'Allow',
+            Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RoutesagentstatewebhookApiDestination'), 'Arn'] },
+          },
+        ],
+      },
     });
   });
 
   it('authenticates with API key, Basic or OAuth client credentials whose secret is only referenced', () => {
     template.hasResourceProperties('AWS::Events::Connection', {
       AuthorizationType: 'API_KEY',
-      AuthParameters: { ApiKeyAuthParameters: { ApiKeyName: 'x-api-key', ApiKeyValue: '{{resolve:secretsmanager:cxone-eventbridge/acme/webhook:SecretString:apiKey::}}' } },
+      AuthParameters: {
+        ApiKeyAuthParameters: { ApiKeyName: 'x-api-key', ApiKeyValue: '{{resolve:secretsmanager:cxone-eventbridge/acme/webhook:SecretString:apiKey::}}' },
+      },
     });
     template.hasResourceProperties('AWS::Events::Connection', {
       AuthorizationType: 'BASIC',
-      AuthParameters: { BasicAuthParameters: { Username: 'bridge', Password: '{{resolve:secretsmanager:cxone-eventbridge/acme/wfm:SecretString:password::}}' } },
+      AuthParameters: {
+        BasicAuthParameters: { Username: 'bridge', Password: '{{resolve:secretsmanager:cxone-eventbridge/acme/wfm:SecretString:password::}}' },
+      },
     });
     template.hasResourceProperties('AWS::Events::Connection', {
       AuthorizationType: 'OAUTH_CLIENT_CREDENTIALS',
@@ -173,13 +193,18 @@ describe('schema registry', () => {
     expect(schemas.map((schema) => schema.SchemaName).sort()).toEqual(files.map((name) => `cxone.agent-events@${name.slice(0, -5)}`).sort());
     for (const schema of schemas) {
       expect(schema).toMatchObject({ Type: 'JSONSchemaDraft4', RegistryName: { 'Fn::GetAtt': [expect.stringMatching(/^SchemasRegistry/), 'RegistryName'] } });
-      expect(JSON.parse(schema.Content as string)).toMatchObject({ $schema: 'http://json-schema.org/draft-04/schema#', title: (schema.SchemaName as string).split('@')[1] });
+      expect(JSON.parse(schema.Content as string)).toMatchObject({
+        $schema: 'http://json-schema.org/draft-04/schema#',
+        title: (schema.SchemaName as string).split('@')[1],
+      });
     }
   });
 });
 
 describe('dashboard', () => {
-  const body = JSON.stringify(json.Resources[resources.find(([, resource]) => resource.Type === 'AWS::CloudWatch::Dashboard')?.[0] ?? '']?.Properties.DashboardBody);
+  const body = JSON.stringify(
+    json.Resources[resources.find(([, resource]) => resource.Type === 'AWS::CloudWatch::Dashboard')?.[0] ?? '']?.Properties.DashboardBody,
+  );
 
   it.each([
     'Active sessions',
@@ -200,7 +225,17 @@ describe('dashboard', () => {
   });
 
   it('reads the metrics the poller emits and EventBridge publishes per route', () => {
-    for (const metric of ['PollOutcomes', 'PollLatency', 'EventsPublishedByType', 'PublishFailures', 'EventsParked', 'ExecutionsStarted', 'ConcurrentExecutions', 'Throttles']) expect(body).toContain(metric);
+    for (const metric of [
+      'PollOutcomes',
+      'PollLatency',
+      'EventsPublishedByType',
+      'PublishFailures',
+      'EventsParked',
+      'ExecutionsStarted',
+      'ConcurrentExecutions',
+      'Throttles',
+    ])
+      expect(body).toContain(metric);
     // The rule's name, as EventBridge's metrics carry it; a custom-bus rule's Ref is `<bus>|<rule>`.
     expect(body).toContain('\\"RuleName\\",\\"acme-agent-state-webhook\\"');
     expect(body).toContain('FailedInvocations');
@@ -211,7 +246,9 @@ describe('alarms', () => {
   const alarms = resources.filter(([, resource]) => resource.Type === 'AWS::CloudWatch::Alarm').map(([, resource]) => resource.Properties);
 
   it('alarm on failed executions, parked and waiting events, every DLQ, throttles, errors of the scheduled functions, concurrency and failed deliveries', () => {
-    const names = alarms.map((alarm) => alarm.MetricName ?? (alarm.Metrics as { Expression?: string }[] | undefined)?.find((metric) => metric.Expression)?.Expression);
+    const names = alarms.map(
+      (alarm) => alarm.MetricName ?? (alarm.Metrics as { Expression?: string }[] | undefined)?.find((metric) => metric.Expression)?.Expression,
+    );
     expect(names.filter((name) => name === 'failed + timedOut')).toHaveLength(1);
     expect(names.filter((name) => name === 'EventsParked')).toHaveLength(1);
     expect(names.filter((name) => name === 'ParkedItemsWaiting')).toHaveLength(1);
@@ -219,7 +256,12 @@ describe('alarms', () => {
     expect(names.filter((name) => name === 'Throttles')).toHaveLength(4);
     expect(names.filter((name) => name === 'Errors')).toHaveLength(3);
     expect(names.filter((name) => name === 'FailedInvocations')).toHaveLength(ROUTES_FIXTURE.length);
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/Lambda', MetricName: 'ConcurrentExecutions', Threshold: 800, Statistic: 'Maximum' });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'ConcurrentExecutions',
+      Threshold: 800,
+      Statistic: 'Maximum',
+    });
     for (const fn of ['SharedToken', 'Discovery']) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/Lambda',
@@ -245,7 +287,9 @@ describe('alarms', () => {
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ObservabilityAlarmTopicKey'), 'Arn'] } });
     template.hasResourceProperties('AWS::KMS::Key', {
       EnableKeyRotation: true,
-      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] })]) },
+      KeyPolicy: {
+        Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] })]),
+      },
     });
   });
 
@@ -283,7 +327,11 @@ describe('route configuration', () => {
     [{ inputTransformer: { inputPathsMap: { a: 'detail.x' }, inputTemplate: '<a>' } }, 'routes[0].inputTransformer.inputPathsMap', 'not a JSON path'],
     [{ inputTransformer: { inputPathsMap: { a: '$.x' }, inputTemplate: '{<a>: 1}' } }, 'routes[0].inputTransformer.inputTemplate', 'object key'],
     [{ name: 'Bad Name' }, 'routes[0].name', 'lowercase'],
-    [{ target: { type: 'apiDestination', endpoint: 'https://x.example.com', connection: { type: 'apiKey', headerName: 'k', apiKey: 'plaintext!' } } }, 'routes[0].target.connection', 'apiKey'],
+    [
+      { target: { type: 'apiDestination', endpoint: 'https://x.example.com', connection: { type: 'apiKey', headerName: 'k', apiKey: 'plaintext!' } } },
+      'routes[0].target.connection',
+      'apiKey',
+    ],
   ])('rejects %j naming the field', (override, field, message) => {
     const attempt = () => parseBridgeConfig(withRoute(override));
     expect(attempt).toThrow(field);
@@ -292,7 +340,9 @@ describe('route configuration', () => {
 
   it('rejects two routes of the same name and a transformer on a bus target', () => {
     expect(() => parseBridgeConfig({ ...TEST_CONFIG, routes: [route, route] })).toThrow(/used twice[\s\S]*routes\[1\]\.name/);
-    expect(() => parseBridgeConfig(withRoute({ target: { type: 'eventBus', eventBusArn: 'arn:aws:events:eu-west-1:123456789012:event-bus/x' } }))).toThrow('routes[0].inputTransformer');
+    expect(() => parseBridgeConfig(withRoute({ target: { type: 'eventBus', eventBusArn: 'arn:aws:events:eu-west-1:123456789012:event-bus/x' } }))).toThrow(
+      'routes[0].inputTransformer',
+    );
   });
 
   it('takes routes as JSON text from the command line and adds those of a routes file', () => {

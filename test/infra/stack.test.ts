@@ -1,12 +1,11 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { RETRYABLE_ERROR_NAMES } from '../../contract/errors.js';
-import { PollStatus } from '../../contract/poll-state.js';
-import { StateName } from '../../contract/state-machine.js';
-import { parseBridgeConfig } from '../../infra/config.js';
 import { HAND_OVER_MAX_ATTEMPTS, POLL_ENTRY_MAX_ATTEMPTS } from '../../contract/history-budget.js';
+import { PollStatus } from '../../contract/poll-state.js';
 import { BACK_OFF, LAMBDA_SERVICE_ERROR_RETRY, POLL_RETRY } from '../../contract/retry-policy.js';
-import { FAULT_RESULT_PATH, LAMBDA_SERVICE_ERRORS } from '../../contract/state-machine.js';
+import { FAULT_RESULT_PATH, LAMBDA_SERVICE_ERRORS, StateName } from '../../contract/state-machine.js';
+import { parseBridgeConfig } from '../../infra/config.js';
 import { readTemplate } from '../../local/twin/synthesized-stack.js';
 import { synthesizeForTest, TEST_CONFIG } from './stack-fixture.js';
 
@@ -53,7 +52,9 @@ describe('poller function', () => {
 
   it('may put events only on our bus, read only our two secrets, put only claim checks and parked items, use only its checkpoint items and write only its own log group', () => {
     const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^SessionPollerRole') }] } });
-    const statements = Object.values(policies).flatMap((policy) => (policy as { Properties: { PolicyDocument: { Statement: unknown[] } } }).Properties.PolicyDocument.Statement);
+    const statements = Object.values(policies).flatMap(
+      (policy) => (policy as { Properties: { PolicyDocument: { Statement: unknown[] } } }).Properties.PolicyDocument.Statement,
+    );
     expect(statements).toEqual(
       expect.arrayContaining([
         { Action: 'events:PutEvents', Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^AgentEventsBus/), 'Arn'] } },
@@ -62,7 +63,11 @@ describe('poller function', () => {
           Effect: 'Allow',
           Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:eu-west-1:123456789012:secret:cxone-eventbridge/acme-??????']] },
         },
-        { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^SessionPollerLogs/), 'Arn'] } },
+        {
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Effect: 'Allow',
+          Resource: { 'Fn::GetAtt': [expect.stringMatching(/^SessionPollerLogs/), 'Arn'] },
+        },
         {
           Action: expect.toSatisfy((actions: string[]) => [...actions].sort().join() === 'secretsmanager:DescribeSecret,secretsmanager:GetSecretValue'),
           Effect: 'Allow',
@@ -111,7 +116,7 @@ describe('session checkpoint store', () => {
     });
   });
 
-  it('is named in the poller\'s environment', () => {
+  it("is named in the poller's environment", () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ SESSION_TABLE_NAME: { Ref: Match.stringLikeRegexp('^SessionStoreTable') } }) },
     });
@@ -131,7 +136,11 @@ describe('session state machine', () => {
   it('loops Poll → Choice → Poll with no Wait on the 200 and 304 paths', () => {
     expect(definition.StartAt).toBe(StateName.Poll);
     expect(pollState.Next).toBe(StateName.RouteOnStatus);
-    const route = definition.States[StateName.RouteOnStatus] as { Type: string; Default: string; Choices: { Variable: string; StringEquals: string; Next: string }[] };
+    const route = definition.States[StateName.RouteOnStatus] as {
+      Type: string;
+      Default: string;
+      Choices: { Variable: string; StringEquals: string; Next: string }[];
+    };
     expect(route.Type).toBe('Choice');
     expect(route.Default).toBe(StateName.Poll);
     expect(route.Choices).toEqual([
@@ -166,7 +175,16 @@ describe('session state machine', () => {
     const retried = pollState.Retry.flatMap((candidate) => candidate.ErrorEquals);
     expect(retried).toEqual(expect.arrayContaining([...RETRYABLE_ERROR_NAMES]));
     expect(retried).toEqual(
-      expect.arrayContaining(['Lambda.Unknown', 'Lambda.ClientExecutionTimeoutException', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException', 'Sandbox.Timedout', 'States.Timeout']),
+      expect.arrayContaining([
+        'Lambda.Unknown',
+        'Lambda.ClientExecutionTimeoutException',
+        'Lambda.ServiceException',
+        'Lambda.AWSLambdaException',
+        'Lambda.SdkClientException',
+        'Lambda.TooManyRequestsException',
+        'Sandbox.Timedout',
+        'States.Timeout',
+      ]),
     );
     expect(retried).not.toContain('States.ALL');
     expect(pollState.Retry.every((candidate) => candidate.MaxAttempts <= 6)).toBe(true);
@@ -183,7 +201,9 @@ describe('session state machine', () => {
   it('waits the back-off the fault mode chose, then polls again', () => {
     const route = definition.States[StateName.RouteOnStatus] as { Choices: { Variable: string; StringEquals: string; Next: string }[] };
     expect(route.Choices).toContainEqual({ Variable: '$.status', StringEquals: PollStatus.BackOff, Next: StateName.WaitBeforeNextPoll });
-    expect(definition.States[StateName.WaitBeforeNextPoll]).toEqual(expect.objectContaining({ Type: 'Wait', SecondsPath: '$.backOffSeconds', Next: StateName.Poll }));
+    expect(definition.States[StateName.WaitBeforeNextPoll]).toEqual(
+      expect.objectContaining({ Type: 'Wait', SecondsPath: '$.backOffSeconds', Next: StateName.Poll }),
+    );
   });
 
   it('passes $$.State.RetryCount so failed attempts count against the history budget, whose model matches the definition', () => {
@@ -251,7 +271,11 @@ describe('continue-as-new', () => {
   });
 
   it('passes the execution name to the poller, which decides when to hand over', () => {
-    expect((pollState as unknown as { Parameters: unknown }).Parameters).toEqual({ 'state.$': '$', 'executionName.$': '$$.Execution.Name', 'retryCount.$': '$$.State.RetryCount' });
+    expect((pollState as unknown as { Parameters: unknown }).Parameters).toEqual({
+      'state.$': '$',
+      'executionName.$': '$$.Execution.Name',
+      'retryCount.$': '$$.State.RetryCount',
+    });
     expect(poller?.environment.HAND_OVER_AFTER_POLLS).toBe('2000');
   });
 });
@@ -261,7 +285,10 @@ describe('shared CXone token', () => {
     expect(refresher?.environment).toMatchObject({ TOKEN_SECRET_ID: resolved.createdSecrets[0]?.arn, CXONE_ISSUER_URL: 'https://cxone.niceincontact.com' });
     expect(resolved.schedules).toContainEqual({ name: expect.any(String), expression: 'rate(5 minutes)', targetArns: [refresher?.arn] });
     const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^SharedTokenRefresherRole') }] } });
-    const statements = Object.values(policies).flatMap((policy) => (policy as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement);
+    const statements = Object.values(policies).flatMap(
+      (policy) =>
+        (policy as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement,
+    );
     const writes = statements.filter((statement) => [statement.Action].flat().some((action) => action.startsWith('secretsmanager:Put')));
     expect(writes).toEqual([expect.objectContaining({ Resource: { Ref: expect.stringMatching(/^SharedTokenSecret/) } })]);
   });
@@ -271,26 +298,45 @@ describe('agent discovery', () => {
   const discovery = resolved.functions.find((fn) => fn.path.includes('/Discovery/'));
 
   it('runs every minute on EventBridge Scheduler', () => {
-    template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(1 minute)', Target: Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 } }) });
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Target: Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 } }),
+    });
     expect(resolved.schedules).toContainEqual({ name: expect.any(String), expression: 'rate(1 minute)', targetArns: [discovery?.arn] });
   });
 
   const discoveryStatements = () => {
     const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^DiscoveryRole') }] } });
-    return Object.values(policies).flatMap((policy) => (policy as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement);
+    return Object.values(policies).flatMap(
+      (policy) =>
+        (policy as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement,
+    );
   };
 
   it('keeps its cursor in an SSM parameter and may start, list and describe executions of our state machine only', () => {
-    expect(discovery?.environment).toMatchObject({ CURSOR_PARAMETER_NAME: resolved.parameters[0]?.name, STATE_MACHINE_ARN: resolved.stateMachine.arn, TENANT: 'acme' });
+    expect(discovery?.environment).toMatchObject({
+      CURSOR_PARAMETER_NAME: resolved.parameters[0]?.name,
+      STATE_MACHINE_ARN: resolved.stateMachine.arn,
+      TENANT: 'acme',
+    });
     const states = discoveryStatements().filter((statement) => [statement.Action].flat().some((action) => action.startsWith('states:')));
-    expect(states.flatMap((statement) => [statement.Action].flat()).sort()).toEqual(['states:DescribeExecution', 'states:ListExecutions', 'states:StartExecution']);
-    for (const statement of states.filter((candidate) => candidate.Action !== 'states:DescribeExecution')) expect(statement.Resource).toEqual({ Ref: expect.stringMatching(/^SessionsStateMachine/) });
+    expect(states.flatMap((statement) => [statement.Action].flat()).sort()).toEqual([
+      'states:DescribeExecution',
+      'states:ListExecutions',
+      'states:StartExecution',
+    ]);
+    for (const statement of states.filter((candidate) => candidate.Action !== 'states:DescribeExecution'))
+      expect(statement.Resource).toEqual({ Ref: expect.stringMatching(/^SessionsStateMachine/) });
     const describe = states.find((statement) => statement.Action === 'states:DescribeExecution');
     expect(JSON.stringify(describe?.Resource)).toMatch(/:states:eu-west-1:123456789012:execution:cxone-agent-sessions-acme:\*"/);
   });
 
   it('reconciles every 10 minutes by default and announces restarts on our bus only', () => {
-    expect(discovery?.environment).toMatchObject({ RECONCILE_EVERY_MINUTES: '10', EVENT_SOURCE: 'cxone.agent-events', EVENT_BUS_NAME: 'cxone-agent-events-acme' });
+    expect(discovery?.environment).toMatchObject({
+      RECONCILE_EVERY_MINUTES: '10',
+      EVENT_SOURCE: 'cxone.agent-events',
+      EVENT_BUS_NAME: 'cxone-agent-events-acme',
+    });
     const puts = discoveryStatements().filter((statement) => [statement.Action].flat().includes('events:PutEvents'));
     expect(puts).toHaveLength(1);
     expect(puts[0]?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^AgentEventsBus/), 'Arn'] });
@@ -344,31 +390,57 @@ describe('large-event store and parked events', () => {
 
   it('expires claim checks after the configured days and never expires parked items', () => {
     const rules = (bucket().Properties.LifecycleConfiguration as { Rules: { Prefix?: string; ExpirationInDays?: number; Status: string }[] }).Rules;
-    expect(rules.filter((rule) => rule.ExpirationInDays !== undefined)).toEqual([expect.objectContaining({ Prefix: 'claim-checks/', ExpirationInDays: 30, Status: 'Enabled' })]);
+    expect(rules.filter((rule) => rule.ExpirationInDays !== undefined)).toEqual([
+      expect.objectContaining({ Prefix: 'claim-checks/', ExpirationInDays: 30, Status: 'Enabled' }),
+    ]);
     const { template: forever } = synthesizeForTest({ claimCheckRetentionDays: 0 });
-    const foreverRules = (Object.values(forever.findResources('AWS::S3::Bucket'))[0] as { Properties: { LifecycleConfiguration: { Rules: { ExpirationInDays?: number }[] } } }).Properties
-      .LifecycleConfiguration.Rules;
+    const foreverRules = (
+      Object.values(forever.findResources('AWS::S3::Bucket'))[0] as { Properties: { LifecycleConfiguration: { Rules: { ExpirationInDays?: number }[] } } }
+    ).Properties.LifecycleConfiguration.Rules;
     expect(foreverRules.filter((rule) => rule.ExpirationInDays !== undefined)).toEqual([]);
   });
 
   it('re-publishes parked events on a schedule, with a function that may only list, read and delete parked items, write claim checks and put on our bus', () => {
-    template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(5 minutes)', Description: Match.stringLikeRegexp('^Re-publishes parked') });
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      Description: Match.stringLikeRegexp('^Re-publishes parked'),
+    });
     const redrive = resolved.functions.find((fn) => fn.path.includes('/ParkedEventRedrive/'));
-    expect(redrive?.environment).toMatchObject({ LARGE_EVENT_BUCKET: resolved.buckets[0], EVENT_BUS_NAME: 'cxone-agent-events-acme', EVENT_SOURCE: 'cxone.agent-events', TENANT: 'acme' });
+    expect(redrive?.environment).toMatchObject({
+      LARGE_EVENT_BUCKET: resolved.buckets[0],
+      EVENT_BUS_NAME: 'cxone-agent-events-acme',
+      EVENT_SOURCE: 'cxone.agent-events',
+      TENANT: 'acme',
+    });
     const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^ParkedEventRedriveRole') }] } });
     const actions = Object.values(policies)
       .flatMap((policy) => (policy as { Properties: { PolicyDocument: { Statement: { Action: string | string[] }[] } } }).Properties.PolicyDocument.Statement)
       .flatMap((statement) => [statement.Action].flat())
       .sort();
-    expect(actions).toEqual(['events:PutEvents', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject']);
+    expect(actions).toEqual([
+      'events:PutEvents',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      's3:DeleteObject',
+      's3:GetObject',
+      's3:ListBucket',
+      's3:PutObject',
+    ]);
   });
 
   it('keeps the queue earlier versions parked into, retained and unused, so an upgrade loses none of its messages', () => {
     const queues = template.findResources('AWS::SQS::Queue') as Record<string, { DeletionPolicy?: string; Properties: Record<string, unknown> }>;
     const legacy = Object.entries(queues).find(([id]) => id.startsWith('DeadLettersQueue'));
     expect(legacy?.[1]).toMatchObject({ DeletionPolicy: 'Retain', Properties: { SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 } });
-    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as { Properties: { PolicyDocument: { Statement: { Action: string | string[] }[] } } }[];
-    expect(policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement).flatMap((statement) => [statement.Action].flat()).some((action) => action.startsWith('sqs:Send'))).toBe(false);
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as {
+      Properties: { PolicyDocument: { Statement: { Action: string | string[] }[] } };
+    }[];
+    expect(
+      policies
+        .flatMap((policy) => policy.Properties.PolicyDocument.Statement)
+        .flatMap((statement) => [statement.Action].flat())
+        .some((action) => action.startsWith('sqs:Send')),
+    ).toBe(false);
   });
 
   it('alarms as soon as anything is parked, and while parked items wait', () => {
@@ -486,6 +558,10 @@ describe('configuration', () => {
   });
 
   it('derives secret and bus names from the tenant', () => {
-    expect(parseBridgeConfig(TEST_CONFIG)).toMatchObject({ cxoneSecretName: 'cxone-eventbridge/acme', eventBusName: 'cxone-agent-events-acme', pollTimeoutSeconds: 60 });
+    expect(parseBridgeConfig(TEST_CONFIG)).toMatchObject({
+      cxoneSecretName: 'cxone-eventbridge/acme',
+      eventBusName: 'cxone-agent-events-acme',
+      pollTimeoutSeconds: 60,
+    });
   });
 });

@@ -29,7 +29,13 @@ const PINNED: Record<string, string[]> = {
   'AWS::StepFunctions::StateMachine': ['SessionsStateMachine4948E70C'],
   // The per-session checkpoints: cursors and events not yet on the bus.
   'AWS::DynamoDB::Table': ['SessionStoreTableCDBD7017'],
-  'AWS::Logs::LogGroup': ['DiscoveryLogs4A803E29', 'ParkedEventRedriveLogs798775D8', 'SessionPollerLogs1E596705', 'SessionsLogsBE1067F1', 'SharedTokenRefresherLogsADA63885'],
+  'AWS::Logs::LogGroup': [
+    'DiscoveryLogs4A803E29',
+    'ParkedEventRedriveLogs798775D8',
+    'SessionPollerLogs1E596705',
+    'SessionsLogsBE1067F1',
+    'SharedTokenRefresherLogsADA63885',
+  ],
 };
 
 describe('stateful resources keep their logical ids', () => {

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import { isLifecycleDetailType } from '../../contract/lifecycle.js';
+import type { LegacyPollStateSchema, PollState } from '../../contract/poll-state.js';
 import { CxoneAgentApi } from '../../lambdas/cxone/agent-api.js';
 import { CxoneAuth } from '../../lambdas/cxone/auth.js';
 import { DynamoDbCheckpointStore } from '../../lambdas/poll-session/dynamodb-checkpoint-store.js';
 import { PollerEnvironmentSchema } from '../../lambdas/poll-session/environment.js';
-import { isLifecycleDetailType } from '../../contract/lifecycle.js';
 import { createPollHandler, type PollHandler } from '../../lambdas/poll-session/poll-handler.js';
-import type { LegacyPollStateSchema, PollState } from '../../contract/poll-state.js';
-import type { z } from 'zod';
 import { type CxoneSimulator, startCxoneSimulator } from '../../local/cxone-simulator/index.js';
 import type { EventBridgeEvent } from '../../local/eventbridge/local-event-bus.js';
 import type { LocalExecution } from '../../local/stepfunctions/local-step-functions.js';

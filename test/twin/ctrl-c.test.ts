@@ -15,7 +15,10 @@ describe('Ctrl-C on npm start', () => {
     // Prepare: the real npm script, in a process group of its own as a terminal's job would be.
     const dir = mkdtempSync(join(tmpdir(), 'ctrl-c-'));
     const summaryFile = join(dir, 's.json');
-    const child = spawn('npm', ['start', '--', '--agents', '5', '--time-scale', '240', '--poll-timeout', '5', '--summary', summaryFile], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('npm', ['start', '--', '--agents', '5', '--time-scale', '240', '--poll-timeout', '5', '--summary', summaryFile], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {

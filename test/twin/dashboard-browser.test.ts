@@ -25,7 +25,8 @@ function findChromium(): string | undefined {
   }
 }
 
-if (!browserPath) console.warn('dashboard browser test skipped: no chromium on this machine (apt-get install -y chromium; .ci/run installs it when run as root)');
+if (!browserPath)
+  console.warn('dashboard browser test skipped: no chromium on this machine (apt-get install -y chromium; .ci/run installs it when run as root)');
 
 describe.skipIf(!browserPath)('the dashboard page in chromium', () => {
   let simulator: CxoneSimulator;
@@ -64,12 +65,23 @@ describe.skipIf(!browserPath)('the dashboard page in chromium', () => {
       await page.waitForFunction("document.querySelectorAll('.widget.metric canvas').length === document.querySelectorAll('.widget.metric').length");
       const widgets = [];
       for (const element of await page.locator('.widget').all()) {
-        widgets.push({ type: await element.getAttribute('data-type'), title: (await element.locator('h2').count()) > 0 ? ((await element.locator('h2').textContent()) ?? '') : '', points: Number((await element.getAttribute('data-points')) ?? 0) });
+        widgets.push({
+          type: await element.getAttribute('data-type'),
+          title: (await element.locator('h2').count()) > 0 ? ((await element.locator('h2').textContent()) ?? '') : '',
+          points: Number((await element.getAttribute('data-points')) ?? 0),
+        });
       }
       expect(widgets.map((widget) => widget.type)).toEqual(dashboard.dashboard.widgets.map((widget) => widget.type));
       const metricWidgets = widgets.filter((widget) => widget.type === 'metric');
       // A standard run: sessions, polls, events, Lambda duration and concurrency have data.
-      for (const title of ['Active sessions', 'Session executions', 'Events published per detail type', 'Poll latency (ms)', 'Lambda duration p99 (ms)', 'Lambda concurrency']) {
+      for (const title of [
+        'Active sessions',
+        'Session executions',
+        'Events published per detail type',
+        'Poll latency (ms)',
+        'Lambda duration p99 (ms)',
+        'Lambda concurrency',
+      ]) {
         expect(metricWidgets.find((widget) => widget.title === title)?.points, title).toBeGreaterThan(0);
       }
       const alarms = await Promise.all((await page.locator('aside .alarm').all()).map((element) => element.getAttribute('data-state')));

@@ -230,7 +230,8 @@ describe('alarms of the template, provoked on the twin', () => {
     const throttles = () => observability.store.list({ namespace: 'AWS/Lambda', metricName: 'Throttles' }).length;
     observability.metrics.setAccountConcurrency(0);
     await twin.runSchedules().catch(() => undefined);
-    const pollerThrottled = () => observability.store.list({ namespace: 'AWS/Lambda', metricName: 'Throttles' }).some((metric) => /Poller/.test(String(metric.dimensions.FunctionName)));
+    const pollerThrottled = () =>
+      observability.store.list({ namespace: 'AWS/Lambda', metricName: 'Throttles' }).some((metric) => /Poller/.test(String(metric.dimensions.FunctionName)));
     await waitFor(() => throttles() >= 2 && pollerThrottled(), 'throttled polls');
     observability.metrics.setAccountConcurrency(1_000);
     // With concurrency back, the refresher runs as scheduled.

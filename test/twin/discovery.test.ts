@@ -55,7 +55,13 @@ describe('discovery', () => {
 
   it('gives an agent who logs out and in again a new poller', async () => {
     simulator.logoutAgent(a2 as string);
-    await waitFor(() => sessionsOf(a2 as string).every((execution) => execution.status !== 'RUNNING') && !executions().some((execution) => execution.name.includes(`-${a2}-`) && execution.status === 'RUNNING'), 30_000, 'the first login ended');
+    await waitFor(
+      () =>
+        sessionsOf(a2 as string).every((execution) => execution.status !== 'RUNNING') &&
+        !executions().some((execution) => execution.name.includes(`-${a2}-`) && execution.status === 'RUNNING'),
+      30_000,
+      'the first login ended',
+    );
     simulator.loginAgent(a2 as string);
     simulator.loginAgent(a4 as string);
     await twin.runSchedules();

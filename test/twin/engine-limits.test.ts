@@ -2,7 +2,12 @@ import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import { AwsApiError } from '../../local/aws/local-aws-server.js';
 import { HISTORY_EVENT_LIMIT, HISTORY_EVENTS, PAYLOAD_LIMIT_BYTES } from '../../local/stepfunctions/history-model.js';
-import { type LocalExecution, type LocalStepFunctions as Engine, type LocalTaskHandler, LocalStepFunctions } from '../../local/stepfunctions/local-step-functions.js';
+import {
+  type LocalStepFunctions as Engine,
+  type LocalExecution,
+  LocalStepFunctions,
+  type LocalTaskHandler,
+} from '../../local/stepfunctions/local-step-functions.js';
 
 const ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:tiny';
 const LAMBDA = 'arn:aws:lambda:us-east-1:000000000000:function:tiny';
@@ -28,7 +33,10 @@ describe('the local engine enforces the 256 KiB payload limit as an uncatchable 
   it('fails the execution when a task result is over the limit, whatever its Catch says', async () => {
     let caught = 0;
     const engine = machine(
-      { StartAt: 'Big', States: { Big: { Type: 'Task', Resource: LAMBDA, Catch: catchAll, End: true }, Caught: { Type: 'Task', Resource: LAMBDA, End: true } } },
+      {
+        StartAt: 'Big',
+        States: { Big: { Type: 'Task', Resource: LAMBDA, Catch: catchAll, End: true }, Caught: { Type: 'Task', Resource: LAMBDA, End: true } },
+      },
       { Big: async () => ({ blob: bigText(PAYLOAD_LIMIT_BYTES) }), Caught: async () => (caught += 1) },
     );
     const execution = await run(engine);
@@ -39,14 +47,20 @@ describe('the local engine enforces the 256 KiB payload limit as an uncatchable 
 
   it('accepts a result of exactly 262,144 bytes', async () => {
     // {"b":"xxx…"} is 8 bytes of JSON around the text.
-    const engine = machine({ StartAt: 'Fits', States: { Fits: { Type: 'Task', Resource: LAMBDA, ResultPath: null, End: true } } }, { Fits: async () => ({ b: bigText(PAYLOAD_LIMIT_BYTES - 8) }) });
+    const engine = machine(
+      { StartAt: 'Fits', States: { Fits: { Type: 'Task', Resource: LAMBDA, ResultPath: null, End: true } } },
+      { Fits: async () => ({ b: bigText(PAYLOAD_LIMIT_BYTES - 8) }) },
+    );
     expect((await run(engine)).status).toBe('SUCCEEDED');
   });
 
   it('fails the execution when a Catch merge makes the state too large (ResultPath $.error)', async () => {
     let caught = 0;
     const engine = machine(
-      { StartAt: 'Throws', States: { Throws: { Type: 'Task', Resource: LAMBDA, Catch: catchAll, End: true }, Caught: { Type: 'Task', Resource: LAMBDA, End: true } } },
+      {
+        StartAt: 'Throws',
+        States: { Throws: { Type: 'Task', Resource: LAMBDA, Catch: catchAll, End: true }, Caught: { Type: 'Task', Resource: LAMBDA, End: true } },
+      },
       {
         Throws: async () => {
           throw Object.assign(new Error(bigText(140_000)), { name: 'BigError' });
@@ -71,7 +85,19 @@ describe('the local engine enforces the 256 KiB payload limit as an uncatchable 
   it('fails a task whose input after Parameters is over the limit (the hand-over startExecution integration)', async () => {
     let started = 0;
     const engine = machine(
-      { StartAt: 'HandOver', States: { HandOver: { Type: 'Task', Resource: 'arn:aws:states:::states:startExecution', Parameters: { 'Input.$': '$', 'Copy.$': '$' }, Catch: catchAll, End: true }, Caught: { Type: 'Pass', End: true } } },
+      {
+        StartAt: 'HandOver',
+        States: {
+          HandOver: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::states:startExecution',
+            Parameters: { 'Input.$': '$', 'Copy.$': '$' },
+            Catch: catchAll,
+            End: true,
+          },
+          Caught: { Type: 'Pass', End: true },
+        },
+      },
       { HandOver: async () => (started += 1) },
     );
     const execution = await run(engine, { text: bigText(150_000) });
@@ -109,12 +135,20 @@ describe('the local engine counts history events as Step Functions writes them',
     );
     const execution = await run(engine);
     expect(execution.status).toBe('SUCCEEDED');
-    expect(execution.historyEventCount).toBe(HISTORY_EVENTS.execution + HISTORY_EVENTS.taskSuccessfulAttempt + HISTORY_EVENTS.taskRetriedAttempt + HISTORY_EVENTS.choice + HISTORY_EVENTS.succeed);
+    expect(execution.historyEventCount).toBe(
+      HISTORY_EVENTS.execution + HISTORY_EVENTS.taskSuccessfulAttempt + HISTORY_EVENTS.taskRetriedAttempt + HISTORY_EVENTS.choice + HISTORY_EVENTS.succeed,
+    );
   });
 
   it('counts a caught task failure and the Fail state', async () => {
     const engine = machine(
-      { StartAt: 'Work', States: { Work: { Type: 'Task', Resource: LAMBDA, Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Failed' }], End: true }, Failed: { Type: 'Fail', Error: 'Gave up' } } },
+      {
+        StartAt: 'Work',
+        States: {
+          Work: { Type: 'Task', Resource: LAMBDA, Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Failed' }], End: true },
+          Failed: { Type: 'Fail', Error: 'Gave up' },
+        },
+      },
       {
         Work: async () => {
           throw new Error('no');
@@ -196,7 +230,17 @@ describe('time scale', () => {
   it('scales Retry intervals and their cap', { timeout: 10_000 }, async () => {
     let attempts = 0;
     const engine = machine(
-      { StartAt: 'Work', States: { Work: { Type: 'Task', Resource: LAMBDA, Retry: [{ ErrorEquals: ['States.ALL'], IntervalSeconds: 600, BackoffRate: 2, MaxDelaySeconds: 3600, MaxAttempts: 4 }], End: true } } },
+      {
+        StartAt: 'Work',
+        States: {
+          Work: {
+            Type: 'Task',
+            Resource: LAMBDA,
+            Retry: [{ ErrorEquals: ['States.ALL'], IntervalSeconds: 600, BackoffRate: 2, MaxDelaySeconds: 3600, MaxAttempts: 4 }],
+            End: true,
+          },
+        },
+      },
       {
         Work: async () => {
           attempts += 1;

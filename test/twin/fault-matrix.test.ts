@@ -121,7 +121,9 @@ describe('faults on get-next-event', () => {
       simulator.enqueueEvents(agentId, ordinaryEvents(agentId));
     });
     expect(result.execution.status).toBe('SUCCEEDED');
-    expect(parkedFor(result.agentId)).toEqual([expect.objectContaining({ reason: 'MALFORMED_BATCH', payload: '<html>502 Bad Gateway</html>', truncated: false })]);
+    expect(parkedFor(result.agentId)).toEqual([
+      expect.objectContaining({ reason: 'MALFORMED_BATCH', payload: '<html>502 Bad Gateway</html>', truncated: false }),
+    ]);
     expectNothingLost(result);
   });
 
@@ -131,7 +133,9 @@ describe('faults on get-next-event', () => {
       simulator.enqueueEvents(agentId, ordinaryEvents(agentId));
     });
     expect(result.execution.status).toBe('SUCCEEDED');
-    expect(parkedFor(result.agentId)).toEqual([expect.objectContaining({ reason: 'MALFORMED_BATCH', truncated: true, detail: expect.stringMatching(/over 5242880 bytes/) })]);
+    expect(parkedFor(result.agentId)).toEqual([
+      expect.objectContaining({ reason: 'MALFORMED_BATCH', truncated: true, detail: expect.stringMatching(/over 5242880 bytes/) }),
+    ]);
     expectNothingLost(result);
   });
 
@@ -145,9 +149,14 @@ describe('faults on get-next-event', () => {
     });
     expect(result.execution.status).toBe('SUCCEEDED');
     const lifecycle = lifecycleFor(result.agentId);
-    expect(lifecycle.map((event) => event['detail-type'])).toEqual(expect.arrayContaining(['CxoneEventBridge.PollingDegraded', 'CxoneEventBridge.PollingRecovered']));
+    expect(lifecycle.map((event) => event['detail-type'])).toEqual(
+      expect.arrayContaining(['CxoneEventBridge.PollingDegraded', 'CxoneEventBridge.PollingRecovered']),
+    );
     const degraded = lifecycle.find((event) => event['detail-type'] === 'CxoneEventBridge.PollingDegraded');
-    expect((degraded?.detail as { data: unknown } | undefined)?.data).toMatchObject({ faultClass: 'refused', reason: expect.stringMatching(new RegExp(`^CxoneRequestRejectedError: .*HTTP ${status}`)) });
+    expect((degraded?.detail as { data: unknown } | undefined)?.data).toMatchObject({
+      faultClass: 'refused',
+      reason: expect.stringMatching(new RegExp(`^CxoneRequestRejectedError: .*HTTP ${status}`)),
+    });
     expectNothingLost(result);
   });
 });
@@ -169,7 +178,9 @@ describe('odd events', () => {
 
   it('publishes an event of 300 KB whole, under the 1 MB entry limit, with the rest of its batch', async () => {
     const big = { IISHost: 'SIM', VCHost: 'SIM', type: 'CustomEvent', eventName: 'big', data: 'x'.repeat(300 * 1024) };
-    const result = await runCase((agentId) => void simulator.enqueueEvents(agentId, [...ordinaryEvents(agentId).slice(0, 2), big, ...ordinaryEvents(agentId).slice(2, 4)]));
+    const result = await runCase(
+      (agentId) => void simulator.enqueueEvents(agentId, [...ordinaryEvents(agentId).slice(0, 2), big, ...ordinaryEvents(agentId).slice(2, 4)]),
+    );
     expect(result.execution.status).toBe('SUCCEEDED');
     expect(parkedFor(result.agentId)).toEqual([]);
     expect(busDetails(result.agentId).map((detail) => detail.data)).toContainEqual(big);

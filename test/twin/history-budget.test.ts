@@ -42,7 +42,12 @@ let twin: LocalTwin;
 
 beforeAll(async () => {
   simulator = await startCxoneSimulator({ agents: 1, seed: 45 });
-  twin = await startLocalTwin({ cxoneIssuerUrl: simulator.issuerUrl, credentials: simulator.credentials, config: { pollTimeoutSeconds: 1 }, timeScale: 1000 / MS_PER_SECOND });
+  twin = await startLocalTwin({
+    cxoneIssuerUrl: simulator.issuerUrl,
+    credentials: simulator.credentials,
+    config: { pollTimeoutSeconds: 1 },
+    timeScale: 1000 / MS_PER_SECOND,
+  });
 });
 afterAll(async () => {
   await twin?.close();
@@ -73,7 +78,10 @@ describe('history budget in the worst case', () => {
     for (const execution of handedOver) expect(JSON.parse(execution.output ?? '{}')).toMatchObject({ status: 'HAND_OVER' });
     const backOffs = (execution: LocalExecution) =>
       execution.history.flatMap((event) => {
-        const output = event.type === 'StateExited' && event.state.name === StateName.Poll ? (event.state.output as { status?: string; backOffSeconds?: number; fault?: unknown } | undefined) : undefined;
+        const output =
+          event.type === 'StateExited' && event.state.name === StateName.Poll
+            ? (event.state.output as { status?: string; backOffSeconds?: number; fault?: unknown } | undefined)
+            : undefined;
         // A caught entry exits with the state it was given (and the fault): only the fault mode's own answer counts.
         return output?.status === 'BACK_OFF' && output.fault === undefined ? [output.backOffSeconds ?? 0] : [];
       });

@@ -1,6 +1,6 @@
-import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type LocalExecution, LocalStepFunctions } from '../../local/stepfunctions/local-step-functions.js';
 import { LambdaFaults, type LambdaHandler, type LocalLambdaStats, localLambdaTask } from '../../local/twin/local-lambda.js';
@@ -45,10 +45,20 @@ const fetchCall = async (path: string) => {
 };
 
 const stats = (): LocalLambdaStats => ({ invocations: 0, coldStarts: 0, billedMs: 0, errors: new Map(), results: new Map() });
-const fn = (timeoutSeconds: number): SynthesizedFunction => ({ logicalId: 'Work', arn: FUNCTION_ARN, path: 'Stack/Work/Function', timeoutSeconds, memorySize: 128, environment: {} });
+const fn = (timeoutSeconds: number): SynthesizedFunction => ({
+  logicalId: 'Work',
+  arn: FUNCTION_ARN,
+  path: 'Stack/Work/Function',
+  timeoutSeconds,
+  memorySize: 128,
+  environment: {},
+});
 
 /** Runs one Task (with this Retry and a Catch into $.error) over the handler, through the local Lambda. */
-async function runTask(handler: LambdaHandler, options: { timeoutSeconds?: number; retryOn?: string[]; faults?: LambdaFaults; lambdaStats?: LocalLambdaStats } = {}): Promise<LocalExecution> {
+async function runTask(
+  handler: LambdaHandler,
+  options: { timeoutSeconds?: number; retryOn?: string[]; faults?: LambdaFaults; lambdaStats?: LocalLambdaStats } = {},
+): Promise<LocalExecution> {
   const engine = new LocalStepFunctions();
   const definition = {
     StartAt: 'Work',

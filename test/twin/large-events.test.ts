@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isLifecycleDetailType } from '../../contract/lifecycle.js';
 import { S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParkedItem } from '../../contract/dead-letter.js';
 import { canonicalJson, eventIdOf } from '../../contract/envelope.js';
+import { isLifecycleDetailType } from '../../contract/lifecycle.js';
 import { objectStorePark } from '../../lambdas/publishing/parking.js';
 import { s3ObjectStore } from '../../lambdas/publishing/s3-object-store.js';
 import { type CxoneSimulator, startCxoneSimulator } from '../../local/cxone-simulator/index.js';
@@ -41,7 +41,13 @@ afterAll(async () => {
 });
 
 const busEvents = (agentId: string) => onBus.filter((event) => (event.detail as EventDetail).metadata.agentId === agentId);
-const customEvent = (agentId: string, name: string, bytes: number) => ({ IISHost: 'SIM', VCHost: 'SIM', type: 'CustomEvent', eventName: `${agentId}-${name}`, data: 'x'.repeat(bytes) });
+const customEvent = (agentId: string, name: string, bytes: number) => ({
+  IISHost: 'SIM',
+  VCHost: 'SIM',
+  type: 'CustomEvent',
+  eventName: `${agentId}-${name}`,
+  data: 'x'.repeat(bytes),
+});
 
 async function loggedInSession(): Promise<{ agentId: string; execution: LocalExecution }> {
   const agentId = String(nextAgentId++);
@@ -64,7 +70,9 @@ describe('event sizes', () => {
     simulator.enqueueEvents(agentId, [event]);
     await endSession(agentId, execution);
 
-    const published = busEvents(agentId).find((bus) => (bus.detail as EventDetail).data !== undefined && canonicalJson((bus.detail as EventDetail).data) === canonicalJson(event));
+    const published = busEvents(agentId).find(
+      (bus) => (bus.detail as EventDetail).data !== undefined && canonicalJson((bus.detail as EventDetail).data) === canonicalJson(event),
+    );
     expect(published?.['detail-type']).toBe('CustomEvent');
     expect((published?.detail as EventDetail | undefined)?.claimCheck).toBeUndefined();
     expect(accountFor(simulator, twin, onBus, [agentId])).toMatchObject({ lost: 0, parked: 0 });
@@ -81,7 +89,11 @@ describe('event sizes', () => {
     const pointer = pointers[0] as EventBridgeEvent;
     const detail = pointer.detail as EventDetail & { claimCheck: NonNullable<EventDetail['claimCheck']> };
     expect(pointer['detail-type']).toBe('CustomEvent');
-    expect(detail.claimCheck).toMatchObject({ bucket: twin.largeEventBucket, key: `claim-checks/local/${agentId}/${detail.metadata.eventId}.json`, contentType: 'application/json' });
+    expect(detail.claimCheck).toMatchObject({
+      bucket: twin.largeEventBucket,
+      key: `claim-checks/local/${agentId}/${detail.metadata.eventId}.json`,
+      contentType: 'application/json',
+    });
 
     const object = twin.s3.objects(twin.largeEventBucket).get(detail.claimCheck.key);
     const body = object?.body ?? Buffer.alloc(0);
@@ -103,12 +115,15 @@ describe('parked events', () => {
     await waitFor(() => parkedItems(twin).some((item) => item.agentId === agentId), 30_000, 'body parked');
     const runsBefore = twin.functionStats.get([...twin.functionStats.keys()].find((id) => id.startsWith('ParkedEventRedrive')) ?? '')?.invocations ?? 0;
     await waitFor(
-      () => (twin.functionStats.get([...twin.functionStats.keys()].find((id) => id.startsWith('ParkedEventRedrive')) ?? '')?.invocations ?? 0) >= runsBefore + 2,
+      () =>
+        (twin.functionStats.get([...twin.functionStats.keys()].find((id) => id.startsWith('ParkedEventRedrive')) ?? '')?.invocations ?? 0) >= runsBefore + 2,
       30_000,
       'two redrive runs',
     );
     const parked = parkedItems(twin).filter((item) => item.agentId === agentId);
-    expect(parked).toEqual([expect.objectContaining({ reason: 'MALFORMED_BATCH', payload: body, truncated: false, detail: expect.stringMatching(/not JSON/) })]);
+    expect(parked).toEqual([
+      expect.objectContaining({ reason: 'MALFORMED_BATCH', payload: body, truncated: false, detail: expect.stringMatching(/not JSON/) }),
+    ]);
     expect(Buffer.byteLength(body)).toBeGreaterThan(1_200_000);
     await endSession(agentId, execution);
   });
@@ -141,7 +156,11 @@ describe('parked events', () => {
     const runsBefore = redriveRuns();
     await waitFor(() => redriveRuns() >= runsBefore + 2, 30_000, 'two redrive runs while EventBridge is down');
     // Whole while they wait: nothing cut, whatever the size.
-    expect(parkedItems(twin).filter((item) => item.agentId === agentId).map((item) => canonicalJson(item.payload))).toEqual(events.map(canonicalJson));
+    expect(
+      parkedItems(twin)
+        .filter((item) => item.agentId === agentId)
+        .map((item) => canonicalJson(item.payload)),
+    ).toEqual(events.map(canonicalJson));
 
     twin.bus.clearFaults();
     await waitFor(() => parkedItems(twin).every((item) => item.agentId !== agentId), 60_000, 'parked events re-published');

@@ -1,6 +1,6 @@
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalAwsServer, startLocalAwsServer } from '../../local/aws/local-aws-server.js';
 import { type CxoneSimulator, startCxoneSimulator } from '../../local/cxone-simulator/index.js';
@@ -41,9 +41,14 @@ describe('local EventBridge behind the real SDK client', () => {
   // One attempt: the SDK would otherwise retry the injected throttling itself.
   const client = () =>
     new EventBridgeClient({ endpoint: server.endpoint, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  const entry = (state: string) => ({ EventBusName: 'agents', Source: 'cxone.agent-events', DetailType: 'AgentState', Detail: JSON.stringify({ data: { CurrentState: state } }) });
+  const entry = (state: string) => ({
+    EventBusName: 'agents',
+    Source: 'cxone.agent-events',
+    DetailType: 'AgentState',
+    Detail: JSON.stringify({ data: { CurrentState: state } }),
+  });
 
-  it('applies the template\'s rules to what PutEvents accepts', async () => {
+  it("applies the template's rules to what PutEvents accepts", async () => {
     const output = await client().send(new PutEventsCommand({ Entries: [entry('Available'), entry('Unavailable')] }));
     expect(output.FailedEntryCount).toBe(0);
     expect(accepted.map((event) => event.matchedRules)).toEqual([['agent-state-to-webhook'], []]);
@@ -59,7 +64,9 @@ describe('local EventBridge behind the real SDK client', () => {
   });
 
   it('rejects more than 10 entries as a validation error', async () => {
-    await expect(client().send(new PutEventsCommand({ Entries: Array.from({ length: 11 }, () => entry('Available')) }))).rejects.toMatchObject({ name: 'ValidationException' });
+    await expect(client().send(new PutEventsCommand({ Entries: Array.from({ length: 11 }, () => entry('Available')) }))).rejects.toMatchObject({
+      name: 'ValidationException',
+    });
   });
 
   it('fails a whole call or single entries on demand', async () => {

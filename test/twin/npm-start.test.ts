@@ -61,7 +61,15 @@ describe('counts of a run', () => {
     // Prepare: an execution hands over after 2 polls, so every session has several generations.
     const lines: string[] = [];
     // Act
-    const summary = await runTwin({ agents: 2, durationSeconds: 6, timeScale: 240, seed: 3, pollTimeoutSeconds: 1, twinOptions: { config: { handOverAfterPolls: 2 } }, progress: (line) => lines.push(line) });
+    const summary = await runTwin({
+      agents: 2,
+      durationSeconds: 6,
+      timeScale: 240,
+      seed: 3,
+      pollTimeoutSeconds: 1,
+      twinOptions: { config: { handOverAfterPolls: 2 } },
+      progress: (line) => lines.push(line),
+    });
     // Assess
     expect(summary.executions.handOvers).toBeGreaterThan(0);
     expect(summary.executions.total).toBe(summary.sessions.started + summary.executions.handOvers);
@@ -78,7 +86,21 @@ describe('npm start', () => {
     // Act
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['--import', 'tsx', 'local/twin/cli.ts', '--agents', '2', '--duration', '6', '--poll-timeout', '10', '--events-out', join(dir, 'e.ndjson'), '--summary', join(dir, 's.json')],
+      [
+        '--import',
+        'tsx',
+        'local/twin/cli.ts',
+        '--agents',
+        '2',
+        '--duration',
+        '6',
+        '--poll-timeout',
+        '10',
+        '--events-out',
+        join(dir, 'e.ndjson'),
+        '--summary',
+        join(dir, 's.json'),
+      ],
       { timeout: 90_000 },
     );
     // Assess
@@ -98,7 +120,11 @@ describe('npm start', () => {
   });
 
   it('refuses plain http to a non-loopback CXone with a clear message', async () => {
-    const run = promisify(execFile)(process.execPath, ['--import', 'tsx', 'local/twin/cli.ts', '--cxone-issuer', 'http://cxone.example.com', '--agent-ids', '1'], { timeout: 30_000 });
+    const run = promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'local/twin/cli.ts', '--cxone-issuer', 'http://cxone.example.com', '--agent-ids', '1'],
+      { timeout: 30_000 },
+    );
     await expect(run).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/must use https/) });
   });
 });

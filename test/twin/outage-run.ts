@@ -31,7 +31,13 @@ export function lifecycleOf(received: OutageRun['received'], agentId: string, de
 }
 
 export const busyEvents = (agentId: string, phase: string, count: number) =>
-  Array.from({ length: count }, (_, n) => ({ IISHost: 'SIM', VCHost: 'SIM', type: 'CustomEvent', eventName: `${phase}-${agentId}-${n}`, data: `payload ${n}` }));
+  Array.from({ length: count }, (_, n) => ({
+    IISHost: 'SIM',
+    VCHost: 'SIM',
+    type: 'CustomEvent',
+    eventName: `${phase}-${agentId}-${n}`,
+    data: `payload ${n}`,
+  }));
 
 /** Every get-next-event fails: one in three connections is reset, the others answer 503. */
 export function takeCxoneDown(simulator: CxoneSimulator): void {
@@ -45,7 +51,9 @@ export function sleepSimulated(seconds: number, msPerSimulatedSecond: number): P
 
 /** The agent's executions (every generation), newest last. */
 export function executionsOf(twin: LocalTwin, agentId: string): LocalExecution[] {
-  return [...twin.stepFunctions.executions.values()].filter((execution) => execution.name.includes(`-${agentId}-`)).sort((a, b) => a.startDate.getTime() - b.startDate.getTime());
+  return [...twin.stepFunctions.executions.values()]
+    .filter((execution) => execution.name.includes(`-${agentId}-`))
+    .sort((a, b) => a.startDate.getTime() - b.startDate.getTime());
 }
 
 /** Nearest-rank percentile of a list of numbers. */

@@ -34,7 +34,12 @@ let nextAgentId = 3300001;
 
 beforeAll(async () => {
   simulator = await startCxoneSimulator({ agents: 1, seed: 43 });
-  twin = await startLocalTwin({ cxoneIssuerUrl: simulator.issuerUrl, credentials: simulator.credentials, config: { pollTimeoutSeconds: 1 }, timeScale: 1000 / MS_PER_SECOND });
+  twin = await startLocalTwin({
+    cxoneIssuerUrl: simulator.issuerUrl,
+    credentials: simulator.credentials,
+    config: { pollTimeoutSeconds: 1 },
+    timeScale: 1000 / MS_PER_SECOND,
+  });
   received = recordBus(twin);
 });
 afterAll(async () => {
@@ -46,8 +51,11 @@ afterAll(async () => {
 const backOffsOf = (agentId: string) =>
   executionsOf(twin, agentId).flatMap((execution) =>
     execution.history.flatMap((event) => {
-      const output = (event as { type: string; state?: { name: string; output?: { status?: string; backOffSeconds?: number; fault?: unknown } } }).state?.output;
-      return event.type === 'StateExited' && output?.status === 'BACK_OFF' && output.fault === undefined && output.backOffSeconds !== undefined ? [output.backOffSeconds] : [];
+      const output = (event as { type: string; state?: { name: string; output?: { status?: string; backOffSeconds?: number; fault?: unknown } } }).state
+        ?.output;
+      return event.type === 'StateExited' && output?.status === 'BACK_OFF' && output.fault === undefined && output.backOffSeconds !== undefined
+        ? [output.backOffSeconds]
+        : [];
     }),
   );
 const delivered = (agentId: string) => simulator.emittedEvents({ agentId }).every((event) => event.deliveredAt !== undefined);
@@ -75,19 +83,30 @@ describe.each([5, 60])('CXone down (503 and connection resets) for %i minutes of
     for (const agentId of agentIds) simulator.enqueueEvents(agentId, busyEvents(agentId, 'after', 5));
     await waitFor(() => agentIds.every(delivered), 60_000, 'events after the outage delivered');
     for (const agentId of agentIds) simulator.logoutAgent(agentId);
-    await waitFor(() => agentIds.every((agentId) => executionsOf(twin, agentId).every((execution) => execution.status !== 'RUNNING')), 60_000, 'sessions ended');
+    await waitFor(
+      () => agentIds.every((agentId) => executionsOf(twin, agentId).every((execution) => execution.status !== 'RUNNING')),
+      60_000,
+      'sessions ended',
+    );
 
     // Assess: running through the outage, degraded then recovered, each once.
     expect(runningAtTheEnd).toEqual(agentIds.map(() => 'RUNNING'));
     const recoveredAfter: number[] = [];
     for (const agentId of agentIds) {
-      expect(executionsOf(twin, agentId).map((execution) => execution.status).every((status) => status === 'SUCCEEDED')).toBe(true);
+      expect(
+        executionsOf(twin, agentId)
+          .map((execution) => execution.status)
+          .every((status) => status === 'SUCCEEDED'),
+      ).toBe(true);
       const [degraded, ...moreDegraded] = lifecycleOf(received, agentId, DEGRADED);
       const [recovered, ...moreRecovered] = lifecycleOf(received, agentId, RECOVERED);
       expect(moreDegraded).toEqual([]);
       expect(moreRecovered).toEqual([]);
       expect(degraded && recovered && degraded.at <= recovered.at).toBe(true);
-      expect(detailOf(degraded?.event as never).data).toMatchObject({ reason: expect.stringMatching(/^CxoneUnavailableError: CXone get-next-event (answered HTTP 503|failed: network error)/), faultClass: 'transient' });
+      expect(detailOf(degraded?.event as never).data).toMatchObject({
+        reason: expect.stringMatching(/^CxoneUnavailableError: CXone get-next-event (answered HTTP 503|failed: network error)/),
+        faultClass: 'transient',
+      });
       expect(detailOf(recovered?.event as never).data).toMatchObject({ faults: expect.any(Number), degradedForSeconds: expect.any(Number) });
       expect(recovered?.at).toBeGreaterThanOrEqual(backAt);
       recoveredAfter.push(((recovered?.at ?? backAt) - backAt) / MS_PER_SECOND);
@@ -97,7 +116,10 @@ describe.each([5, 60])('CXone down (503 and connection resets) for %i minutes of
       expect(batches.slice(1).filter((batch) => batch.snapshot)).toEqual([]);
       for (let index = 1; index < batches.length; index++) expect(batches[index]?.requestSessionId).toBe(batches[index - 1]?.responseSessionId);
       // Gap-free sequence, each event once.
-      const sequences = cxoneEvents(received.map(({ event }) => event)).map(detailOf).filter((detail) => detail.metadata.agentId === agentId).map((detail) => detail.metadata.sequence);
+      const sequences = cxoneEvents(received.map(({ event }) => event))
+        .map(detailOf)
+        .filter((detail) => detail.metadata.agentId === agentId)
+        .map((detail) => detail.metadata.sequence);
       expect(sequences).toEqual(sequences.map((_, index) => index + 1));
     }
     const figures = accountFor(simulator, twin, cxoneEvents(received.map(({ event }) => event)), agentIds);

@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ParkedSummary } from '../../lambdas/parked/parked-events.js';
 import { S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParkedItem } from '../../contract/dead-letter.js';
 import { eventIdOf } from '../../contract/envelope.js';
 import { isLifecycleDetailType } from '../../contract/lifecycle.js';
+import type { ParkedSummary } from '../../lambdas/parked/parked-events.js';
 import { objectStorePark } from '../../lambdas/publishing/parking.js';
 import { s3ObjectStore } from '../../lambdas/publishing/s3-object-store.js';
 import { type CxoneSimulator, startCxoneSimulator } from '../../local/cxone-simulator/index.js';
@@ -45,7 +45,20 @@ beforeAll(async () => {
   const items: ParkedItem[] = [1, 2, 3].map((n) => {
     const data = { IISHost: 'SIM', VCHost: 'SIM', type: 'CustomEvent', eventName: `parked-${n}`, data: `payload ${n}` };
     const event = { sequence: 100 + n, platformSessionId: null, receivedAt: new Date().toISOString(), data };
-    return { reason: 'CHECKPOINT_UNAVAILABLE', detail: 'InternalException: down', tenant: 'local', agentId, platformSessionId: null, sequence: event.sequence, eventId: eventIdOf(event, { tenant: 'local', agentId }), detailType: 'CustomEvent', receivedAt: event.receivedAt, payload: data, truncated: false, parkedAt: new Date().toISOString() };
+    return {
+      reason: 'CHECKPOINT_UNAVAILABLE',
+      detail: 'InternalException: down',
+      tenant: 'local',
+      agentId,
+      platformSessionId: null,
+      sequence: event.sequence,
+      eventId: eventIdOf(event, { tenant: 'local', agentId }),
+      detailType: 'CustomEvent',
+      receivedAt: event.receivedAt,
+      payload: data,
+      truncated: false,
+      parkedAt: new Date().toISOString(),
+    };
   });
   await objectStorePark(s3ObjectStore(new S3Client({}), twin.largeEventBucket))(items);
   await waitFor(() => parkedItems(twin).length >= 4, 60_000, 'events and the unreadable body parked');
@@ -72,7 +85,10 @@ describe('npm run parked', () => {
   it('lists what is parked with reason, agent and sequence, and narrows by reason', async () => {
     const all = await parked('list', '--bucket', twin.largeEventBucket, '--json');
     expect(all.code).toBe(0);
-    const items = all.stdout.trim().split('\n').map((line) => JSON.parse(line) as ParkedSummary);
+    const items = all.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as ParkedSummary);
     expect(items.map((item) => item.reason).sort()).toEqual(['CHECKPOINT_UNAVAILABLE', 'CHECKPOINT_UNAVAILABLE', 'CHECKPOINT_UNAVAILABLE', 'MALFORMED_BATCH']);
     expect(items.every((item) => item.agentId === agentId && item.tenant === 'local')).toBe(true);
 

@@ -3,7 +3,17 @@ import type { AcceptedEvent } from '../../local/eventbridge/local-event-bus.js';
 import { LocalTargets } from '../../local/eventbridge/targets.js';
 
 const accepted = (rule: string): AcceptedEvent => ({
-  event: { version: '0', id: '1', 'detail-type': 'AgentState', source: 'cxone.agent-events', account: '000000000000', time: '2025-03-12T14:01:35Z', region: 'us-east-1', resources: [], detail: { data: {} } },
+  event: {
+    version: '0',
+    id: '1',
+    'detail-type': 'AgentState',
+    source: 'cxone.agent-events',
+    account: '000000000000',
+    time: '2025-03-12T14:01:35Z',
+    region: 'us-east-1',
+    resources: [],
+    detail: { data: {} },
+  },
   eventBusName: 'bus',
   matchedRules: [rule],
   acceptedAt: 0,
@@ -16,8 +26,23 @@ describe('route targets the twin does not call', () => {
     const sent: string[] = [];
     const targets = new LocalTargets({
       rules: [
-        { name: 'remote-webhook', arn: 'arn:aws:events:us-east-1:000000000000:rule/bus/remote-webhook', targets: [{ id: 't', arn: 'arn:aws:events:us-east-1:000000000000:api-destination/x', kind: 'apiDestination', apiDestination: { endpoint: 'https://hooks.example.com/x', httpMethod: 'POST' } }] },
-        { name: 'to-lambda', arn: 'arn:aws:events:us-east-1:000000000000:rule/bus/to-lambda', targets: [{ id: 't', arn: 'arn:aws:lambda:us-east-1:000000000000:function:f', kind: 'lambda' }] },
+        {
+          name: 'remote-webhook',
+          arn: 'arn:aws:events:us-east-1:000000000000:rule/bus/remote-webhook',
+          targets: [
+            {
+              id: 't',
+              arn: 'arn:aws:events:us-east-1:000000000000:api-destination/x',
+              kind: 'apiDestination',
+              apiDestination: { endpoint: 'https://hooks.example.com/x', httpMethod: 'POST' },
+            },
+          ],
+        },
+        {
+          name: 'to-lambda',
+          arn: 'arn:aws:events:us-east-1:000000000000:rule/bus/to-lambda',
+          targets: [{ id: 't', arn: 'arn:aws:lambda:us-east-1:000000000000:function:f', kind: 'lambda' }],
+        },
       ],
       sendToQueue: (url) => sent.push(url),
     });

@@ -56,7 +56,12 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
   const sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}/sink`;
   simulator = await startCxoneSimulator({ agents: 1, seed: 11 });
-  twin = await startLocalTwin({ cxoneIssuerUrl: simulator.issuerUrl, credentials: simulator.credentials, config: { pollTimeoutSeconds: 1, routes: ROUTES }, sinkUrl });
+  twin = await startLocalTwin({
+    cxoneIssuerUrl: simulator.issuerUrl,
+    credentials: simulator.credentials,
+    config: { pollTimeoutSeconds: 1, routes: ROUTES },
+    sinkUrl,
+  });
   twin.bus.onEvent((accepted) => onBus.push(accepted.event));
 
   // One session: login, a few custom events (one the rejects route matches), logout.
@@ -107,7 +112,10 @@ describe('routes on the local twin', () => {
       }),
     );
     for (const request of received) {
-      expect(request).toMatchObject({ method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8', 'user-agent': 'Amazon/EventBridge/ApiDestinations' } });
+      expect(request).toMatchObject({
+        method: 'POST',
+        headers: { 'content-type': 'application/json; charset=utf-8', 'user-agent': 'Amazon/EventBridge/ApiDestinations' },
+      });
       // The twin holds no connection secret, so it sends none.
       expect(request.headers).not.toHaveProperty('x-api-key');
     }
@@ -129,7 +137,11 @@ describe('routes on the local twin', () => {
     expect(JSON.parse(rejected[0]?.body ?? '')).toEqual(event);
     const dlqUrl = twin.stack.rules.find((candidate) => candidate.name === 'local-rejected-webhook')?.targets[0]?.deadLetterQueueUrl as string;
     expect(twin.sqs.messages(dlqUrl).map((message) => JSON.parse(message.body))).toEqual([event]);
-    expect(twin.targets.deliveries.find((delivery) => delivery.rule === 'local-rejected-webhook')).toMatchObject({ status: 'dead-lettered', attempts: 1, httpStatus: 400 });
+    expect(twin.targets.deliveries.find((delivery) => delivery.rule === 'local-rejected-webhook')).toMatchObject({
+      status: 'dead-lettered',
+      attempts: 1,
+      httpStatus: 400,
+    });
     expect(twin.targets.stats.get('local-rejected-webhook')).toEqual({ delivered: 0, recorded: 0, deadLettered: 1, failed: 0, lastError: 'HTTP 400' });
   });
 

@@ -65,7 +65,9 @@ describe('secrets', () => {
     expect(simulator.issuedTokens().length).toBeGreaterThan(1);
     const written = [
       captured.join(''),
-      ...[...firstRun.executions, ...rejected].map((execution) => JSON.stringify({ history: execution.history, error: execution.error, cause: execution.cause, input: execution.input, output: execution.output })),
+      ...[...firstRun.executions, ...rejected].map((execution) =>
+        JSON.stringify({ history: execution.history, error: execution.error, cause: execution.cause, input: execution.input, output: execution.output }),
+      ),
       JSON.stringify(onBus),
       JSON.stringify(firstRun.parked),
       ...firstRun.stored,
@@ -91,11 +93,16 @@ async function startLocalTwinWithWrongSecret() {
     waitMs: 50,
   });
   const cxoneCursor = simulator.loginAgent('4100003').apiSessionId;
-  const { executionArn } = twin.stepFunctions.startExecution(twin.stack.stateMachine.arn, 'wrong-secret', JSON.stringify({ agentId: '4100003', sessionId: cxoneCursor }));
+  const { executionArn } = twin.stepFunctions.startExecution(
+    twin.stack.stateMachine.arn,
+    'wrong-secret',
+    JSON.stringify({ agentId: '4100003', sessionId: cxoneCursor }),
+  );
   const execution = twin.stepFunctions.executions.get(executionArn);
   const refusedBackOffs = () =>
     (execution?.history ?? []).filter((event) => {
-      const output = (event as { type: string; state?: { output?: { status?: string; fault?: unknown; degraded?: { faultClass?: string; reason?: string } } } }).state?.output;
+      const output = (event as { type: string; state?: { output?: { status?: string; fault?: unknown; degraded?: { faultClass?: string; reason?: string } } } })
+        .state?.output;
       return event.type === 'StateExited' && output?.status === 'BACK_OFF' && !output.fault && output.degraded?.faultClass === 'refused';
     });
   await waitFor(() => refusedBackOffs().length >= 2, 30_000, 'two refused back-offs');

@@ -75,7 +75,11 @@ describe('one agent session on the local twin', () => {
     expect(details.slice(before).map((detail) => detail.data)).toEqual(events);
     expect(details.map((detail) => detail.metadata.sequence)).toEqual(details.map((_, index) => index + 1));
     expect(new Set(details.map((detail) => detail.metadata.eventId)).size).toBe(details.length);
-    expect(onBus.filter((event) => (event.detail as Detail).metadata.agentId === agentId).every((event) => event['detail-type'] === ((event.detail as Detail).data.Type ?? (event.detail as Detail).data.type))).toBe(true);
+    expect(
+      onBus
+        .filter((event) => (event.detail as Detail).metadata.agentId === agentId)
+        .every((event) => event['detail-type'] === ((event.detail as Detail).data.Type ?? (event.detail as Detail).data.type)),
+    ).toBe(true);
   });
 
   it('polls each time with the sessionId the previous 200 returned', () => {

@@ -1,7 +1,7 @@
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsFaults } from '../../local/aws/aws-faults.js';
 import { type CxoneSimulator, startCxoneSimulator } from '../../local/cxone-simulator/index.js';
@@ -27,7 +27,10 @@ describe('--fault specs', () => {
 
   it('makes npm start exit 2 with the reason', async () => {
     const run = promisify(execFile)(process.execPath, ['--import', 'tsx', 'local/twin/cli.ts', '--fault', 'eventbridge-down@30s'], { timeout: 30_000 });
-    await expect(run).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/^npm start: --fault eventbridge-down@30s: expected <what>@<start>\+<duration>.*\n$/) });
+    await expect(run).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/^npm start: --fault eventbridge-down@30s: expected <what>@<start>\+<duration>.*\n$/),
+    });
   });
 });
 
@@ -58,8 +61,10 @@ describe('faults injected into a running twin, answered as the services do', () 
     await simulator?.close();
   });
 
-  const putEvents = () => new EventBridgeClient({ maxAttempts: 1 }).send(new PutEventsCommand({ Entries: [{ Source: 'test', DetailType: 'Probe', Detail: '{}' }] }));
-  const sendToDlq = () => new S3Client({ maxAttempts: 1 }).send(new PutObjectCommand({ Bucket: twin.largeEventBucket, Key: 'parked/probe.json', Body: 'probe' }));
+  const putEvents = () =>
+    new EventBridgeClient({ maxAttempts: 1 }).send(new PutEventsCommand({ Entries: [{ Source: 'test', DetailType: 'Probe', Detail: '{}' }] }));
+  const sendToDlq = () =>
+    new S3Client({ maxAttempts: 1 }).send(new PutObjectCommand({ Bucket: twin.largeEventBucket, Key: 'parked/probe.json', Body: 'probe' }));
 
   it('refuses PutEvents and SendMessage, and CXone answers 503 everywhere but its admin API, while the windows are open', async () => {
     // An hour of simulated outage from now: 36 real seconds at 100x, far longer than this test.

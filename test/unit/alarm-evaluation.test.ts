@@ -59,7 +59,9 @@ describe('alarm evaluation', () => {
 
   it('compares with the alarm statistic of each period (Maximum of a sampled gauge)', () => {
     const store = new MetricStore(() => T0);
-    const alarms = new AlarmEvaluator(store, [alarmOn({ threshold: 8, queries: [{ id: 'm1', metric: { ...id, stat: 'Maximum', periodSeconds: 60 }, returnData: true }] })]);
+    const alarms = new AlarmEvaluator(store, [
+      alarmOn({ threshold: 8, queries: [{ id: 'm1', metric: { ...id, stat: 'Maximum', periodSeconds: 60 }, returnData: true }] }),
+    ]);
     for (const value of [3, 9, 2]) store.put(id, value, T0 + value * 1000);
     expect(alarms.evaluate(T0 + 30_000)[0]?.state).toBe('ALARM');
   });
@@ -81,7 +83,16 @@ describe('statistics and metric math', () => {
   it('adds series period by period, a period missing on one side counting as 0', () => {
     const failed = new Map([[T0, 2]]);
     const timedOut = new Map([[T0 + MINUTE, 1]]);
-    expect([...evaluateExpression('failed + timedOut', new Map([['failed', failed], ['timedOut', timedOut]]), 60)]).toEqual([
+    expect([
+      ...evaluateExpression(
+        'failed + timedOut',
+        new Map([
+          ['failed', failed],
+          ['timedOut', timedOut],
+        ]),
+        60,
+      ),
+    ]).toEqual([
       [T0, 2],
       [T0 + MINUTE, 1],
     ]);
@@ -108,6 +119,16 @@ describe('EMF capture', () => {
       { namespace: 'Test', metricName: 'PollOutcomes', dimensions: { service: 'svc', outcome: 'EVENTS' } },
       { namespace: 'Test', metricName: 'Polls', dimensions: { service: 'svc' } },
     ]);
-    expect(store.query({ namespace: 'Test', metricName: 'Polls', dimensions: { service: 'svc' }, statistic: 'Sum', periodSeconds: 60, startMs: 0, endMs: Number.MAX_SAFE_INTEGER })[0]?.value).toBe(2);
+    expect(
+      store.query({
+        namespace: 'Test',
+        metricName: 'Polls',
+        dimensions: { service: 'svc' },
+        statistic: 'Sum',
+        periodSeconds: 60,
+        startMs: 0,
+        endMs: Number.MAX_SAFE_INTEGER,
+      })[0]?.value,
+    ).toBe(2);
   });
 });

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { objectStoreClaimCheck } from '../../lambdas/publishing/claim-check.js';
 import { type ParkedItem, parkedItemKey, parseParkedKey } from '../../contract/dead-letter.js';
 import { ClaimCheckDetailSchema, toEnvelopeEntry } from '../../contract/envelope.js';
+import { objectStoreClaimCheck } from '../../lambdas/publishing/claim-check.js';
 import { PUT_EVENTS_MAX_ENTRY_BYTES, PUT_EVENTS_MAX_REQUEST_BYTES, putEventsEntrySize } from '../../lambdas/publishing/limits.js';
 import type { ObjectStore } from '../../lambdas/publishing/object-store.js';
 import { objectStorePark } from '../../lambdas/publishing/parking.js';
@@ -98,7 +98,15 @@ describe('parking in the object store', () => {
     const key = 'parked/PUBLISH_ATTEMPTS_EXHAUSTED/acme/2103457/20261130T160500.123Z-000000000007-68e0ddd3-e8f2-b74a-2cda-bee3c076ba1b.json';
     expect([...store.objects.keys()]).toEqual([key]);
     expect(JSON.parse(store.objects.get(key) ?? '')).toEqual(item);
-    expect(parseParkedKey(key)).toEqual({ key, reason: 'PUBLISH_ATTEMPTS_EXHAUSTED', tenant: 'acme', agentId: '2103457', parkedAt: '2026-11-30T16:05:00.123Z', sequence: 7, id: item.eventId });
+    expect(parseParkedKey(key)).toEqual({
+      key,
+      reason: 'PUBLISH_ATTEMPTS_EXHAUSTED',
+      tenant: 'acme',
+      agentId: '2103457',
+      parkedAt: '2026-11-30T16:05:00.123Z',
+      sequence: 7,
+      id: item.eventId,
+    });
   });
 
   it('names a malformed body by the hash of its text', () => {

@@ -104,7 +104,10 @@ describe('CxoneAgentApi against the simulator', () => {
     simulator.loginAgent('2103460');
     const cursor = await api.joinSession('2103460');
     simulator.injectFault({ agentId: '2103460', count: 1, fault: { delayMs: 3_000, status: 304 } });
-    await expect(api.getNextEvent(cursor, 0, 500)).rejects.toMatchObject({ name: 'CxoneUnavailableError', message: expect.stringMatching(/no answer within \d+ ms/) });
+    await expect(api.getNextEvent(cursor, 0, 500)).rejects.toMatchObject({
+      name: 'CxoneUnavailableError',
+      message: expect.stringMatching(/no answer within \d+ ms/),
+    });
     simulator.logoutAgent('2103460');
   });
 
@@ -125,7 +128,9 @@ describe('CxoneAgentApi against the simulator', () => {
 
   it('fails a TLS handshake that cannot succeed as retryable', async () => {
     const plainHttp = new URL(simulator.issuerUrl);
-    const error = await fetchWithDeadline(new URL(`https://127.0.0.1:${plainHttp.port}/`), {}, 5_000, 'CXone probe').catch((caught: unknown) => caught as Error);
+    const error = await fetchWithDeadline(new URL(`https://127.0.0.1:${plainHttp.port}/`), {}, 5_000, 'CXone probe').catch(
+      (caught: unknown) => caught as Error,
+    );
     expect(error).toMatchObject({ name: 'CxoneUnavailableError', message: 'CXone probe failed: network error' });
     expect((error as Error).cause).toBeInstanceOf(Error);
   });

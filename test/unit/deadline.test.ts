@@ -18,14 +18,21 @@ afterAll(async () => {
 });
 
 describe('DeadlineBoundHttpHandler', () => {
-  it('gives up on a hung AWS call when the invocation\'s time is up, SDK retries included', async () => {
+  it("gives up on a hung AWS call when the invocation's time is up, SDK retries included", async () => {
     // Prepare: an invocation with 1.3 s left, of which 1 s is kept back to return.
     const deadline = new InvocationDeadline();
     const endsAt = Date.now() + 1_300;
     deadline.bind({ getRemainingTimeInMillis: () => endsAt - Date.now() });
-    const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, requestHandler: new DeadlineBoundHttpHandler(deadline) });
+    const client = new DynamoDBClient({
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      requestHandler: new DeadlineBoundHttpHandler(deadline),
+    });
     // Act
-    const outcome = await client.send(new GetItemCommand({ TableName: 'checkpoints', Key: { pk: { S: 'x' }, sk: { S: 'HEAD' } } })).catch((error: unknown) => error as Error);
+    const outcome = await client
+      .send(new GetItemCommand({ TableName: 'checkpoints', Key: { pk: { S: 'x' }, sk: { S: 'HEAD' } } }))
+      .catch((error: unknown) => error as Error);
     // Assess: the call ended (it would hang forever otherwise) with an abort, not an answer.
     expect(outcome).toBeInstanceOf(Error);
     expect((outcome as Error).name).toMatch(/Abort|Timeout/);

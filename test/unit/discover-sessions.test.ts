@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentStateRecord, AgentStatesDelta } from '../../lambdas/cxone/agent-api.js';
-import { type AgentFilter, type DiscoveryDeps, discoverSessions, EPOCH_CURSOR, isReconcileDue, type PollerRestart } from '../../lambdas/discovery/discover-sessions.js';
+import {
+  type AgentFilter,
+  type DiscoveryDeps,
+  discoverSessions,
+  EPOCH_CURSOR,
+  isReconcileDue,
+  type PollerRestart,
+} from '../../lambdas/discovery/discover-sessions.js';
 import { type DiscoveryCursor, MAX_CURSOR_CHARACTERS, parseDiscoveryCursor, serializeDiscoveryCursor } from '../../lambdas/discovery/discovery-cursor.js';
 import { sessionNameOf } from '../../lambdas/sessions/execution-name.js';
 import type { ExecutionStatus } from '../../lambdas/sessions/poller-restart.js';
@@ -8,7 +15,13 @@ import type { SessionExecutions } from '../../lambdas/sessions/start-agent-sessi
 
 const LOGIN = '2025-03-12T14:00:01.000Z';
 const BASE = 'acme-1-20250312T140001000Z';
-const loggedIn = (agentId: string, teamId = '10'): AgentStateRecord => ({ agentId, teamId, isActive: true, agentStateName: 'Available', sessionStartTime: LOGIN });
+const loggedIn = (agentId: string, teamId = '10'): AgentStateRecord => ({
+  agentId,
+  teamId,
+  isActive: true,
+  agentStateName: 'Available',
+  sessionStartTime: LOGIN,
+});
 const noFilter: AgentFilter = { includeAgentIds: [], excludeAgentIds: [], includeTeamIds: [], excludeTeamIds: [] };
 const TEN_MINUTES = 600_000;
 const NOW = Date.parse('2025-03-12T15:00:00Z');
@@ -87,7 +100,9 @@ const reconciledRecently = (lastPollTime: string, retry: DiscoveryCursor['retry'
 
 describe('discoverSessions', () => {
   it('reconciles against every agent on its first run and starts logged-in agents', async () => {
-    const f = fakes([{ agentStates: [loggedIn('1'), { ...loggedIn('2'), isActive: false, agentStateName: 'LoggedOut' }], lastPollTime: '2025-03-12T14:01:00Z' }]);
+    const f = fakes([
+      { agentStates: [loggedIn('1'), { ...loggedIn('2'), isActive: false, agentStateName: 'LoggedOut' }], lastPollTime: '2025-03-12T14:01:00Z' },
+    ]);
     const outcome = await discoverSessions(f.deps());
     expect(f.readsSince).toEqual([EPOCH_CURSOR]);
     expect(outcome).toMatchObject({ mode: 'reconcile', started: [BASE] });
@@ -97,7 +112,11 @@ describe('discoverSessions', () => {
   });
 
   it('reads the delta between reconciles and the full list again once the interval has passed', async () => {
-    const f = fakes([{ agentStates: [], lastPollTime: 'T1' }, { agentStates: [], lastPollTime: 'T2' }, { agentStates: [], lastPollTime: 'T3' }]);
+    const f = fakes([
+      { agentStates: [], lastPollTime: 'T1' },
+      { agentStates: [], lastPollTime: 'T2' },
+      { agentStates: [], lastPollTime: 'T3' },
+    ]);
     await discoverSessions(f.deps());
     f.advance(TEN_MINUTES - 1);
     expect((await discoverSessions(f.deps())).mode).toBe('delta');
@@ -142,7 +161,9 @@ describe('discoverSessions', () => {
     const f = fakes([{ agentStates: [loggedIn('1')], lastPollTime: 'x' }], { executions });
     const outcome = await discoverSessions(f.deps());
     expect(outcome.started).toEqual([expected]);
-    expect(f.announced).toEqual([{ agentId: '1', execution: expected, previous: expect.objectContaining({ status: expect.stringMatching(/FAILED|ABORTED|TIMED_OUT/) }) }]);
+    expect(f.announced).toEqual([
+      { agentId: '1', execution: expected, previous: expect.objectContaining({ status: expect.stringMatching(/FAILED|ABORTED|TIMED_OUT/) }) },
+    ]);
     expect(f.announced[0]?.previous.stopDate).toBeInstanceOf(Date);
   });
 
@@ -189,7 +210,13 @@ describe('discoverSessions', () => {
   });
 
   it('goes on with the other agents when one cannot be started, and retries it on the next run', async () => {
-    const f = fakes([{ agentStates: [loggedIn('1'), loggedIn('2')], lastPollTime: 'T2' }, { agentStates: [], lastPollTime: undefined }], { stored: reconciledRecently('T1') });
+    const f = fakes(
+      [
+        { agentStates: [loggedIn('1'), loggedIn('2')], lastPollTime: 'T2' },
+        { agentStates: [], lastPollTime: undefined },
+      ],
+      { stored: reconciledRecently('T1') },
+    );
     const deps = f.deps();
     let refuse = true;
     const start = deps.executions.start;

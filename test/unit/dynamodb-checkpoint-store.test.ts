@@ -1,8 +1,8 @@
 import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SequencedEvent } from '../../contract/envelope.js';
 import type { SessionCheckpoint } from '../../lambdas/poll-session/checkpoint-store.js';
 import { DynamoDbCheckpointStore, EVENT_PART_MAX_BYTES, eventSortKey } from '../../lambdas/poll-session/dynamodb-checkpoint-store.js';
-import type { SequencedEvent } from '../../contract/envelope.js';
 import { type LocalDynamoDb, startLocalDynamoDb } from '../../local/aws/local-dynamodb.js';
 
 /** The adapter against dynalite, an independent implementation of the DynamoDB API, over HTTP. */

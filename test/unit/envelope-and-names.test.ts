@@ -69,7 +69,10 @@ describe('executionNameFor', () => {
       m.executionNameFor('acme', '1', '2025-03-12 14:00:01.250'),
       m.executionNameFor('acme', '1', 'Wed Mar 12 2025 14:00:01'),
     ])))`;
-    const output = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env: { ...process.env, TZ: zone }, encoding: 'utf8' });
+    const output = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      env: { ...process.env, TZ: zone },
+      encoding: 'utf8',
+    });
     const [offset, ...names] = JSON.parse(output) as [number, ...string[]];
     // The child really ran in that zone (UTC has offset 0, the others do not).
     expect(offset === 0).toBe(zone === 'UTC');

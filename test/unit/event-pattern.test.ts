@@ -1,11 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import {
-  InvalidEventPatternError,
-  matchesEventPattern,
-  parseEventPattern,
-} from '../../rules/event-pattern.js';
+import { InvalidEventPatternError, matchesEventPattern, parseEventPattern } from '../../rules/event-pattern.js';
 
 // The conformance corpus is a fixture in the repository (origins and licence in test/fixtures/README.md).
 const corpusDir = fileURLToPath(new URL('../fixtures/eventbridge-patterns/', import.meta.url));
@@ -25,9 +21,7 @@ interface InvalidCase {
 
 function loadCorpus(): { matchCases: MatchCase[]; invalidCases: InvalidCase[] } {
   if (!existsSync(corpusDir)) {
-    throw new Error(
-      `EventBridge pattern corpus not found at ${corpusDir}. It ships in the repository under test/fixtures/eventbridge-patterns.`,
-    );
+    throw new Error(`EventBridge pattern corpus not found at ${corpusDir}. It ships in the repository under test/fixtures/eventbridge-patterns.`);
   }
   const readAll = <T>(sub: string): T[] =>
     readdirSync(`${corpusDir}${sub}`)
@@ -45,26 +39,20 @@ describe('event pattern conformance corpus', () => {
     expect(invalidCases.length).toBe(38);
   });
 
-  it.each(matchCases.map((c, i) => [`#${i} ${c.name}`, c] as const))(
-    'matches like AWS: %s',
-    (_label, c) => {
-      expect(matchesEventPattern(c.pattern, c.event)).toBe(c.expected);
-    },
-  );
+  it.each(matchCases.map((c, i) => [`#${i} ${c.name}`, c] as const))('matches like AWS: %s', (_label, c) => {
+    expect(matchesEventPattern(c.pattern, c.event)).toBe(c.expected);
+  });
 
-  it.each(invalidCases.map((c, i) => [`#${i} ${c.name}`, c] as const))(
-    'rejects like AWS: %s',
-    (_label, c) => {
-      let thrown: unknown;
-      try {
-        parseEventPattern(c.pattern);
-      } catch (err) {
-        thrown = err;
-      }
-      expect(thrown).toBeInstanceOf(InvalidEventPatternError);
-      if (c.awsErrorMessage) expect((thrown as Error).message).toBe(c.awsErrorMessage);
-    },
-  );
+  it.each(invalidCases.map((c, i) => [`#${i} ${c.name}`, c] as const))('rejects like AWS: %s', (_label, c) => {
+    let thrown: unknown;
+    try {
+      parseEventPattern(c.pattern);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(InvalidEventPatternError);
+    if (c.awsErrorMessage) expect((thrown as Error).message).toBe(c.awsErrorMessage);
+  });
 });
 
 type Row = [description: string, pattern: unknown, event: unknown, expected: boolean];
@@ -139,13 +127,21 @@ const rejected: [description: string, pattern: unknown, reason: string][] = [
   ['a range that is empty', { a: [{ numeric: ['>', 5, '<', 5] }] }, 'Bottom must be less than top'],
   ['a range written top first', { a: [{ numeric: ['<', 5, '>', 1] }] }, 'Too many elements in numeric expression'],
   ['a numeric bound beyond the documented limit', { a: [{ numeric: ['>', 5.1e9] }] }, 'Value must be between -5.0E9 and 5.0E9, inclusive'],
-  ['anything-but mixing strings and numbers', { a: [{ 'anything-but': ['a', 1] }] }, 'Inside anything but list, either all values are number or string, mixed type is not supported'],
+  [
+    'anything-but mixing strings and numbers',
+    { a: [{ 'anything-but': ['a', 1] }] },
+    'Inside anything but list, either all values are number or string, mixed type is not supported',
+  ],
   ['anything-but with an unknown nested operator', { a: [{ 'anything-but': { exists: true } }] }, 'Unsupported anything-but pattern: exists'],
   ['a wildcard with a dangling escape', { a: [{ wildcard: 'ab\\' }] }, 'Invalid escape character at pos 3'],
   ['a /32 cidr', { a: [{ cidr: '10.0.0.1/32' }] }, 'IPv4 mask bits must be < 32'],
   ['$or with one branch', { $or: [{ a: ['1'] }] }, 'There must have at least 2 Objects in $or relationship.'],
   ['$or that is not an array', { $or: { a: ['1'] } }, 'It must be an Array followed with $or.'],
-  ['an operator name used as a field inside $or', { $or: [{ numeric: ['1'] }, { b: ['2'] }] }, 'numeric is Ruler reserved fieldName which cannot be used inside $or.'],
+  [
+    'an operator name used as a field inside $or',
+    { $or: [{ numeric: ['1'] }, { b: ['2'] }] },
+    'numeric is Ruler reserved fieldName which cannot be used inside $or.',
+  ],
   ['pattern text that is not JSON', '{"a": [', ''],
 ];
 

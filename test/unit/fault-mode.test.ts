@@ -5,7 +5,8 @@ import { type PollState, PollStateSchema, PollStatus } from '../../contract/poll
 import { BACK_OFF } from '../../contract/retry-policy.js';
 import { backOffAfterFault, backOffSeconds, classifyFault, faultReason, recoverIfDegraded } from '../../lambdas/poll-session/fault-mode.js';
 
-const lambdaCause = (errorType: string, errorMessage: string) => JSON.stringify({ errorType, errorMessage, trace: Array.from({ length: 200 }, (_, n) => `    at frame${n} (file.js:${n}:1)`) });
+const lambdaCause = (errorType: string, errorMessage: string) =>
+  JSON.stringify({ errorType, errorMessage, trace: Array.from({ length: 200 }, (_, n) => `    at frame${n} (file.js:${n}:1)`) });
 
 function fakeContext(now = 1_700_000_000_000) {
   const published: EnvelopeEntry[] = [];
@@ -34,7 +35,8 @@ function fakeContext(now = 1_700_000_000_000) {
   };
 }
 
-const baseState = (): PollState => PollStateSchema.parse({ v: 2, agentId: '2103457', sessionId: 'cursor-1', sequence: 12, polls: 40, announced: true, status: PollStatus.NoEvents });
+const baseState = (): PollState =>
+  PollStateSchema.parse({ v: 2, agentId: '2103457', sessionId: 'cursor-1', sequence: 12, polls: 40, announced: true, status: PollStatus.NoEvents });
 
 describe('classifying what a poll ended with', () => {
   it.each([
@@ -56,7 +58,7 @@ describe('classifying what a poll ended with', () => {
     expect(classifyFault({ Error: error, Cause: 'x' })).toBe(expected);
   });
 
-  it('keeps only the error name and Lambda\'s message, on one bounded line', () => {
+  it("keeps only the error name and Lambda's message, on one bounded line", () => {
     const reason = faultReason({ Error: 'CxoneUnavailableError', Cause: lambdaCause('CxoneUnavailableError', 'CXone get-next-event answered HTTP 503') });
     expect(reason).toBe('CxoneUnavailableError: CXone get-next-event answered HTTP 503');
     const long = faultReason({ Error: 'TypeError', Cause: lambdaCause('TypeError', `x\n${'y'.repeat(5_000)}`) });
@@ -96,12 +98,25 @@ describe('back-off', () => {
 describe('fault mode', () => {
   it('records the first fault, publishes PollingDegraded once and backs off', async () => {
     const { context, published, advance } = fakeContext();
-    const first = await backOffAfterFault({ ...baseState(), fault: { Error: 'CxoneUnavailableError', Cause: lambdaCause('CxoneUnavailableError', 'CXone get-next-event answered HTTP 503') } }, context);
+    const first = await backOffAfterFault(
+      { ...baseState(), fault: { Error: 'CxoneUnavailableError', Cause: lambdaCause('CxoneUnavailableError', 'CXone get-next-event answered HTTP 503') } },
+      context,
+    );
     expect(first.entered).toBe(true);
-    expect(first.state).toMatchObject({ status: PollStatus.BackOff, backOffSeconds: 1, sessionId: 'cursor-1', degraded: { since: 1_700_000_000_000, faults: 1, faultClass: 'transient' } });
+    expect(first.state).toMatchObject({
+      status: PollStatus.BackOff,
+      backOffSeconds: 1,
+      sessionId: 'cursor-1',
+      degraded: { since: 1_700_000_000_000, faults: 1, faultClass: 'transient' },
+    });
     expect(first.state).not.toHaveProperty('fault');
     expect(published.map((entry) => entry.DetailType)).toEqual(['CxoneEventBridge.PollingDegraded']);
-    expect(JSON.parse(published[0]?.Detail ?? '{}').data).toMatchObject({ reason: 'CxoneUnavailableError: CXone get-next-event answered HTTP 503', faultClass: 'transient', degradedSince: '2023-11-14T22:13:20.000Z', faults: 1 });
+    expect(JSON.parse(published[0]?.Detail ?? '{}').data).toMatchObject({
+      reason: 'CxoneUnavailableError: CXone get-next-event answered HTTP 503',
+      faultClass: 'transient',
+      degradedSince: '2023-11-14T22:13:20.000Z',
+      faults: 1,
+    });
 
     advance(60_000);
     const second = await backOffAfterFault({ ...first.state, fault: { Error: 'Lambda.Unknown', Cause: 'out of memory' } }, context);
@@ -127,14 +142,24 @@ describe('fault mode', () => {
 
   it('announces the recovery with how long and why, and clears the record', async () => {
     const { context, published, advance } = fakeContext();
-    const { state: degraded } = await backOffAfterFault({ ...baseState(), fault: { Error: 'CxoneAuthFailedError', Cause: lambdaCause('CxoneAuthFailedError', 'CXone get-next-event answered 401 even with a fresh token') } }, context);
+    const { state: degraded } = await backOffAfterFault(
+      {
+        ...baseState(),
+        fault: { Error: 'CxoneAuthFailedError', Cause: lambdaCause('CxoneAuthFailedError', 'CXone get-next-event answered 401 even with a fresh token') },
+      },
+      context,
+    );
     advance(3_723_000);
     const { state, recovered } = await recoverIfDegraded({ ...degraded, status: PollStatus.Events }, context);
     expect(state).not.toHaveProperty('degraded');
     expect(state).not.toHaveProperty('backOffSeconds');
     expect(recovered).toMatchObject({ degradedForSeconds: 3_723, faults: 1, faultClass: 'refused' });
     expect(published.map((entry) => entry.DetailType)).toEqual(['CxoneEventBridge.PollingDegraded', 'CxoneEventBridge.PollingRecovered']);
-    expect(JSON.parse(published[1]?.Detail ?? '{}').data).toMatchObject({ degradedForSeconds: 3_723, faults: 1, reason: expect.stringMatching(/^CxoneAuthFailedError: .*401/) });
+    expect(JSON.parse(published[1]?.Detail ?? '{}').data).toMatchObject({
+      degradedForSeconds: 3_723,
+      faults: 1,
+      reason: expect.stringMatching(/^CxoneAuthFailedError: .*401/),
+    });
   });
 
   it('publishes nothing after a poll when polling was not degraded', async () => {

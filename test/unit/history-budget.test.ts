@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { CAUGHT_ENTRY_MAX_EVENTS, HAND_OVER_AT_HISTORY_EVENTS, HAND_OVER_TAIL_EVENTS, HISTORY_EVENT_LIMIT, pollEntryEvents } from '../../contract/history-budget.js';
-import { spendHistory } from '../../lambdas/poll-session/history-budget.js';
+import {
+  CAUGHT_ENTRY_MAX_EVENTS,
+  HAND_OVER_AT_HISTORY_EVENTS,
+  HAND_OVER_TAIL_EVENTS,
+  HISTORY_EVENT_LIMIT,
+  pollEntryEvents,
+} from '../../contract/history-budget.js';
 import { type PollState, PollStateSchema, PollStatus } from '../../contract/poll-state.js';
+import { spendHistory } from '../../lambdas/poll-session/history-budget.js';
 
 const executionName = 'acme-2103457-20250312T140001000Z';
 const start = (): PollState => PollStateSchema.parse({ v: 2, agentId: '2103457', sessionId: 'c', status: PollStatus.NoEvents });
@@ -15,7 +21,10 @@ describe('history budget', () => {
   });
 
   it('counts the caught entry at its most, the fault-mode entry and the Wait', () => {
-    const state = spendHistory({ ...start(), historyEvents: 100, status: PollStatus.BackOff, backOffSeconds: 30 }, { retryCount: 0, caught: true, executionName });
+    const state = spendHistory(
+      { ...start(), historyEvents: 100, status: PollStatus.BackOff, backOffSeconds: 30 },
+      { retryCount: 0, caught: true, executionName },
+    );
     expect(state.historyEvents).toBe(100 + CAUGHT_ENTRY_MAX_EVENTS + pollEntryEvents(0) + 2 + 2);
     expect(state.status).toBe(PollStatus.BackOff);
   });
@@ -23,7 +32,10 @@ describe('history budget', () => {
   it.each([PollStatus.BackOff, PollStatus.PublishPending, PollStatus.NoEvents, PollStatus.Events, PollStatus.Resynced])(
     'hands over instead of looping on %s once the budget is used',
     (status) => {
-      const state = spendHistory({ ...start(), historyEvents: HAND_OVER_AT_HISTORY_EVENTS - 3, polls: 17, status, backOffSeconds: 9 }, { retryCount: 0, caught: false, executionName });
+      const state = spendHistory(
+        { ...start(), historyEvents: HAND_OVER_AT_HISTORY_EVENTS - 3, polls: 17, status, backOffSeconds: 9 },
+        { retryCount: 0, caught: false, executionName },
+      );
       expect(state).toMatchObject({ status: PollStatus.HandOver, nextExecutionName: `${executionName}-g2`, polls: 0, historyEvents: 0 });
       expect(state).not.toHaveProperty('backOffSeconds');
     },

@@ -26,7 +26,11 @@ describe('input transformer', () => {
       '{"instance" : <instance>, "state": "<state>", "instanceStatus": "instance \\"<instance>\\" is in <state>"}',
       '{"instance":"i-0123456789","state":"RUNNING","instanceStatus":"instance \\"i-0123456789\\" is in RUNNING"}',
     ],
-    ['a mix of variables and static data', '{"instance" : <instance>, "state": [ 9, <state>, true ], "Transformed" : "Yes"}', '{"instance":"i-0123456789","state":[9,"RUNNING",true],"Transformed":"Yes"}'],
+    [
+      'a mix of variables and static data',
+      '{"instance" : <instance>, "state": [ 9, <state>, true ], "Transformed" : "Yes"}',
+      '{"instance":"i-0123456789","state":[9,"RUNNING",true],"Transformed":"Yes"}',
+    ],
     ['reserved variables in a string', '"<aws.events.rule-name> triggered"', '"example triggered"'],
   ])('renders %s as the user guide shows', (_, template, expected) => {
     expect(apply(template)).toBe(expected);
@@ -34,7 +38,9 @@ describe('input transformer', () => {
 
   it('inserts the reserved variables: rule, ingestion time, the event without detail, the whole event', () => {
     const output = JSON.parse(
-      apply('{"ruleArn": <aws.events.rule-arn>, "ruleName": <aws.events.rule-name>, "at": <aws.events.event.ingestion-time>, "e": <aws.events.event>, "json": <aws.events.event.json>}'),
+      apply(
+        '{"ruleArn": <aws.events.rule-arn>, "ruleName": <aws.events.rule-name>, "at": <aws.events.event.ingestion-time>, "e": <aws.events.event>, "json": <aws.events.event.json>}',
+      ),
     );
     expect(output).toMatchObject({ ruleArn: context.ruleArn, ruleName: 'example', at: '2015-11-11T21:29:55Z', json: event });
     expect(output.e).toEqual({ ...event, detail: undefined });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LifecycleDetailType, LifecycleMetadataSchema } from '../../contract/lifecycle.js';
-import { lifecycleEntries, lifecycleEvents } from '../../lambdas/poll-session/lifecycle.js';
 import { type PollState, PollStateSchema, PollStatus } from '../../contract/poll-state.js';
+import { lifecycleEntries, lifecycleEvents } from '../../lambdas/poll-session/lifecycle.js';
 
 const NOW = Date.parse('2025-03-12T15:00:00Z');
 const timing = { heartbeatIntervalMs: 300_000, now: NOW };

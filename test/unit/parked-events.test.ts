@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { listParked, redriveParked } from '../../lambdas/parked/parked-events.js';
 import type { ParkedItem } from '../../contract/dead-letter.js';
 import { type EnvelopeEntry, eventIdOf } from '../../contract/envelope.js';
+import { listParked, redriveParked } from '../../lambdas/parked/parked-events.js';
 import type { ObjectStore } from '../../lambdas/publishing/object-store.js';
 import { objectStorePark } from '../../lambdas/publishing/parking.js';
 import type { PutEventsPort } from '../../lambdas/publishing/publisher.js';
@@ -84,7 +84,8 @@ describe('listParked', () => {
       ['PUBLISH_ATTEMPTS_EXHAUSTED', '2', 8, true],
     ]);
     const narrowed = [];
-    for await (const item of listParked(store, { reason: 'PUBLISH_ATTEMPTS_EXHAUSTED', tenant: 'acme', agentId: '1', since: new Date('2026-11-30T16:00:02Z') })) narrowed.push(item.sequence);
+    for await (const item of listParked(store, { reason: 'PUBLISH_ATTEMPTS_EXHAUSTED', tenant: 'acme', agentId: '1', since: new Date('2026-11-30T16:00:02Z') }))
+      narrowed.push(item.sequence);
     expect(narrowed).toEqual([4]);
   });
 });

@@ -37,7 +37,12 @@ beforeAll(async () => {
       billingMode: 'PAY_PER_REQUEST',
     },
   ]);
-  Object.assign(process.env, { AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_REGION: process.env.AWS_REGION ?? 'eu-west-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' });
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_REGION: process.env.AWS_REGION ?? 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+  });
   simulator = await startCxoneSimulator({ agents: 2, seed: 11 });
   cxone = new CxoneAgentApi(new CxoneAuth({ issuerUrl: simulator.issuerUrl, loadCredentials: async () => simulator.credentials }));
 });
@@ -71,7 +76,10 @@ const handler = () =>
 
 let logins = 0;
 /** Each test is its own login: its own checkpoint. */
-const invocation = (state: Record<string, unknown>) => ({ state, executionName: `acme-${String(state.agentId)}-20250312T1400${String(++logins).padStart(2, '0')}000Z` });
+const invocation = (state: Record<string, unknown>) => ({
+  state,
+  executionName: `acme-${String(state.agentId)}-20250312T1400${String(++logins).padStart(2, '0')}000Z`,
+});
 
 /** Logs the agent in and joins for a cursor, as the session command does. */
 async function loggedInCursor(agentId: string): Promise<string> {
@@ -80,11 +88,13 @@ async function loggedInCursor(agentId: string): Promise<string> {
 }
 
 describe('poll handler', () => {
-  it('uses the tenant\'s shared token instead of asking CXone for one', async () => {
+  it("uses the tenant's shared token instead of asking CXone for one", async () => {
     // Prepare: a shared token the refresher stored.
     const issued = await new CxoneAuth({ issuerUrl: simulator.issuerUrl, loadCredentials: async () => simulator.credentials }).access();
     secrets.on(GetSecretValueCommand, { SecretId: TOKEN_SECRET_ARN }).resolves({ SecretString: JSON.stringify({ ...issued, issuedAt: Date.now() }) });
-    eventBridge.on(PutEventsCommand).callsFake(({ Entries = [] }: { Entries?: PutEventsRequestEntry[] }) => ({ FailedEntryCount: 0, Entries: Entries.map(() => ({ EventId: 'e' })) }));
+    eventBridge
+      .on(PutEventsCommand)
+      .callsFake(({ Entries = [] }: { Entries?: PutEventsRequestEntry[] }) => ({ FailedEntryCount: 0, Entries: Entries.map(() => ({ EventId: 'e' })) }));
     const cursor = await loggedInCursor('2103457');
     const tokensBefore = simulator.stats().tokenRequests;
     // Act
@@ -117,7 +127,9 @@ describe('poll handler', () => {
     // Prepare: entries of AgentState type always fail.
     const accepted: PutEventsRequestEntry[] = [];
     eventBridge.on(PutEventsCommand).callsFake(({ Entries = [] }: { Entries?: PutEventsRequestEntry[] }) => {
-      const results = Entries.map((entry) => (entry.DetailType === 'AgentState' ? { ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' } : { EventId: 'ok' }));
+      const results = Entries.map((entry) =>
+        entry.DetailType === 'AgentState' ? { ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' } : { EventId: 'ok' },
+      );
       accepted.push(...Entries.filter((entry) => entry.DetailType !== 'AgentState' && !isLifecycleDetailType(entry.DetailType)));
       return { FailedEntryCount: results.filter((result) => 'ErrorCode' in result).length, Entries: results };
     });
@@ -153,12 +165,18 @@ describe('poll handler', () => {
     detailTypes.length = 0;
     simulator.enqueueEvents('2103459', [{ IISHost: 'S', VCHost: 'S', Type: 'Mute', AgentMuted: 'True' }]);
     const pollsBefore = simulator.stats().polls.total;
-    const fault = { Error: 'CxoneUnavailableError', Cause: JSON.stringify({ errorType: 'CxoneUnavailableError', errorMessage: 'CXone get-next-event answered HTTP 503', trace: [] }) };
+    const fault = {
+      Error: 'CxoneUnavailableError',
+      Cause: JSON.stringify({ errorType: 'CxoneUnavailableError', errorMessage: 'CXone get-next-event answered HTTP 503', trace: [] }),
+    };
     // Act
     const backingOff = await handler()({ ...again({ ...polling, historyEvents: 40, fault }), retryCount: 1 }, context);
     const recovered = await handler()(again({ ...backingOff, status: 'BACK_OFF' }), context);
     // Assess
-    expect(backingOff).toMatchObject({ status: 'BACK_OFF', degraded: { faults: 1, faultClass: 'transient', reason: 'CxoneUnavailableError: CXone get-next-event answered HTTP 503' } });
+    expect(backingOff).toMatchObject({
+      status: 'BACK_OFF',
+      degraded: { faults: 1, faultClass: 'transient', reason: 'CxoneUnavailableError: CXone get-next-event answered HTTP 503' },
+    });
     expect(backingOff.backOffSeconds).toBeGreaterThanOrEqual(1);
     expect(backingOff).not.toHaveProperty('fault');
     expect(backingOff.historyEvents).toBeGreaterThan(40);
@@ -177,8 +195,12 @@ describe('poll handler', () => {
   });
 
   it('names the missing fields of a bad secret without showing its value', async () => {
-    secrets.on(GetSecretValueCommand, { SecretId: SECRET_ARN }).resolves({ SecretString: JSON.stringify({ clientId: 'x', clientSecret: 'very-secret-value' }) });
-    const error = await handler()(invocation({ agentId: '2103457', sessionId: await loggedInCursor('2103457') }), context).catch((caught: unknown) => caught as Error);
+    secrets
+      .on(GetSecretValueCommand, { SecretId: SECRET_ARN })
+      .resolves({ SecretString: JSON.stringify({ clientId: 'x', clientSecret: 'very-secret-value' }) });
+    const error = await handler()(invocation({ agentId: '2103457', sessionId: await loggedInCursor('2103457') }), context).catch(
+      (caught: unknown) => caught as Error,
+    );
     expect(error).toMatchObject({ name: 'ConfigurationError', message: expect.stringMatching(/accessKeyId, accessKeySecret/) });
     expect((error as Error).message).not.toContain('very-secret-value');
     simulator.logoutAgent('2103457');

@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NextEventOutcome } from '../../lambdas/cxone/agent-api.js';
-import type { EnvelopeEntry } from '../../contract/envelope.js';
 import type { ParkedItem, ParkPort } from '../../contract/dead-letter.js';
-import type { PutEventsEntryResult, PutEventsPort } from '../../lambdas/publishing/publisher.js';
+import type { EnvelopeEntry } from '../../contract/envelope.js';
+import { CheckpointStoreUnavailableError, CxoneContractViolationError, CxoneSessionNotFoundError, CxoneUnavailableError } from '../../contract/errors.js';
+import { isLifecycleDetailType } from '../../contract/lifecycle.js';
+import { LegacyPollStateSchema, nextGenerationName, type PollState, PollStateSchema, PollStatus } from '../../contract/poll-state.js';
+import type { NextEventOutcome } from '../../lambdas/cxone/agent-api.js';
 import type { CheckpointStore, SessionCheckpoint } from '../../lambdas/poll-session/checkpoint-store.js';
 import { DynamoDbCheckpointStore } from '../../lambdas/poll-session/dynamodb-checkpoint-store.js';
 import { type PollDependencies, pollOnce } from '../../lambdas/poll-session/poll-once.js';
-import { isLifecycleDetailType } from '../../contract/lifecycle.js';
-import { LegacyPollStateSchema, nextGenerationName, type PollState, PollStateSchema, PollStatus } from '../../contract/poll-state.js';
+import type { PutEventsEntryResult, PutEventsPort } from '../../lambdas/publishing/publisher.js';
 import { type LocalDynamoDb, startLocalDynamoDb } from '../../local/aws/local-dynamodb.js';
-import { CheckpointStoreUnavailableError, CxoneContractViolationError, CxoneSessionNotFoundError, CxoneUnavailableError } from '../../contract/errors.js';
 
 const start = { Type: 'AgentSessionStart', SessionId: '698120331042', AgentId: '2103457', IISHost: 'H', VCHost: 'H' };
 const available = { Type: 'AgentState', CurrentState: 'Available', StartTimeUTC: '2025-03-12T14:01:35.000Z' };
@@ -74,8 +74,23 @@ const TABLE = 'poll-once-checkpoints';
 let dynamo: LocalDynamoDb;
 let realStore: DynamoDbCheckpointStore;
 beforeAll(async () => {
-  const keys = { keySchema: [{ AttributeName: 'pk', KeyType: 'HASH' as const }, { AttributeName: 'sk', KeyType: 'RANGE' as const }] };
-  dynamo = await startLocalDynamoDb([{ name: TABLE, ...keys, attributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }], billingMode: 'PAY_PER_REQUEST' }]);
+  const keys = {
+    keySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' as const },
+      { AttributeName: 'sk', KeyType: 'RANGE' as const },
+    ],
+  };
+  dynamo = await startLocalDynamoDb([
+    {
+      name: TABLE,
+      ...keys,
+      attributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      billingMode: 'PAY_PER_REQUEST',
+    },
+  ]);
   realStore = new DynamoDbCheckpointStore(dynamo.client, TABLE);
 });
 afterAll(async () => dynamo?.close());
@@ -110,7 +125,20 @@ function deps(cxone: PollDependencies['cxone'], putEvents: PutEventsPort, overri
 /** A session whose checkpoint already exists (an execution that has polled before). */
 async function resumed(checkpoint: Partial<SessionCheckpoint> = {}, events: Parameters<CheckpointStore['create']>[2] = []) {
   const { executionName, key } = session();
-  await realStore.create(key, { agentId: '2103457', cursor: 'cursor-1', sequence: 0, publishedThrough: 0, lifecycleSequence: 0, platformSessionId: null, sessionEnded: false, ...checkpoint }, events);
+  await realStore.create(
+    key,
+    {
+      agentId: '2103457',
+      cursor: 'cursor-1',
+      sequence: 0,
+      publishedThrough: 0,
+      lifecycleSequence: 0,
+      platformSessionId: null,
+      sessionEnded: false,
+      ...checkpoint,
+    },
+    events,
+  );
   return { executionName, key };
 }
 
@@ -141,7 +169,7 @@ describe('pollOnce', () => {
     expect(bus.published[0]?.Source).toBe('cxone.agent-events');
   });
 
-  it('joins the agent\'s session itself on the execution\'s first poll when no cursor was given', async () => {
+  it("joins the agent's session itself on the execution's first poll when no cursor was given", async () => {
     const cxone = scriptedCxone({ kind: 'no-events' });
     const d = deps(cxone, recordingBus().putEvents);
     const { state } = await pollOnce(PollStateSchema.parse({ v: 2, agentId: '2103457' }), d);
@@ -188,7 +216,10 @@ describe('pollOnce', () => {
 
   it('ends after publishing a batch that holds AgentSessionEnd', async () => {
     const bus = recordingBus();
-    const { state } = await pollOnce(initial(), deps(scriptedCxone({ kind: 'events', response: { sessionId: 'c2', events: [available, end] } }), bus.putEvents));
+    const { state } = await pollOnce(
+      initial(),
+      deps(scriptedCxone({ kind: 'events', response: { sessionId: 'c2', events: [available, end] } }), bus.putEvents),
+    );
     expect(state.status).toBe(PollStatus.Ended);
     expect(bus.published.map((entry) => entry.DetailType)).toEqual(['AgentState', 'AgentSessionEnd']);
     expect(bus.lifecycle.map((entry) => JSON.parse(entry.Detail).data.reason).filter(Boolean)).toEqual(['agent-session-end']);
@@ -239,7 +270,10 @@ describe('pollOnce', () => {
   });
 
   it('publishes a checkpointed batch the crashed invocation never published, before polling, with the same ids', async () => {
-    const { executionName } = await resumed({ cursor: 'cursor-2', sequence: 2, publishedThrough: 0, platformSessionId: '6' }, [stored(1, start), stored(2, available)]);
+    const { executionName } = await resumed({ cursor: 'cursor-2', sequence: 2, publishedThrough: 0, platformSessionId: '6' }, [
+      stored(1, start),
+      stored(2, available),
+    ]);
     const cxone = scriptedCxone({ kind: 'no-events' });
     const bus = recordingBus();
     const outcome = await pollOnce(initial(), deps(cxone, bus.putEvents, { executionName }));
@@ -259,7 +293,13 @@ describe('pollOnce', () => {
     const racing: PollDependencies['cxone'] = {
       joinSession: cxone.joinSession.bind(cxone),
       getNextEvent: async (...args) => {
-        await realStore.commit(key, { cursor: 'cursor-1', sequence: 0 }, { cursor: 'cursor-2', sequence: 1, platformSessionId: null, sessionEnded: false }, [stored(1, start)], Date.now() + 60_000);
+        await realStore.commit(
+          key,
+          { cursor: 'cursor-1', sequence: 0 },
+          { cursor: 'cursor-2', sequence: 1, platformSessionId: null, sessionEnded: false },
+          [stored(1, start)],
+          Date.now() + 60_000,
+        );
         return cxone.getNextEvent(...args);
       },
     };
@@ -270,7 +310,7 @@ describe('pollOnce', () => {
     expect(await realStore.backlog(key, 0, 1, 1_000_000)).toEqual([stored(1, start)]);
   });
 
-  it('does not poll while another invocation holds the checkpoint\'s write lock', async () => {
+  it("does not poll while another invocation holds the checkpoint's write lock", async () => {
     const { executionName } = await resumed();
     const locked: CheckpointStore = Object.create(realStore, {
       lease: {
@@ -281,15 +321,19 @@ describe('pollOnce', () => {
       },
     });
     const cxone = scriptedCxone();
-    await expect(pollOnce(initial(), deps(cxone, recordingBus().putEvents, { executionName, store: locked, now: Date.now }))).rejects.toBeInstanceOf(CheckpointStoreUnavailableError);
+    await expect(pollOnce(initial(), deps(cxone, recordingBus().putEvents, { executionName, store: locked, now: Date.now }))).rejects.toBeInstanceOf(
+      CheckpointStoreUnavailableError,
+    );
     expect(cxone.polls).toHaveLength(0);
   });
 
-  it('does not poll while another invocation (a stopped execution\'s last one) holds the session\'s poll lease, and polls once it is given back', async () => {
+  it("does not poll while another invocation (a stopped execution's last one) holds the session's poll lease, and polls once it is given back", async () => {
     const { executionName, key } = await resumed();
     const other = await realStore.lease(key, Date.now() + 30_000);
     const cxone = scriptedCxone({ kind: 'no-events' });
-    await expect(pollOnce(initial(), deps(cxone, recordingBus().putEvents, { executionName: `${executionName}-r1`, now: Date.now }))).rejects.toBeInstanceOf(CheckpointStoreUnavailableError);
+    await expect(pollOnce(initial(), deps(cxone, recordingBus().putEvents, { executionName: `${executionName}-r1`, now: Date.now }))).rejects.toBeInstanceOf(
+      CheckpointStoreUnavailableError,
+    );
     expect(cxone.polls).toHaveLength(0);
     if (typeof other === 'object') await realStore.release(key, other.token);
     const { state } = await pollOnce(initial(), deps(cxone, recordingBus().putEvents, { executionName: `${executionName}-r1`, now: Date.now }));
@@ -304,7 +348,8 @@ describe('pollOnce', () => {
     const flaky: CheckpointStore = Object.create(realStore, {
       commit: {
         value: async (...args: Parameters<CheckpointStore['commit']>) => {
-          if (failCommit && args[4] > 0 && args[3].length > 0) throw new CheckpointStoreUnavailableError('could not advance the checkpoint: ServiceUnavailable');
+          if (failCommit && args[4] > 0 && args[3].length > 0)
+            throw new CheckpointStoreUnavailableError('could not advance the checkpoint: ServiceUnavailable');
           return realStore.commit(...args);
         },
       },
@@ -326,7 +371,17 @@ describe('pollOnce', () => {
 
   it('migrates a state written by the build before version 2: cursor, sequence and pending events move into the store', async () => {
     // Prepare: the old shape, with one event EventBridge had refused.
-    const legacy = LegacyPollStateSchema.parse({ agentId: '2103457', sessionId: 'cursor-5', sequence: 4, platformSessionId: '6', pending: [stored(4, available)], publishAttempts: 2, polls: 7, announced: true, status: 'PUBLISH_PENDING' });
+    const legacy = LegacyPollStateSchema.parse({
+      agentId: '2103457',
+      sessionId: 'cursor-5',
+      sequence: 4,
+      platformSessionId: '6',
+      pending: [stored(4, available)],
+      publishAttempts: 2,
+      polls: 7,
+      announced: true,
+      status: 'PUBLISH_PENDING',
+    });
     const cxone = scriptedCxone({ kind: 'events', response: { sessionId: 'cursor-6', events: [end] } }, { kind: 'no-events' });
     const bus = recordingBus();
     const d = deps(cxone, bus.putEvents);
@@ -365,7 +420,10 @@ describe('pollOnce', () => {
     const bus = recordingBus();
     const parking = recordingParking();
     const large = { Type: 'CustomEvent', data: 'x'.repeat(700 * 1024) };
-    await pollOnce(initial(), deps(scriptedCxone({ kind: 'events', response: { sessionId: 'c', events: [available, large] } }), bus.putEvents, { park: parking.park }));
+    await pollOnce(
+      initial(),
+      deps(scriptedCxone({ kind: 'events', response: { sessionId: 'c', events: [available, large] } }), bus.putEvents, { park: parking.park }),
+    );
     expect(bus.published.map((entry) => detailOf(entry).data)).toEqual([available, large]);
     expect(parking.parked).toEqual([]);
   });
@@ -402,7 +460,14 @@ describe('pollOnce', () => {
     );
     expect(bus.published.map((entry) => entry.DetailType)).toEqual(['AgentState', 'AgentSessionEnd']);
     expect(parking.parked).toEqual([
-      expect.objectContaining({ reason: 'OVERSIZED', sequence: 2, detailType: 'CustomEvent', detail: expect.stringMatching(/1000000/), payload: huge, truncated: false }),
+      expect.objectContaining({
+        reason: 'OVERSIZED',
+        sequence: 2,
+        detailType: 'CustomEvent',
+        detail: expect.stringMatching(/1000000/),
+        payload: huge,
+        truncated: false,
+      }),
     ]);
     expect(outcome.state).toMatchObject({ status: PollStatus.Ended });
   });
@@ -411,12 +476,17 @@ describe('pollOnce', () => {
     const bus = recordingBus();
     // Over the 1 MB entry limit, with no claim-check store in these deps: it must be parked, and parking is refused.
     const huge = { Type: 'CustomEvent', data: 'x'.repeat(1_200_000) };
-    const d = deps(scriptedCxone({ kind: 'events', response: { sessionId: 'c', events: [available, huge, end] } }), bus.putEvents, { park: recordingParking(true).park });
+    const d = deps(scriptedCxone({ kind: 'events', response: { sessionId: 'c', events: [available, huge, end] } }), bus.putEvents, {
+      park: recordingParking(true).park,
+    });
     const { state, waiting } = await pollOnce(initial(), d);
     expect(bus.published.map((entry) => entry.DetailType)).toEqual(['AgentState']);
     expect(state.status).toBe(PollStatus.PublishPending);
     expect(waiting).toBe(2);
-    expect(await realStore.backlog(d.executionName, 1, 3, 10_000_000)).toEqual([expect.objectContaining({ sequence: 2, data: huge }), expect.objectContaining({ sequence: 3, data: end })]);
+    expect(await realStore.backlog(d.executionName, 1, 3, 10_000_000)).toEqual([
+      expect.objectContaining({ sequence: 2, data: huge }),
+      expect.objectContaining({ sequence: 3, data: end }),
+    ]);
   });
 
   it('publishes a state event that a resync snapshot repeats in the same batch once, in its later place', async () => {
@@ -466,7 +536,9 @@ describe('pollOnce', () => {
     const cxone = scriptedCxone(new CxoneContractViolationError('get-next-event answered 200 with a body that is not JSON', { body: '<html>oops</html>' }));
     const d = deps(cxone, recordingBus().putEvents, { park: parking.park });
     const { state } = await pollOnce(initial(), d);
-    expect(parking.parked).toEqual([expect.objectContaining({ reason: 'MALFORMED_BATCH', payload: '<html>oops</html>', detail: expect.stringMatching(/not JSON/) })]);
+    expect(parking.parked).toEqual([
+      expect.objectContaining({ reason: 'MALFORMED_BATCH', payload: '<html>oops</html>', detail: expect.stringMatching(/not JSON/) }),
+    ]);
     expect(state).toMatchObject({ status: PollStatus.Resynced, resyncs: 1 });
     expect(await realStore.load(d.executionName)).toMatchObject({ cursor: 'cursor-1' });
     expect(cxone.joins).toEqual([]);
@@ -489,9 +561,12 @@ describe('pollOnce', () => {
     expect(await realStore.load(key)).toMatchObject({ cursor: 'cursor-2', sequence: 5 });
   });
 
-  it('numbers lifecycle events in their own series, never with a CXone event\'s sequence', async () => {
+  it("numbers lifecycle events in their own series, never with a CXone event's sequence", async () => {
     const bus = recordingBus();
-    const cxone = scriptedCxone({ kind: 'events', response: { sessionId: 'c2', events: [start] } }, { kind: 'events', response: { sessionId: 'c3', events: [end] } });
+    const cxone = scriptedCxone(
+      { kind: 'events', response: { sessionId: 'c2', events: [start] } },
+      { kind: 'events', response: { sessionId: 'c3', events: [end] } },
+    );
     const d = deps(cxone, bus.putEvents);
     const first = await pollOnce(initial(), d);
     await pollOnce(first.state, d);

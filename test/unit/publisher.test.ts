@@ -18,7 +18,11 @@ describe('publishInOrder', () => {
       requests.push(entries.map((e) => JSON.parse(e.Detail).n));
       return entries.map(() => ({}));
     };
-    const failures = await publishInOrder(Array.from({ length: 23 }, (_, n) => entry(n)), port, options);
+    const failures = await publishInOrder(
+      Array.from({ length: 23 }, (_, n) => entry(n)),
+      port,
+      options,
+    );
     expect(failures).toEqual([]);
     expect(requests.map((r) => r.length)).toEqual([10, 10, 3]);
     expect(requests.flat()).toEqual(Array.from({ length: 23 }, (_, n) => n));
@@ -30,7 +34,11 @@ describe('publishInOrder', () => {
       sizes.push(entries.reduce((sum, e) => sum + putEventsEntrySize(e), 0));
       return entries.map(() => ({}));
     };
-    await publishInOrder(Array.from({ length: 5 }, (_, n) => entry(n, 400 * 1024)), port, options);
+    await publishInOrder(
+      Array.from({ length: 5 }, (_, n) => entry(n, 400 * 1024)),
+      port,
+      options,
+    );
     expect(sizes.length).toBe(3);
     for (const size of sizes) expect(size).toBeLessThan(1_000_000);
   });
@@ -84,9 +92,16 @@ describe('publishInOrder', () => {
       seen.push(entries.map((e) => JSON.parse(e.Detail).n));
       return entries.map((e) => (call === 1 && JSON.parse(e.Detail).n % 2 === 0 ? { errorCode: 'ThrottlingException' } : {}));
     };
-    const failures = await publishInOrder([0, 1, 2, 3].map((n) => entry(n)), port, options);
+    const failures = await publishInOrder(
+      [0, 1, 2, 3].map((n) => entry(n)),
+      port,
+      options,
+    );
     expect(failures).toEqual([]);
-    expect(seen).toEqual([[0, 1, 2, 3], [0, 2]]);
+    expect(seen).toEqual([
+      [0, 1, 2, 3],
+      [0, 2],
+    ]);
   });
 
   it('retries a whole failed call and reports what still failed after the attempts', async () => {

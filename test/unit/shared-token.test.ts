@@ -4,7 +4,13 @@ import type { SharedToken, SharedTokenStore } from '../../lambdas/cxone/shared-t
 import { refreshSharedToken } from '../../lambdas/token-refresher/refresh-shared-token.js';
 
 const NOW = Date.parse('2025-03-12T14:00:00Z');
-const token = (minutesLeft: number): SharedToken => ({ accessToken: `t${minutesLeft}`, apiEndpoint: 'https://api-na1.example', tenantId: 't', expiresAt: NOW + minutesLeft * 60_000, issuedAt: NOW });
+const token = (minutesLeft: number): SharedToken => ({
+  accessToken: `t${minutesLeft}`,
+  apiEndpoint: 'https://api-na1.example',
+  tenantId: 't',
+  expiresAt: NOW + minutesLeft * 60_000,
+  issuedAt: NOW,
+});
 
 function memoryStore(initial?: SharedToken): SharedTokenStore & { saved: SharedToken[] } {
   let current = initial;
@@ -41,7 +47,13 @@ describe('refreshSharedToken', () => {
 
   it('stores nothing when CXone refuses the grant', async () => {
     const store = memoryStore(token(1));
-    await expect(refreshSharedToken(store, async () => Promise.reject(new Error('invalid_grant')), () => NOW)).rejects.toThrow('invalid_grant');
+    await expect(
+      refreshSharedToken(
+        store,
+        async () => Promise.reject(new Error('invalid_grant')),
+        () => NOW,
+      ),
+    ).rejects.toThrow('invalid_grant');
     expect(store.saved).toEqual([]);
   });
 });

@@ -11,7 +11,9 @@ describe('stepFunctionsExecutions.describe', () => {
 
   it('reads an execution by name from its ARN', async () => {
     const stopDate = new Date('2025-03-12T15:02:03Z');
-    sfn.on(DescribeExecutionCommand, { executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:cxone-agent-sessions-acme:acme-1-x-r1' }).resolves({ status: 'ABORTED', stopDate });
+    sfn
+      .on(DescribeExecutionCommand, { executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:cxone-agent-sessions-acme:acme-1-x-r1' })
+      .resolves({ status: 'ABORTED', stopDate });
     const execution = await stepFunctionsExecutions(new SFNClient({}), STATE_MACHINE).describe('acme-1-x-r1');
     expect(execution).toEqual({ name: 'acme-1-x-r1', status: 'ABORTED', stopDate });
   });
