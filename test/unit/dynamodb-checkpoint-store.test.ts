@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SequencedEvent } from '../../contract/envelope.js';
 import type { SessionCheckpoint } from '../../lambdas/poll-session/checkpoint-store.js';
 import { DynamoDbCheckpointStore, EVENT_PART_MAX_BYTES, eventSortKey } from '../../lambdas/poll-session/dynamodb-checkpoint-store.js';
-import { type LocalDynamoDb, startLocalDynamoDb } from '../../local/aws/local-dynamodb.js';
+import type { LocalDynamoDb } from '../../local/aws/local-dynamodb.js';
+import { startCheckpointTable } from './checkpoint-table.js';
 
 /** The adapter against dynalite, an independent implementation of the DynamoDB API, over HTTP. */
 const TABLE = 'session-checkpoints';
@@ -12,20 +13,7 @@ let store: DynamoDbCheckpointStore;
 let nextKey = 1;
 
 beforeAll(async () => {
-  dynamo = await startLocalDynamoDb([
-    {
-      name: TABLE,
-      keySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      attributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      billingMode: 'PAY_PER_REQUEST',
-    },
-  ]);
+  dynamo = await startCheckpointTable(TABLE);
   store = new DynamoDbCheckpointStore(dynamo.client, TABLE);
 });
 afterAll(async () => dynamo?.close());

@@ -7,8 +7,9 @@ import { CxoneAgentApi } from '../../lambdas/cxone/agent-api.js';
 import { CxoneAuth } from '../../lambdas/cxone/auth.js';
 import { DynamoDbCheckpointStore } from '../../lambdas/poll-session/dynamodb-checkpoint-store.js';
 import { createPollHandler } from '../../lambdas/poll-session/poll-handler.js';
-import { type LocalDynamoDb, startLocalDynamoDb } from '../../local/aws/local-dynamodb.js';
+import type { LocalDynamoDb } from '../../local/aws/local-dynamodb.js';
 import { type CxoneSimulator, startCxoneSimulator } from '../../local/cxone-simulator/index.js';
+import { startCheckpointTable } from './checkpoint-table.js';
 
 /** The handler's own wiring, with the AWS SDK clients mocked and CXone played by the simulator. */
 const eventBridge = mockClient(EventBridgeClient);
@@ -23,20 +24,7 @@ let dynamo: LocalDynamoDb;
 const TABLE = 'poll-handler-checkpoints';
 
 beforeAll(async () => {
-  dynamo = await startLocalDynamoDb([
-    {
-      name: TABLE,
-      keySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      attributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      billingMode: 'PAY_PER_REQUEST',
-    },
-  ]);
+  dynamo = await startCheckpointTable(TABLE);
   Object.assign(process.env, {
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     AWS_REGION: process.env.AWS_REGION ?? 'eu-west-1',
