@@ -1,8 +1,10 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, MetricName } from '../../contract/metrics.js';
+import { AboveZeroAlarm } from './above-zero-alarm.js';
+import { DeadLetterQueue } from './encrypted-queue.js';
 
 export interface DeadLetterStoreProps {
   /** The service name the poller's and the redrive's metrics carry as a dimension. */
@@ -28,33 +30,24 @@ export class DeadLetterStore extends Construct {
 
   constructor(scope: Construct, id: string, props: DeadLetterStoreProps) {
     super(scope, id);
-    this.legacyQueue = new sqs.Queue(this, 'Queue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+    this.legacyQueue = new DeadLetterQueue(this, 'Queue', {
       maxMessageSizeBytes: 1024 * 1024,
       removalPolicy: RemovalPolicy.RETAIN,
+      withoutRedriveBecause:
+        'The dead-letter queue of earlier versions, kept only so its messages survive the upgrade; nothing sends to it and it is read by operators.',
     });
     const metric = (metricName: string, statistic: string, period: Duration) =>
       new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: props.serviceName }, statistic, period });
     // The redrive reports it once a run (every few minutes): a 5-minute period always holds one.
     this.waitingMetric = metric(MetricName.ParkedItemsWaiting, 'Maximum', Duration.minutes(5));
-    this.depthAlarm = new cloudwatch.Alarm(this, 'DepthAlarm', {
-      alarmDescription:
+    this.depthAlarm = new AboveZeroAlarm(this, 'DepthAlarm', {
+      description:
         'Parked CXone events are waiting in the large-event bucket (parked/…): EventBridge still refuses them, or they can never be published (MALFORMED_BATCH). `npm run parked -- list` shows them with their reason.',
       metric: this.waitingMetric,
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    this.parkedEventsAlarm = new cloudwatch.Alarm(this, 'ParkedEventsAlarm', {
-      alarmDescription: 'The poller parked CXone events it could not publish to EventBridge; the redrive puts them back once EventBridge accepts them.',
+    this.parkedEventsAlarm = new AboveZeroAlarm(this, 'ParkedEventsAlarm', {
+      description: 'The poller parked CXone events it could not publish to EventBridge; the redrive puts them back once EventBridge accepts them.',
       metric: metric(MetricName.EventsParked, 'Sum', Duration.minutes(1)),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
   }
 }

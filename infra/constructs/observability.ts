@@ -10,6 +10,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, MetricDimension, MetricName, POLL_ERROR_OUTCOME } from '../../contract/metrics.js';
 import { PollStatus } from '../../contract/poll-state.js';
+import { AboveZeroAlarm } from './above-zero-alarm.js';
 import type { DeadLetterStore } from './dead-letter-store.js';
 import type { DeployedRoute } from './routes.js';
 
@@ -77,47 +78,33 @@ export class Observability extends Construct {
     const accountConcurrency = new cloudwatch.Metric({ namespace: 'AWS/Lambda', metricName: 'ConcurrentExecutions', statistic: 'Maximum', period: PERIOD });
     const functions = Object.entries(props.functions);
 
-    const alarm = (id: string, description: string, metric: cloudwatch.IMetric, threshold = 0) =>
-      new cloudwatch.Alarm(this, id, {
-        alarmDescription: description,
-        metric,
-        threshold,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-    const failedExecutions = alarm(
-      'FailedExecutionsAlarm',
-      'A session execution failed or timed out: that agent is no longer polled. See the execution history for the error and cause.',
-      new cloudwatch.MathExpression({
+    const failedExecutions = new AboveZeroAlarm(this, 'FailedExecutionsAlarm', {
+      description: 'A session execution failed or timed out: that agent is no longer polled. See the execution history for the error and cause.',
+      metric: new cloudwatch.MathExpression({
         expression: 'failed + timedOut',
         usingMetrics: { failed: props.sessions.metricFailed({ period: PERIOD }), timedOut: props.sessions.metricTimedOut({ period: PERIOD }) },
         period: PERIOD,
         label: 'failed or timed-out executions',
       }),
-    );
+    });
     // A degraded session backs off up to 5 minutes (15 for refused credentials) between polls, so
     // the windows are long enough to hold at least one back-off of every session still degraded.
-    const degraded = new cloudwatch.Alarm(this, 'SessionsDegradedAlarm', {
-      alarmDescription:
+    const degraded = new AboveZeroAlarm(this, 'SessionsDegradedAlarm', {
+      description:
         'Sessions are polling in back-off: a fault (CXone or AWS unavailable, resets, timeouts) outlived the quick retries. They keep trying and resume with their cursor; the PollingDegraded lifecycle events say why.',
       metric: emf(MetricName.PollBackOffs).with({ period: DEGRADED_WINDOW }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    const refused = new cloudwatch.Alarm(this, 'CxoneRefusesCredentialsAlarm', {
-      alarmDescription:
+    const refused = new AboveZeroAlarm(this, 'CxoneRefusesCredentialsAlarm', {
+      description:
         'CXone refuses the bridge (401 even with a fresh token, or 403): sessions back off slowly and heal by themselves once the credentials or permissions in the CXone secret are fixed.',
       metric: emf(MetricName.PollsRefused).with({ period: REFUSED_WINDOW }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    const throttles = functions.map(([label, fn]) =>
-      alarm(`${label}ThrottlesAlarm`, `Lambda throttled the ${label} function.`, fn.metricThrottles({ period: PERIOD, statistic: 'Sum' })),
+    const throttles = functions.map(
+      ([label, fn]) =>
+        new AboveZeroAlarm(this, `${label}ThrottlesAlarm`, {
+          description: `Lambda throttled the ${label} function.`,
+          metric: fn.metricThrottles({ period: PERIOD, statistic: 'Sum' }),
+        }),
     );
     // Errors counts invocations that end in a function error, thrown or from the runtime (timeouts):
     // https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html
@@ -129,40 +116,34 @@ export class Observability extends Construct {
       .filter(([, fn]) => fn !== props.poller)
       .map(
         ([label, fn]) =>
-          new cloudwatch.Alarm(this, `${label}ErrorsAlarm`, {
-            alarmDescription: `The scheduled ${label} function failed in two 5-minute windows in a row. Its log group has the error; a CXone credential or permission problem is the usual cause.`,
+          new AboveZeroAlarm(this, `${label}ErrorsAlarm`, {
+            description: `The scheduled ${label} function failed in two 5-minute windows in a row. Its log group has the error; a CXone credential or permission problem is the usual cause.`,
             metric: fn.metricErrors({ period: SCHEDULED_ERRORS_PERIOD, statistic: 'Sum' }),
-            threshold: 0,
-            comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            evaluationPeriods: 2,
-            datapointsToAlarm: 2,
-            treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+            periodsInARow: 2,
           }),
       );
-    const concurrency = alarm(
-      'ConcurrencyAlarm',
-      `Lambda concurrency in this account is above ${CONCURRENCY_ALARM_SHARE * 100} % of ${props.lambdaConcurrencyLimit}: every polling agent holds one execution, so new polls will soon be throttled. Ask for a higher quota.`,
-      accountConcurrency,
-      Math.floor(props.lambdaConcurrencyLimit * CONCURRENCY_ALARM_SHARE),
-    );
-    const failedDeliveries = props.routes.map((route) =>
-      alarm(
-        `${pascal(route.name)}FailedInvocationsAlarm`,
-        `Route ${route.name}: EventBridge failed to deliver events to the target (they go to the route's dead-letter queue).`,
-        ruleMetric(route, 'FailedInvocations'),
-      ),
+    const concurrency = new cloudwatch.Alarm(this, 'ConcurrencyAlarm', {
+      alarmDescription: `Lambda concurrency in this account is above ${CONCURRENCY_ALARM_SHARE * 100} % of ${props.lambdaConcurrencyLimit}: every polling agent holds one execution, so new polls will soon be throttled. Ask for a higher quota.`,
+      metric: accountConcurrency,
+      threshold: Math.floor(props.lambdaConcurrencyLimit * CONCURRENCY_ALARM_SHARE),
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const failedDeliveries = props.routes.map(
+      (route) =>
+        new AboveZeroAlarm(this, `${pascal(route.name)}FailedInvocationsAlarm`, {
+          description: `Route ${route.name}: EventBridge failed to deliver events to the target (they go to the route's dead-letter queue).`,
+          metric: ruleMetric(route, 'FailedInvocations'),
+        }),
     );
     // Discovery retries an agent it could not start on every run, so failures in consecutive runs mean one stays unpolled.
     const startFailures = props.functions.Discovery
       ? [
-          new cloudwatch.Alarm(this, 'PollerStartFailuresAlarm', {
-            alarmDescription: `Discovery could not start a poller in ${START_FAILURE_RUNS} consecutive minutes: an agent is logged in but not polled. The discovery function's log ("could not start polling") names the agent and the error.`,
+          new AboveZeroAlarm(this, 'PollerStartFailuresAlarm', {
+            description: `Discovery could not start a poller in ${START_FAILURE_RUNS} consecutive minutes: an agent is logged in but not polled. The discovery function's log ("could not start polling") names the agent and the error.`,
             metric: emf(MetricName.PollerStartFailures),
-            threshold: 0,
-            comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            evaluationPeriods: START_FAILURE_RUNS,
-            datapointsToAlarm: START_FAILURE_RUNS,
-            treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+            periodsInARow: START_FAILURE_RUNS,
           }),
         ]
       : [];

@@ -1,11 +1,13 @@
 import { Duration, SecretValue } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { type Route, type RouteTarget, routeEventPattern } from '../routes-config.js';
+import { AboveZeroAlarm } from './above-zero-alarm.js';
+import { DeadLetterQueue, EncryptedQueue } from './encrypted-queue.js';
 
 export interface EventRoutesProps {
   /** The bus whose events are routed. */
@@ -49,19 +51,10 @@ export class EventRoutes extends Construct {
 
   private addRoute(route: Route, props: EventRoutesProps): DeployedRoute {
     const scope = new Construct(this, route.name);
-    const deadLetterQueue = new sqs.Queue(scope, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      // The longest SQS keeps anything: time to fix the target and redrive.
-      retentionPeriod: Duration.days(14),
-    });
-    const deadLetterAlarm = new cloudwatch.Alarm(scope, 'DeadLetterAlarm', {
-      alarmDescription: `Route ${route.name}: events EventBridge could not deliver are waiting in its dead-letter queue.`,
+    const deadLetterQueue = new DeadLetterQueue(scope, 'DeadLetterQueue');
+    const deadLetterAlarm = new AboveZeroAlarm(scope, 'DeadLetterAlarm', {
+      description: `Route ${route.name}: events EventBridge could not deliver are waiting in its dead-letter queue.`,
       metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     const rule = new events.Rule(scope, 'Rule', {
       eventBus: props.bus,
@@ -105,14 +98,7 @@ export class EventRoutes extends Construct {
       }
       case 'sqs': {
         // Without a queue of its own the route gets one, whose poison messages land in the route's DLQ too.
-        const queue = spec.queueArn
-          ? undefined
-          : new sqs.Queue(scope, 'Queue', {
-              encryption: sqs.QueueEncryption.SQS_MANAGED,
-              enforceSSL: true,
-              retentionPeriod: Duration.days(14),
-              deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: 5 },
-            });
+        const queue = spec.queueArn ? undefined : new EncryptedQueue(scope, 'Queue', { deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: 5 } });
         const target = queue ?? sqs.Queue.fromQueueArn(scope, 'Queue', spec.queueArn as string);
         return { target: new targets.SqsQueue(target, { ...retry(spec.retry), message: input, messageGroupId: spec.messageGroupId }), queue };
       }
