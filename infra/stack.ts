@@ -16,7 +16,6 @@ import { SessionPoller } from './constructs/session-poller.js';
 import { SessionStateMachine } from './constructs/session-state-machine.js';
 import { SessionStore } from './constructs/session-store.js';
 import { SharedCxoneToken } from './constructs/shared-cxone-token.js';
-import { applyNagAcknowledgements } from './nag-acknowledgements.js';
 
 export interface CxoneEventBridgeStackProps extends StackProps {
   config: BridgeConfig;
@@ -146,7 +145,6 @@ export class CxoneEventBridgeStack extends Stack {
     new CfnOutput(this, StackOutput.SchemaRegistryName, { value: this.schemaRegistry.registry.attrRegistryName });
     new CfnOutput(this, StackOutput.SessionTableName, { value: this.sessionStore.table.tableName });
     new CfnOutput(this, StackOutput.DashboardName, { value: this.observability.dashboard.dashboardName });
-    applyNagAcknowledgements(this);
   }
 }
 

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -12,6 +12,7 @@ import { Construct } from 'constructs';
 import { DEFAULT_RECONCILE_EVERY_MINUTES } from '../../contract/discovery.js';
 import { NO_CURSOR } from '../../contract/discovery-cursor.js';
 import { DISCOVERY_SCHEDULE } from '../../contract/retry-policy.js';
+import { acknowledgeOnGrantPolicy, acknowledgeQualifiedInvoke } from './acknowledgements.js';
 import { BridgeFunction } from './bridge-function.js';
 
 export interface AgentDiscoveryProps {
@@ -46,10 +47,6 @@ export interface AgentDiscoveryProps {
 export class AgentDiscovery extends Construct {
   readonly function: lambda.Function;
   readonly cursor: ssm.StringParameter;
-  /** `arn:…:execution:<sessions>:*`: the executions discovery may describe to find a login's latest. */
-  readonly executionsArn: string;
-  /** The role EventBridge Scheduler assumes to invoke the function. */
-  readonly schedulerRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: AgentDiscoveryProps) {
     super(scope, id);
@@ -79,6 +76,7 @@ export class AgentDiscovery extends Construct {
       },
       logRetention: props.logRetention,
       serviceName: props.serviceName,
+      invokedBy: 'schedule',
     }).function;
     props.credentials.grantRead(this.function);
     props.sharedToken.grantRead(this.function);
@@ -87,25 +85,34 @@ export class AgentDiscovery extends Construct {
     props.sessions.grantStartExecution(this.function);
     this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [props.sessions.stateMachineArn] }));
     // DescribeExecution takes an execution ARN: every execution of this one state machine, named by login.
-    this.executionsArn = Stack.of(this).formatArn({
+    const stack = Stack.of(this);
+    const executionsArn = stack.formatArn({
       service: 'states',
       resource: 'execution',
       resourceName: `${props.sessionsName}:*`,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
-    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [this.executionsArn] }));
+    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executionsArn] }));
+    // cdk-nag prints pseudo parameters as <AWS::Name> and concrete values as they are.
+    const shown = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value);
+    acknowledgeOnGrantPolicy(
+      this.function.grantPrincipal,
+      `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${shown(stack.region, 'Region')}:${shown(stack.account, 'AccountId')}:execution:${props.sessionsName}:*]`,
+      "states:DescribeExecution on the executions of the one sessions state machine: discovery reads a login's deterministic names (<base>, -rN, -gN) to find its latest execution, and those names exist only at run time.",
+    );
     props.bus.grantPutEventsTo(this.function);
 
-    this.schedulerRole = new iam.Role(this, 'SchedulerRole', { assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com') });
+    const schedulerRole = new iam.Role(this, 'SchedulerRole', { assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com') });
     new scheduler.Schedule(this, 'Schedule', {
       description: `Discovers logged-in CXone agents of tenant ${props.tenant}`,
       schedule: scheduler.ScheduleExpression.rate(props.every ?? Duration.minutes(1)),
       // Runs must not pile up: a late run is useless once the next one is due.
       target: new schedulerTargets.LambdaInvoke(this.function, {
-        role: this.schedulerRole,
+        role: schedulerRole,
         retryAttempts: DISCOVERY_SCHEDULE.retryAttempts,
         maxEventAge: Duration.minutes(DISCOVERY_SCHEDULE.maxEventAgeMinutes),
       }),
     });
+    acknowledgeQualifiedInvoke(schedulerRole, this.function);
   }
 }

@@ -1,21 +1,40 @@
 import { fileURLToPath } from 'node:url';
-import type { Duration } from 'aws-cdk-lib';
+import { type Duration, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
+/**
+ * Who invokes a bridge function, which decides why it needs no Lambda dead-letter queue: the state
+ * machine invokes synchronously and handles every failure; a schedule invokes asynchronously with
+ * events that carry no data.
+ */
+export type BridgeFunctionCaller = 'stateMachine' | 'schedule';
+
+const WHY_NO_DEAD_LETTER_QUEUE: Record<BridgeFunctionCaller, string> = {
+  stateMachine:
+    'Invoked only synchronously, by the state machine, whose Retry/Catch handle every failure; a Lambda DLQ applies to asynchronous invocations only.',
+  schedule:
+    'Its only asynchronous caller is its schedule, whose events carry no data: a failed run is replaced by the next one, so there is nothing to redrive; errors are on the dashboard.',
+};
+
 export interface BridgeFunctionProps {
   /** Handler file under lambdas/, e.g. poll-session/handler.ts. */
-  entry: string;
-  description: string;
-  timeout: Duration;
-  environment: Record<string, string>;
-  logRetention: logs.RetentionDays;
-  serviceName: string;
+  readonly entry: string;
+  /** Shown in the console, and the description of the function's role. */
+  readonly description: string;
+  readonly timeout: Duration;
+  /** The function's environment; numbers are written as decimal strings. */
+  readonly environment: Readonly<Record<string, string | number>>;
+  readonly logRetention: logs.RetentionDays;
+  /** Service name of the function's logs and metrics (Powertools). */
+  readonly serviceName: string;
+  /** Who invokes the function: see BridgeFunctionCaller. */
+  readonly invokedBy: BridgeFunctionCaller;
   /** @default 128 */
-  memorySize?: number;
+  readonly memorySize?: number;
 }
 
 /**
@@ -42,7 +61,11 @@ export class BridgeFunction extends Construct {
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       description: props.description,
-      environment: { ...props.environment, POWERTOOLS_SERVICE_NAME: props.serviceName, POWERTOOLS_LOG_LEVEL: 'INFO' },
+      environment: {
+        ...Object.fromEntries(Object.entries(props.environment).map(([name, value]) => [name, String(value)])),
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+      },
       bundling: {
         format: nodejs.OutputFormat.ESM,
         target: 'node24',
@@ -51,5 +74,13 @@ export class BridgeFunction extends Construct {
         banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
       },
     });
+    Validations.of(this.function).acknowledge(
+      { id: 'Serverless::Serverless-LambdaDLQ', reason: WHY_NO_DEAD_LETTER_QUEUE[props.invokedBy] },
+      {
+        id: 'Serverless::Serverless-LambdaTracing',
+        reason:
+          'Each invocation is one outbound call (for the poller, a CXone long poll that is mostly hold time); the state machine traces every task with X-Ray and duration, errors and poll latency are on the dashboard, so a trace per poll of every agent would add cost without insight.',
+      },
+    );
   }
 }

@@ -7,6 +7,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import type { RedriveEnvironment } from '../../lambdas/parked/environment.js';
+import { acknowledgeQualifiedInvoke } from './acknowledgements.js';
 import { BridgeFunction } from './bridge-function.js';
 import type { LargeEventStore } from './large-event-store.js';
 
@@ -31,8 +32,6 @@ const REDRIVE_TIMEOUT = Duration.seconds(55);
  */
 export class ParkedEventRedrive extends Construct {
   readonly function: lambda.Function;
-  /** The role EventBridge Scheduler assumes to invoke the function. */
-  readonly schedulerRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: ParkedEventRedriveProps) {
     super(scope, id);
@@ -51,16 +50,18 @@ export class ParkedEventRedrive extends Construct {
       serviceName: props.serviceName,
       // Parked items are read whole (up to a few MB each), ten at a time.
       memorySize: 256,
+      invokedBy: 'schedule',
     }).function;
     props.store.grantRedrive(this.function);
     props.bus.grantPutEventsTo(this.function);
 
-    this.schedulerRole = new iam.Role(this, 'SchedulerRole', { assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com') });
+    const schedulerRole = new iam.Role(this, 'SchedulerRole', { assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com') });
     new scheduler.Schedule(this, 'Schedule', {
       description: `Re-publishes parked CXone events of tenant ${props.tenant}`,
       schedule: scheduler.ScheduleExpression.rate(props.every ?? Duration.minutes(5)),
       // A missed run is replaced by the next one; runs must not pile up.
-      target: new schedulerTargets.LambdaInvoke(this.function, { role: this.schedulerRole, retryAttempts: 0, maxEventAge: Duration.minutes(1) }),
+      target: new schedulerTargets.LambdaInvoke(this.function, { role: schedulerRole, retryAttempts: 0, maxEventAge: Duration.minutes(1) }),
     });
+    acknowledgeQualifiedInvoke(schedulerRole, this.function);
   }
 }

@@ -68,10 +68,11 @@ export class SessionPoller extends Construct {
       entry: 'poll-session/handler.ts',
       description: `Polls CXone get-next-event once for tenant ${props.tenant}`,
       timeout: this.timeout,
-      environment: Object.fromEntries(Object.entries(environment).map(([key, value]) => [key, String(value)])),
+      environment,
       logRetention: props.logRetention,
       serviceName: props.serviceName,
       memorySize: props.memorySize,
+      invokedBy: 'stateMachine',
     }).function;
     props.bus.grantPutEventsTo(this.function);
     props.credentials.grantRead(this.function);

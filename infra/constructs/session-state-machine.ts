@@ -1,17 +1,20 @@
-import { ArnFormat, type Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, type Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { buildSessionLoopDefinition } from '../session-loop-definition.js';
+import { acknowledgeOnGrantPolicy, acknowledgeQualifiedInvoke } from './acknowledgements.js';
 
 export interface SessionStateMachineProps {
   /** Name of the state machine; fixed so the loop may start its own next generation. */
-  stateMachineName: string;
-  poller: lambda.IFunction;
-  pollerTimeout: Duration;
-  logRetention: logs.RetentionDays;
+  readonly stateMachineName: string;
+  /** The function each poll invokes. */
+  readonly poller: lambda.IFunction;
+  /** The poller's timeout; the poll task's own timeout is derived from it. */
+  readonly pollerTimeout: Duration;
+  readonly logRetention: logs.RetentionDays;
 }
 
 /** One Standard execution per agent session, looping the poller until the session ends. */
@@ -52,5 +55,17 @@ export class SessionStateMachine extends Construct {
         ],
       }),
     );
+    const role = this.stateMachine.role;
+    acknowledgeQualifiedInvoke(role, props.poller);
+    acknowledgeOnGrantPolicy(
+      role,
+      'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      'CloudWatch Logs vended delivery (logs:*LogDelivery, DescribeLogGroups, PutResourcePolicy) and X-Ray tracing (xray:PutTraceSegments and friends) support no resource-level permissions.',
+    );
+    Validations.of(this.stateMachine).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SF1',
+      reason:
+        'Logs at ERROR without execution data: ALL would write two entries per poll for every agent around the clock and copy customer payloads into logs; execution history keeps the full trail.',
+    });
   }
 }
