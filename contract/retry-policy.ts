@@ -76,7 +76,7 @@ export const SHARED_TOKEN_USE = { minRemainingMs: 5 * 60_000, recheckMs: 60_000 
 /**
  * The token refresher's schedule: how often it checks the shared token, and EventBridge's retry of a
  * failed invocation (attempts, and how old an invocation may get; below the check interval so two
- * checks never overlap). Reader: infra/constructs/shared-cxone-token.ts.
+ * checks never overlap). Reader: infra/constructs/cxone-access.ts.
  */
 export const TOKEN_REFRESH_SCHEDULE = { everyMinutes: 5, retryAttempts: 2, maxEventAgeMinutes: 4 } as const;
 

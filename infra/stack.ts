@@ -1,11 +1,11 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { StackOutput } from '../contract/stack-outputs.js';
 import type { BridgeConfig } from './config.js';
 import { AgentDiscovery } from './constructs/agent-discovery.js';
 import { AgentEventBus } from './constructs/agent-event-bus.js';
+import { CxoneAccess } from './constructs/cxone-access.js';
 import { DeadLetterStore } from './constructs/dead-letter-store.js';
 import { EventSchemaRegistry } from './constructs/event-schema-registry.js';
 import { LargeEventStore } from './constructs/large-event-store.js';
@@ -15,10 +15,10 @@ import { EventRoutes } from './constructs/routes.js';
 import { SessionPoller } from './constructs/session-poller.js';
 import { SessionStateMachine } from './constructs/session-state-machine.js';
 import { SessionStore } from './constructs/session-store.js';
-import { SharedCxoneToken } from './constructs/shared-cxone-token.js';
 
 export interface CxoneEventBridgeStackProps extends StackProps {
-  config: BridgeConfig;
+  /** The tenant's configuration, parsed by infra/config.ts. */
+  readonly config: BridgeConfig;
 }
 
 export { StackOutput } from '../contract/stack-outputs.js';
@@ -27,14 +27,15 @@ export { StackOutput } from '../contract/stack-outputs.js';
 export class CxoneEventBridgeStack extends Stack {
   readonly bus: AgentEventBus;
   readonly poller: SessionPoller;
-  readonly sessions: SessionStateMachine;
+  readonly sessionStateMachine: SessionStateMachine;
   readonly deadLetters: DeadLetterStore;
   readonly sessionStore: SessionStore;
   readonly largeEvents: LargeEventStore;
   readonly redrive: ParkedEventRedrive;
-  readonly sharedToken: SharedCxoneToken;
+  readonly cxoneAccess: CxoneAccess;
+  /** Only when `discoveryEnabled`. */
   readonly discovery?: AgentDiscovery;
-  readonly routes: EventRoutes;
+  readonly eventRoutes: EventRoutes;
   readonly schemaRegistry: EventSchemaRegistry;
   readonly observability: Observability;
 
@@ -43,11 +44,10 @@ export class CxoneEventBridgeStack extends Stack {
     const { config } = props;
     const logRetention = toRetentionDays(config.logRetentionDays);
 
-    // Referenced, not created: the secret's value must never pass through the template.
-    const credentials = secretsmanager.Secret.fromSecretNameV2(this, 'CxoneCredentials', config.cxoneSecretName);
-
     const serviceName = 'cxone-eventbridge';
-    const sessionsName = `cxone-agent-sessions-${config.tenant}`;
+    const sessionStateMachineName = `cxone-agent-sessions-${config.tenant}`;
+    // Construct ids are kept from earlier versions, whatever the property is called now: stateful
+    // resources take their logical ids from them (test/infra/stateful-ids.test.ts).
     this.bus = new AgentEventBus(this, 'AgentEvents', {
       eventBusName: config.eventBusName,
       eventSource: config.eventSource,
@@ -55,20 +55,18 @@ export class CxoneEventBridgeStack extends Stack {
     });
     this.deadLetters = new DeadLetterStore(this, 'DeadLetters', { serviceName });
     this.largeEvents = new LargeEventStore(this, 'LargeEvents', { claimCheckRetentionDays: config.claimCheckRetentionDays });
-    this.sharedToken = new SharedCxoneToken(this, 'SharedToken', {
+    this.cxoneAccess = new CxoneAccess(this, 'SharedToken', {
       tenant: config.tenant,
       cxoneIssuerUrl: config.cxoneIssuerUrl,
-      credentials,
+      credentialsSecretName: config.cxoneSecretName,
       logRetention,
       serviceName,
     });
     this.sessionStore = new SessionStore(this, 'SessionStore');
     this.poller = new SessionPoller(this, 'SessionPoller', {
       tenant: config.tenant,
-      cxoneIssuerUrl: config.cxoneIssuerUrl,
-      credentials,
-      sharedToken: this.sharedToken.secret,
-      bus: this.bus.bus,
+      cxone: this.cxoneAccess,
+      eventBus: this.bus.eventBus,
       eventSource: config.eventSource,
       pollTimeoutSeconds: config.pollTimeoutSeconds,
       logRetention,
@@ -80,15 +78,15 @@ export class CxoneEventBridgeStack extends Stack {
     });
     this.redrive = new ParkedEventRedrive(this, 'ParkedEventRedrive', {
       tenant: config.tenant,
-      store: this.largeEvents,
-      bus: this.bus.bus,
+      largeEvents: this.largeEvents,
+      eventBus: this.bus.eventBus,
       eventSource: config.eventSource,
       every: Duration.minutes(config.redriveEveryMinutes),
       logRetention,
       serviceName,
     });
-    this.sessions = new SessionStateMachine(this, 'Sessions', {
-      stateMachineName: sessionsName,
+    this.sessionStateMachine = new SessionStateMachine(this, 'Sessions', {
+      stateMachineName: sessionStateMachineName,
       poller: this.poller.function,
       pollerTimeout: this.poller.timeout,
       logRetention,
@@ -96,14 +94,12 @@ export class CxoneEventBridgeStack extends Stack {
     if (config.discoveryEnabled) {
       this.discovery = new AgentDiscovery(this, 'Discovery', {
         tenant: config.tenant,
-        cxoneIssuerUrl: config.cxoneIssuerUrl,
-        credentials,
-        sharedToken: this.sharedToken.secret,
-        sessions: this.sessions.stateMachine,
-        sessionsName,
+        cxone: this.cxoneAccess,
+        sessionStateMachine: this.sessionStateMachine.stateMachine,
+        sessionStateMachineName,
         every: Duration.minutes(config.discoveryEveryMinutes),
         reconcileEvery: Duration.minutes(config.discoveryReconcileMinutes),
-        bus: this.bus.bus,
+        eventBus: this.bus.eventBus,
         eventSource: config.eventSource,
         includeAgentIds: config.includeAgentIds,
         excludeAgentIds: config.excludeAgentIds,
@@ -114,33 +110,38 @@ export class CxoneEventBridgeStack extends Stack {
       });
     }
 
-    this.routes = new EventRoutes(this, 'Routes', { bus: this.bus.bus, tenant: config.tenant, eventSource: config.eventSource, routes: config.routes });
+    this.eventRoutes = new EventRoutes(this, 'Routes', {
+      eventBus: this.bus.eventBus,
+      tenant: config.tenant,
+      eventSource: config.eventSource,
+      routes: config.routes,
+    });
     this.schemaRegistry = new EventSchemaRegistry(this, 'Schemas', { registryName: `cxone-eventbridge-${config.tenant}`, eventSource: config.eventSource });
     this.observability = new Observability(this, 'Observability', {
       dashboardName: `cxone-eventbridge-${config.tenant}`,
       serviceName,
-      sessions: this.sessions.stateMachine,
+      sessionStateMachine: this.sessionStateMachine.stateMachine,
       poller: this.poller.function,
       functions: {
         Poller: this.poller.function,
-        TokenRefresher: this.sharedToken.refresher,
+        TokenRefresher: this.cxoneAccess.refresher,
         Redrive: this.redrive.function,
         ...(this.discovery ? { Discovery: this.discovery.function } : {}),
       },
       deadLetters: this.deadLetters,
-      routes: this.routes.routes,
+      routes: this.eventRoutes.routes,
       eventBusName: config.eventBusName,
       lambdaConcurrencyLimit: config.lambdaConcurrencyLimit,
       alarmEmail: config.alarmEmail,
     });
 
-    new CfnOutput(this, StackOutput.StateMachineArn, { value: this.sessions.stateMachine.stateMachineArn });
-    new CfnOutput(this, StackOutput.EventBusName, { value: this.bus.bus.eventBusName });
+    new CfnOutput(this, StackOutput.StateMachineArn, { value: this.sessionStateMachine.stateMachine.stateMachineArn });
+    new CfnOutput(this, StackOutput.EventBusName, { value: this.bus.eventBus.eventBusName });
     new CfnOutput(this, StackOutput.CredentialsSecretName, { value: config.cxoneSecretName });
     new CfnOutput(this, StackOutput.LargeEventBucketName, { value: this.largeEvents.bucket.bucketName });
     new CfnOutput(this, StackOutput.EventSource, { value: config.eventSource });
     new CfnOutput(this, StackOutput.LegacyDeadLetterQueueUrl, { value: this.deadLetters.legacyQueue.queueUrl });
-    new CfnOutput(this, StackOutput.EventBusArn, { value: this.bus.bus.eventBusArn });
+    new CfnOutput(this, StackOutput.EventBusArn, { value: this.bus.eventBus.eventBusArn });
     new CfnOutput(this, StackOutput.ArchiveArn, { value: this.bus.archive.archiveArn });
     new CfnOutput(this, StackOutput.SchemaRegistryName, { value: this.schemaRegistry.registry.attrRegistryName });
     new CfnOutput(this, StackOutput.SessionTableName, { value: this.sessionStore.table.tableName });

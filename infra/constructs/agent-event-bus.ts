@@ -4,11 +4,11 @@ import { Construct } from 'constructs';
 
 export interface AgentEventBusProps {
   /** Name of the custom bus. */
-  eventBusName: string;
+  readonly eventBusName: string;
   /** `source` of our events: the archive keeps these. @default cxone.agent-events */
-  eventSource?: string;
+  readonly eventSource?: string;
   /** Days the archive keeps events for replay; 0 keeps them indefinitely. @default 30 */
-  archiveRetentionDays?: number;
+  readonly archiveRetentionDays?: number;
 }
 
 /**
@@ -16,17 +16,17 @@ export interface AgentEventBusProps {
  * from which any time window can be replayed to the bus (to all rules or chosen ones).
  */
 export class AgentEventBus extends Construct {
-  readonly bus: events.EventBus;
+  readonly eventBus: events.EventBus;
   readonly archive: events.Archive;
 
   constructor(scope: Construct, id: string, props: AgentEventBusProps) {
     super(scope, id);
-    this.bus = new events.EventBus(this, 'Bus', {
+    this.eventBus = new events.EventBus(this, 'Bus', {
       eventBusName: props.eventBusName,
       description: 'NICE CXone agent-session events published by cxone-eventbridge',
     });
     const days = props.archiveRetentionDays ?? 30;
-    this.archive = this.bus.archive('Archive', {
+    this.archive = this.eventBus.archive('Archive', {
       archiveName: `${props.eventBusName}-archive`.slice(0, 48),
       description: 'Every CXone agent event published to the bus, for replay',
       eventPattern: { source: [props.eventSource ?? 'cxone.agent-events'] },

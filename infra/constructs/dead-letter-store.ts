@@ -8,7 +8,7 @@ import { DeadLetterQueue } from './encrypted-queue.js';
 
 export interface DeadLetterStoreProps {
   /** The service name the poller's and the redrive's metrics carry as a dimension. */
-  serviceName: string;
+  readonly serviceName: string;
 }
 
 /**
@@ -25,7 +25,9 @@ export class DeadLetterStore extends Construct {
   readonly legacyQueue: sqs.Queue;
   /** Parked items the redrive found still waiting after its run (all reasons). */
   readonly waitingMetric: cloudwatch.Metric;
-  readonly depthAlarm: cloudwatch.Alarm;
+  /** Fires while parked items wait after a redrive run. */
+  readonly waitingAlarm: cloudwatch.Alarm;
+  /** Fires as soon as the poller parks an event. */
   readonly parkedEventsAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: DeadLetterStoreProps) {
@@ -40,7 +42,8 @@ export class DeadLetterStore extends Construct {
       new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: props.serviceName }, statistic, period });
     // The redrive reports it once a run (every few minutes): a 5-minute period always holds one.
     this.waitingMetric = metric(MetricName.ParkedItemsWaiting, 'Maximum', Duration.minutes(5));
-    this.depthAlarm = new AboveZeroAlarm(this, 'DepthAlarm', {
+    // Construct id from earlier versions: a new id would replace the alarm.
+    this.waitingAlarm = new AboveZeroAlarm(this, 'DepthAlarm', {
       description:
         'Parked CXone events are waiting in the large-event bucket (parked/…): EventBridge still refuses them, or they can never be published (MALFORMED_BATCH). `npm run parked -- list` shows them with their reason.',
       metric: this.waitingMetric,

@@ -8,11 +8,12 @@ import { Construct } from 'constructs';
 export const SCHEMAS_DIRECTORY = fileURLToPath(new URL('../../schemas', import.meta.url));
 
 export interface EventSchemaRegistryProps {
-  registryName: string;
+  /** Name of the schema registry. */
+  readonly registryName: string;
   /** `source` of our events: schemas are named `<source>@<detail type>`, as EventBridge names discovered ones. */
-  eventSource: string;
-  /** @default the schemas/ folder of this repository */
-  schemasDirectory?: string;
+  readonly eventSource: string;
+  /** Folder of one JSON Schema file per detail type. @default the schemas/ folder of this repository */
+  readonly schemasDirectory?: string;
 }
 
 /**

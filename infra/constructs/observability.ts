@@ -15,21 +15,26 @@ import type { DeadLetterStore } from './dead-letter-store.js';
 import type { DeployedRoute } from './routes.js';
 
 export interface ObservabilityProps {
-  dashboardName: string;
+  /** Name of the CloudWatch dashboard. */
+  readonly dashboardName: string;
   /** Service dimension of the poller's EMF metrics. */
-  serviceName: string;
-  sessions: sfn.IStateMachine;
+  readonly serviceName: string;
+  /** The state machine whose executions poll the sessions. */
+  readonly sessionStateMachine: sfn.IStateMachine;
   /** The poller: one invocation in flight per active session. */
-  poller: lambda.IFunction;
+  readonly poller: lambda.IFunction;
   /** Every function of the stack, by the label the dashboard shows. */
-  functions: Record<string, lambda.IFunction>;
-  deadLetters: DeadLetterStore;
-  routes: DeployedRoute[];
-  eventBusName: string;
+  readonly functions: Readonly<Record<string, lambda.IFunction>>;
+  /** The parked-event signals, whose alarms this construct shows and notifies. */
+  readonly deadLetters: DeadLetterStore;
+  /** The deployed routes, whose alarms and queues this construct shows and notifies. */
+  readonly routes: readonly DeployedRoute[];
+  /** Name of the bus the routes' rules are on (EventBridge's metrics carry it). */
+  readonly eventBusName: string;
   /** The account's Lambda concurrency quota; an alarm fires at 80 % of it. */
-  lambdaConcurrencyLimit: number;
+  readonly lambdaConcurrencyLimit: number;
   /** Sends every alarm to this address through an encrypted SNS topic. @default no notifications */
-  alarmEmail?: string;
+  readonly alarmEmail?: string;
 }
 
 const PERIOD = Duration.minutes(1);
@@ -54,7 +59,8 @@ export class Observability extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
   /** Every alarm of the stack, including those the dead-letter store and routes own. */
   readonly alarms: cloudwatch.Alarm[];
-  readonly topic?: sns.Topic;
+  /** The topic alarms are sent to; only with `alarmEmail`. */
+  readonly alarmTopic?: sns.Topic;
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
@@ -82,7 +88,10 @@ export class Observability extends Construct {
       description: 'A session execution failed or timed out: that agent is no longer polled. See the execution history for the error and cause.',
       metric: new cloudwatch.MathExpression({
         expression: 'failed + timedOut',
-        usingMetrics: { failed: props.sessions.metricFailed({ period: PERIOD }), timedOut: props.sessions.metricTimedOut({ period: PERIOD }) },
+        usingMetrics: {
+          failed: props.sessionStateMachine.metricFailed({ period: PERIOD }),
+          timedOut: props.sessionStateMachine.metricTimedOut({ period: PERIOD }),
+        },
         period: PERIOD,
         label: 'failed or timed-out executions',
       }),
@@ -153,7 +162,7 @@ export class Observability extends Construct {
       degraded,
       refused,
       props.deadLetters.parkedEventsAlarm,
-      props.deadLetters.depthAlarm,
+      props.deadLetters.waitingAlarm,
       ...props.routes.map((route) => route.deadLetterAlarm),
       ...failedDeliveries,
       ...throttles,
@@ -162,8 +171,8 @@ export class Observability extends Construct {
     ];
 
     if (props.alarmEmail) {
-      this.topic = this.alarmTopic(props.alarmEmail);
-      const action = new actions.SnsAction(this.topic);
+      this.alarmTopic = this.createAlarmTopic(props.alarmEmail);
+      const action = new actions.SnsAction(this.alarmTopic);
       for (const each of this.alarms) {
         each.addAlarmAction(action);
         each.addOkAction(action);
@@ -200,11 +209,11 @@ export class Observability extends Construct {
         props.poller.metric('ConcurrentExecutions', { statistic: 'Maximum', period: PERIOD, label: 'poller concurrency (max)' }),
       ]),
       graph('Session executions', [
-        props.sessions.metricStarted({ period: PERIOD, label: 'started' }),
-        props.sessions.metricSucceeded({ period: PERIOD, label: 'ended' }),
-        props.sessions.metricFailed({ period: PERIOD, label: 'failed' }),
-        props.sessions.metricTimedOut({ period: PERIOD, label: 'timed out' }),
-        props.sessions.metricAborted({ period: PERIOD, label: 'stopped' }),
+        props.sessionStateMachine.metricStarted({ period: PERIOD, label: 'started' }),
+        props.sessionStateMachine.metricSucceeded({ period: PERIOD, label: 'ended' }),
+        props.sessionStateMachine.metricFailed({ period: PERIOD, label: 'failed' }),
+        props.sessionStateMachine.metricTimedOut({ period: PERIOD, label: 'timed out' }),
+        props.sessionStateMachine.metricAborted({ period: PERIOD, label: 'stopped' }),
         emf(MetricName.PollersRestarted).with({ label: 'restarted by discovery' }),
         emf(MetricName.PollerStartFailures).with({ label: 'starts failed (retried next run)' }),
       ]),
@@ -290,7 +299,7 @@ export class Observability extends Construct {
    * An SNS topic for alarms, encrypted with a key of its own: CloudWatch cannot publish to a topic
    * under the AWS-managed SNS key, whose policy cannot grant it the key.
    */
-  private alarmTopic(email: string): sns.Topic {
+  private createAlarmTopic(email: string): sns.Topic {
     const key = new kms.Key(this, 'AlarmTopicKey', { enableKeyRotation: true, description: 'Encrypts the cxone-eventbridge alarm topic' });
     key.addToResourcePolicy(
       new iam.PolicyStatement({

@@ -12,14 +12,19 @@ import { BridgeFunction } from './bridge-function.js';
 import type { LargeEventStore } from './large-event-store.js';
 
 export interface ParkedEventRedriveProps {
-  tenant: string;
-  store: LargeEventStore;
-  bus: events.IEventBus;
-  eventSource: string;
+  /** Only this tenant's parked items are redriven (one stack per tenant). */
+  readonly tenant: string;
+  /** The bucket of parked items and claim checks; the function may list, read and delete parked items and write claim checks. */
+  readonly largeEvents: LargeEventStore;
+  /** The bus parked events go back to; the function may only put events on this one. */
+  readonly eventBus: events.IEventBus;
+  /** `source` of the re-published events. */
+  readonly eventSource: string;
   /** How often parked events are offered to EventBridge again. @default 5 minutes */
-  every?: Duration;
-  logRetention: logs.RetentionDays;
-  serviceName: string;
+  readonly every?: Duration;
+  readonly logRetention: logs.RetentionDays;
+  /** Service name of the function's logs and metrics. */
+  readonly serviceName: string;
 }
 
 /** A run stops starting batches 10 s before this, and ends before the next run at the shortest rate (1 minute). */
@@ -36,8 +41,8 @@ export class ParkedEventRedrive extends Construct {
   constructor(scope: Construct, id: string, props: ParkedEventRedriveProps) {
     super(scope, id);
     const environment: RedriveEnvironment = {
-      LARGE_EVENT_BUCKET: props.store.bucket.bucketName,
-      EVENT_BUS_NAME: props.bus.eventBusName,
+      LARGE_EVENT_BUCKET: props.largeEvents.bucket.bucketName,
+      EVENT_BUS_NAME: props.eventBus.eventBusName,
       EVENT_SOURCE: props.eventSource,
       TENANT: props.tenant,
     };
@@ -52,8 +57,8 @@ export class ParkedEventRedrive extends Construct {
       memorySize: 256,
       invokedBy: 'schedule',
     }).function;
-    props.store.grantRedrive(this.function);
-    props.bus.grantPutEventsTo(this.function);
+    props.largeEvents.grantRedrive(this.function);
+    props.eventBus.grantPutEventsTo(this.function);
 
     const schedulerRole = new iam.Role(this, 'SchedulerRole', { assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com') });
     new scheduler.Schedule(this, 'Schedule', {

@@ -11,29 +11,30 @@ import { DeadLetterQueue, EncryptedQueue } from './encrypted-queue.js';
 
 export interface EventRoutesProps {
   /** The bus whose events are routed. */
-  bus: events.IEventBus;
+  readonly eventBus: events.IEventBus;
   /** Prefix of rule names, so two tenants' rules never clash. */
-  tenant: string;
+  readonly tenant: string;
   /** `source` of our events; the detailTypes/agentIds shorthand matches only it. */
-  eventSource: string;
-  routes: Route[];
+  readonly eventSource: string;
+  /** The configured routes (infra/routes-config.ts). */
+  readonly routes: readonly Route[];
 }
 
 /** One deployed route: its rule, where failed deliveries go, and the alarm on them. */
 export interface DeployedRoute {
-  name: string;
-  rule: events.Rule;
+  readonly name: string;
+  readonly rule: events.Rule;
   /**
    * The rule's name, as EventBridge's metrics carry it in RuleName. Not `rule.ruleName`: for a rule on
    * a custom bus that is the rule's Ref, `<bus name>|<rule name>`, and a widget or alarm on it stays empty.
    * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-events-rule.html
    */
-  ruleName: string;
-  targetType: RouteTarget['type'];
-  deadLetterQueue: sqs.Queue;
-  deadLetterAlarm: cloudwatch.Alarm;
+  readonly ruleName: string;
+  readonly targetType: RouteTarget['type'];
+  readonly deadLetterQueue: sqs.Queue;
+  readonly deadLetterAlarm: cloudwatch.Alarm;
   /** The queue the stack created for an `sqs` route without `queueArn`. */
-  queue?: sqs.Queue;
+  readonly queue?: sqs.Queue;
 }
 
 /**
@@ -42,7 +43,7 @@ export interface DeployedRoute {
  * EventBridge Connection whose secret is referenced in Secrets Manager, never written in the template.
  */
 export class EventRoutes extends Construct {
-  readonly routes: DeployedRoute[];
+  readonly routes: readonly DeployedRoute[];
 
   constructor(scope: Construct, id: string, props: EventRoutesProps) {
     super(scope, id);
@@ -57,7 +58,7 @@ export class EventRoutes extends Construct {
       metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
     });
     const rule = new events.Rule(scope, 'Rule', {
-      eventBus: props.bus,
+      eventBus: props.eventBus,
       ruleName: `${props.tenant}-${route.name}`,
       description: route.description ?? `cxone-eventbridge route ${route.name}`,
       eventPattern: routeEventPattern(route, props.eventSource) as events.EventPattern,

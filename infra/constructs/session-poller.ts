@@ -2,36 +2,35 @@ import { Duration } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { PollerEnvironment } from '../../lambdas/poll-session/environment.js';
 import { BridgeFunction } from './bridge-function.js';
+import type { CxoneAccess } from './cxone-access.js';
 import type { LargeEventStore } from './large-event-store.js';
 import type { SessionStore } from './session-store.js';
 
 export interface SessionPollerProps {
-  tenant: string;
-  cxoneIssuerUrl: string;
-  /** Secret with the tenant's CXone credentials; the function may only read this one. */
-  credentials: secretsmanager.ISecret;
-  /** Secret with the tenant's shared token; read only. */
-  sharedToken: secretsmanager.ISecret;
+  /** Tenant label, in the function's environment and description. */
+  readonly tenant: string;
+  /** The tenant's CXone access: the function may only read its credentials and shared token. */
+  readonly cxone: CxoneAccess;
   /** Bus to publish to; the function may only put events on this one. */
-  bus: events.IEventBus;
-  eventSource: string;
+  readonly eventBus: events.IEventBus;
+  /** `source` of every published event. */
+  readonly eventSource: string;
   /** CXone hold time per poll (0–60 s). */
-  pollTimeoutSeconds: number;
-  logRetention: logs.RetentionDays;
+  readonly pollTimeoutSeconds: number;
+  readonly logRetention: logs.RetentionDays;
   /** Bucket of claim checks and parked items; the function may only put objects under those two prefixes. */
-  largeEvents: LargeEventStore;
+  readonly largeEvents: LargeEventStore;
   /** Polls per execution before it hands over to a fresh one. */
-  handOverAfterPolls: number;
+  readonly handOverAfterPolls: number;
   /** The per-session checkpoint store; the function may use only the item actions it needs on it. */
-  sessionStore: SessionStore;
+  readonly sessionStore: SessionStore;
   /** Service name of logs and metrics. */
-  serviceName: string;
+  readonly serviceName: string;
   /** @default 128 */
-  memorySize?: number;
+  readonly memorySize?: number;
 }
 
 /** Seconds kept back after a full-length hold for publishing the batch and returning. */
@@ -52,10 +51,8 @@ export class SessionPoller extends Construct {
     this.timeout = Duration.seconds(props.pollTimeoutSeconds + PUBLISH_RESERVE_SECONDS + STARTUP_ALLOWANCE_SECONDS);
     const environment: PollerEnvironment = {
       TENANT: props.tenant,
-      CXONE_ISSUER_URL: props.cxoneIssuerUrl,
-      CXONE_SECRET_ID: props.credentials.secretArn,
-      TOKEN_SECRET_ID: props.sharedToken.secretArn,
-      EVENT_BUS_NAME: props.bus.eventBusName,
+      ...props.cxone.environment,
+      EVENT_BUS_NAME: props.eventBus.eventBusName,
       EVENT_SOURCE: props.eventSource,
       POLL_TIMEOUT_SECONDS: props.pollTimeoutSeconds,
       PUBLISH_RESERVE_MS: PUBLISH_RESERVE_SECONDS * 1000,
@@ -74,9 +71,9 @@ export class SessionPoller extends Construct {
       memorySize: props.memorySize,
       invokedBy: 'stateMachine',
     }).function;
-    props.bus.grantPutEventsTo(this.function);
-    props.credentials.grantRead(this.function);
-    props.sharedToken.grantRead(this.function);
+    props.eventBus.grantPutEventsTo(this.function);
+    props.cxone.grantReadCredentials(this.function);
+    props.cxone.grantReadToken(this.function);
     props.largeEvents.grantWriteClaimChecksAndParking(this.function);
     props.sessionStore.grantCheckpointAccess(this.function);
   }
