@@ -27,7 +27,7 @@ export interface ValidationReport {
   pluginReports: {
     pluginName: string;
     conclusion: string;
-    violations: { ruleName: string }[];
+    violations: { ruleName: string; violatingConstructs: { constructPath: string }[] }[];
     suppressedViolations: { ruleName: string; reason: string; violatingConstructs: { constructPath: string }[] }[];
   }[];
 }
