@@ -12,6 +12,7 @@ import { AboveZeroAlarm } from '../../infra/constructs/above-zero-alarm.js';
 import { BridgeFunction } from '../../infra/constructs/bridge-function.js';
 import { CxoneAccess } from '../../infra/constructs/cxone-access.js';
 import { DeadLetterQueue, EncryptedQueue } from '../../infra/constructs/encrypted-queue.js';
+import { LargeEventStore } from '../../infra/constructs/large-event-store.js';
 import type { ValidationReport } from './stack-fixture.js';
 
 // Each building block in a bare stack: what it promises on its own, and that it acknowledges its own
@@ -212,5 +213,25 @@ describe('CxoneAccess', () => {
     const { stack, template } = build();
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });
     expect(nagFindings(stack)).toEqual([]);
+  });
+});
+
+describe('LargeEventStore', () => {
+  it('acknowledges the per-event key wildcards of each grant on the grantee, and its bucket findings on the bucket', () => {
+    const stack = bareStack();
+    const store = new LargeEventStore(stack, 'LargeEvents');
+    const roles = ['Writer', 'Redrive', 'Reader'].map((id) => new iam.Role(stack, id, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }));
+    const [writer, redrive, reader] = roles as [iam.Role, iam.Role, iam.Role];
+    store.grantWriteClaimChecksAndParking(writer);
+    store.grantRedrive(redrive);
+    store.grantReadClaimChecks(reader);
+    expect(nagFindings(stack)).toEqual([]);
+    const resources = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap((policy) =>
+      (policy as { Properties: { PolicyDocument: { Statement: { Resource: unknown }[] } } }).Properties.PolicyDocument.Statement.flatMap((statement) =>
+        [statement.Resource].flat(),
+      ),
+    );
+    // Every object grant ends in one of the two prefixes: no grant on the whole bucket's objects.
+    expect(JSON.stringify(resources)).not.toMatch(/"\/\*"/);
   });
 });
