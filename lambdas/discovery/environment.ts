@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_RECONCILE_EVERY_MINUTES } from '../../contract/discovery.js';
+import { CxoneEnvironmentSchema } from '../cxone/environment.js';
 
 const idList = z
   .string()
@@ -12,11 +13,8 @@ const idList = z
   );
 
 /** The discovery function's environment, set by the AgentDiscovery construct. */
-export const DiscoveryEnvironmentSchema = z.object({
+export const DiscoveryEnvironmentSchema = CxoneEnvironmentSchema.extend({
   TENANT: z.string().min(1),
-  CXONE_ISSUER_URL: z.url(),
-  CXONE_SECRET_ID: z.string().min(1),
-  TOKEN_SECRET_ID: z.string().min(1),
   STATE_MACHINE_ARN: z.string().startsWith('arn:'),
   /** SSM parameter keeping the agent-state delta cursor. */
   CURSOR_PARAMETER_NAME: z.string().min(1),

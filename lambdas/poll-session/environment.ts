@@ -1,12 +1,9 @@
 import { z } from 'zod';
+import { CxoneEnvironmentSchema } from '../cxone/environment.js';
 
 /** The poller function's environment, set by the SessionPoller construct. */
-export const PollerEnvironmentSchema = z.object({
+export const PollerEnvironmentSchema = CxoneEnvironmentSchema.extend({
   TENANT: z.string().min(1),
-  CXONE_ISSUER_URL: z.url(),
-  CXONE_SECRET_ID: z.string().min(1),
-  /** Secret holding the tenant's shared token, kept fresh by the token refresher. */
-  TOKEN_SECRET_ID: z.string().min(1),
   EVENT_BUS_NAME: z.string().min(1),
   EVENT_SOURCE: z.string().min(1),
   POLL_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(60),

@@ -1,9 +1,6 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { CxoneEnvironmentSchema } from '../cxone/environment.js';
 
-/** The token refresher's environment, set by the SharedCxoneToken construct. */
-export const RefresherEnvironmentSchema = z.object({
-  CXONE_ISSUER_URL: z.url(),
-  CXONE_SECRET_ID: z.string().min(1),
-  TOKEN_SECRET_ID: z.string().min(1),
-});
+/** The token refresher's environment, set by the SharedCxoneToken construct: the CXone settings alone. */
+export const RefresherEnvironmentSchema = CxoneEnvironmentSchema;
 export type RefresherEnvironment = z.infer<typeof RefresherEnvironmentSchema>;

@@ -1,4 +1,4 @@
-import { isLoopbackHost } from '../../lambdas/cxone/http.js';
+import { isLoopbackUrl } from '../../contract/secure-url.js';
 import { applyInputTransformer, type InputTransformer } from '../../rules/input-transformer.js';
 import type { AcceptedEvent } from './local-event-bus.js';
 
@@ -166,7 +166,7 @@ export class LocalTargets {
     const url = this.options.sinkUrl ?? destination?.endpoint ?? '';
     // The twin never calls out of this machine: an endpoint elsewhere is recorded, as Lambda and
     // bus targets are; --sink-url (on loopback) receives what it would have been sent.
-    if (!isLocalUrl(url)) return { ok: true, retryable: false, recorded: true, url };
+    if (!isLoopbackUrl(url)) return { ok: true, retryable: false, recorded: true, url };
     const method = destination?.httpMethod ?? 'POST';
     await this.waitForSlot(target.arn, destination?.rateLimitPerSecond);
     try {
@@ -197,14 +197,6 @@ export class LocalTargets {
     const slot = Math.max(now, this.nextSlot.get(key) ?? now);
     this.nextSlot.set(key, slot + 1000 / perSecond);
     if (slot > now) await sleep(slot - now);
-  }
-}
-
-function isLocalUrl(url: string): boolean {
-  try {
-    return isLoopbackHost(new URL(url).hostname);
-  } catch {
-    return false;
   }
 }
 
