@@ -2,7 +2,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import type { CxoneCredentials } from '../../contract/cxone-credentials.js';
 import { EXECUTION_ALREADY_EXISTS, START_EXECUTION_RESOURCE } from '../../contract/state-machine.js';
 import { type BridgeConfigInput, parseBridgeConfig } from '../../infra/config.js';
-import type { CxoneAgentApi, Station } from '../../lambdas/cxone/agent-api.js';
+import type { Station } from '../../lambdas/cxone/agent-api.js';
 import { createCxoneClient } from '../../lambdas/cxone/client-factory.js';
 import { createDiscoveryHandler } from '../../lambdas/discovery/discovery-handler.js';
 import { RedriveEnvironmentSchema } from '../../lambdas/parked/environment.js';
