@@ -41,7 +41,7 @@ export interface AgentSummary {
 
 /** Counters for benchmarks and zero-loss checks. */
 export interface SimulatorStats {
-  /** get-next-event requests by outcome; `total` sums them. */
+  /** get-next-event requests by how they were answered; `total` sums them. */
   readonly polls: Readonly<Record<PollAnswerKind | 'total', number>>;
   readonly heldPolls: number;
   /** Polls that arrived while another poll of the same session was still held: two pollers at once. */
