@@ -12,16 +12,15 @@ import { pathToFileURL } from 'node:url';
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { type CxoneCredentials, CxoneCredentialsSchema } from '../contract/cxone-credentials.js';
+import { credentialsFromEnvironment } from '../contract/cxone-credentials.js';
 import { TenantSchema } from '../contract/tenant.js';
-import { CxoneAgentApi, type Station } from '../lambdas/cxone/agent-api.js';
-import { CxoneAuth } from '../lambdas/cxone/auth.js';
-import { isLoopbackHost } from '../lambdas/cxone/http.js';
+import type { Station } from '../lambdas/cxone/agent-api.js';
+import { createCxoneClient } from '../lambdas/cxone/client-factory.js';
 import { startAgentSession } from '../lambdas/sessions/start-agent-session.js';
 import { stepFunctionsExecutions } from '../lambdas/sessions/step-functions-executions.js';
 import { endBridgeStartedSession, stopPolling } from '../lambdas/sessions/stop-agent-session.js';
 import { secretCredentialsLoader } from '../lambdas/shared/secret-credentials.js';
-import { parseCommandLine, runMain, UsageError } from './usage.js';
+import { httpsOrLoopbackUrl, parseCommandLine, runMain, UsageError } from './usage.js';
 
 export const SESSION_USAGE = `usage: npm run session -- <start|stop|end> --agent-id ID [options]
 
@@ -86,15 +85,7 @@ export function parseSessionCommand(args: readonly string[], env: NodeJS.Process
   const region = STATE_MACHINE_ARN.exec(stateMachineArn)?.[1];
   if (!region)
     throw new UsageError(`--state-machine-arn is not a state machine ARN (arn:aws:states:<region>:<account>:stateMachine:<name>), got "${stateMachineArn}"`);
-  const issuerUrl = values['cxone-issuer'] ?? env.CXONE_ISSUER_URL ?? 'https://cxone.niceincontact.com';
-  let issuer: URL;
-  try {
-    issuer = new URL(issuerUrl);
-  } catch {
-    throw new UsageError(`--cxone-issuer is not a URL: ${issuerUrl}`);
-  }
-  if (issuer.protocol !== 'https:' && !(issuer.protocol === 'http:' && isLoopbackHost(issuer.hostname)))
-    throw new UsageError('--cxone-issuer must use https (plain http only for loopback addresses)');
+  const issuerUrl = httpsOrLoopbackUrl(values['cxone-issuer'] ?? env.CXONE_ISSUER_URL ?? 'https://cxone.niceincontact.com', 'cxone-issuer');
   const stationId = values['station-id'];
   const stationPhone = values['station-phone'];
   if (stationId !== undefined && stationPhone !== undefined) throw new UsageError('give --station-id or --station-phone, not both');
@@ -104,16 +95,6 @@ export function parseSessionCommand(args: readonly string[], env: NodeJS.Process
   if (stationId !== undefined && !/^\d+$/.test(stationId)) throw new UsageError(`--station-id must be numeric, got "${stationId}"`);
   const station: Station | undefined = stationId !== undefined ? { stationId } : stationPhone !== undefined ? { stationPhoneNumber: stationPhone } : undefined;
   return { command, agentId, tenant, stateMachineArn, region, issuerUrl, secretName: values['secret-name'] ?? `cxone-eventbridge/${tenant}`, station };
-}
-
-function credentialsFromEnvironment(env: NodeJS.ProcessEnv): CxoneCredentials | undefined {
-  const parsed = CxoneCredentialsSchema.safeParse({
-    clientId: env.CXONE_CLIENT_ID,
-    clientSecret: env.CXONE_CLIENT_SECRET,
-    accessKeyId: env.CXONE_ACCESS_KEY_ID,
-    accessKeySecret: env.CXONE_ACCESS_KEY_SECRET,
-  });
-  return parsed.success ? parsed.data : undefined;
 }
 
 async function main(): Promise<number> {
@@ -134,9 +115,7 @@ async function main(): Promise<number> {
   }
   const credentials =
     credentialsFromEnvironment(process.env) ?? secretCredentialsLoader(new SecretsManagerClient({ region: request.region }), request.secretName);
-  const cxone = new CxoneAgentApi(
-    new CxoneAuth({ issuerUrl: request.issuerUrl, loadCredentials: typeof credentials === 'function' ? credentials : async () => credentials }),
-  );
+  const cxone = createCxoneClient({ issuerUrl: request.issuerUrl, credentials });
   if (request.command === 'end') {
     const execution = await endBridgeStartedSession(request.tenant, request.agentId, executions, cxone);
     console.log(`ended agent ${request.agentId}'s CXone session, which the bridge had started; its poller ${execution} ends on the session-end event`);

@@ -5,6 +5,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { HTTPS_OR_LOOPBACK, isHttpsOrLoopback } from '../contract/secure-url.js';
 
 /** A bad command line: its message is one line that names the option and what it takes. */
 export class UsageError extends Error {
@@ -69,6 +70,18 @@ export function positiveNumber(value: string | undefined, option: string, fallba
   const number = value.trim() === '' ? Number.NaN : Number(value);
   if (!Number.isFinite(number) || number <= 0) throw new UsageError(`--${option} must be a number greater than 0, got "${value}"`);
   return number;
+}
+
+/** A URL that carries CXone tokens or keys: https, or plain http on loopback only (contract/secure-url.ts). */
+export function httpsOrLoopbackUrl(value: string, option: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`--${option} is not a URL: ${value}`);
+  }
+  if (!isHttpsOrLoopback(url)) throw new UsageError(`--${option} ${HTTPS_OR_LOOPBACK}`);
+  return value;
 }
 
 /** A file this process can create or overwrite: its folder exists and is writable, and it is no folder itself. */

@@ -4,8 +4,8 @@ import { FaultFieldsSchema } from './fault-state.js';
 import { PollingEndReasonSchema } from './lifecycle.js';
 
 /**
- * What one poll reports to the state machine. The Choice state after the poll task branches on it,
- * so the infra imports these values.
+ * The status one poll gives the state machine (from the CXone client's PollReport and what the
+ * poller did with it). The Choice state after the poll task branches on it, so the infra imports these values.
  */
 export const PollStatus = {
   /** CXone answered 200; the events are checkpointed (and on the bus unless EventBridge refused). Poll again at once. */

@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { DEFAULT_RECONCILE_EVERY_MINUTES } from '../contract/discovery.js';
+import { HTTPS_OR_LOOPBACK, isHttpsOrLoopback } from '../contract/secure-url.js';
 import { TenantSchema } from '../contract/tenant.js';
 import { RoutesSchema } from './routes-config.js';
-
-const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
 
 /** A list of numeric ids: a JSON array in cdk.json, or "1,2,3" on the command line. */
 const idList = z
@@ -31,10 +30,7 @@ export const BridgeConfigSchema = z
     cxoneIssuerUrl: z
       .url()
       .default('https://cxone.niceincontact.com')
-      .refine((value) => {
-        const url = new URL(value);
-        return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.test(url.hostname));
-      }, 'cxoneIssuerUrl must use https (http only for loopback)'),
+      .refine((value) => isHttpsOrLoopback(new URL(value)), `cxoneIssuerUrl ${HTTPS_OR_LOOPBACK}`),
     /** Secrets Manager secret holding clientId, clientSecret, accessKeyId, accessKeySecret. @default cxone-eventbridge/<tenant> */
     cxoneSecretName: z.string().min(1).optional(),
     /** CXone long-poll hold time in seconds (0–60). @default 60 */

@@ -167,6 +167,14 @@ export const RouteSchema = z
 export type Route = z.output<typeof RouteSchema>;
 export type RouteInput = z.input<typeof RouteSchema>;
 export type RouteTarget = Route['target'];
+/**
+ * The kinds of route target. Adding one to RouteTargetSchema makes `tsc` flag each place that must
+ * handle it: the construct's target switch (infra/constructs/routes.ts), and the twin's reading of
+ * targets from the template and its delivery (local/twin/synthesized-stack.ts, local/eventbridge/targets.ts).
+ */
+export type RouteTargetKind = RouteTarget['type'];
+/** Every route target kind, as the schema lists them. */
+export const ROUTE_TARGET_KINDS: readonly RouteTargetKind[] = RouteTargetSchema.options.map((option) => option.shape.type.value);
 
 /** The routes of one stack: names unique. Accepts the JSON text `-c routes='[…]'` passes. */
 export const RoutesSchema = z.preprocess(

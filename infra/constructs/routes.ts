@@ -5,7 +5,8 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { type Route, type RouteTarget, routeEventPattern } from '../routes-config.js';
+import { unhandledKind } from '../../contract/exhaustive.js';
+import { type Route, type RouteTarget, type RouteTargetKind, routeEventPattern } from '../routes-config.js';
 import { AboveZeroAlarm } from './above-zero-alarm.js';
 import { DeadLetterQueue, EncryptedQueue } from './encrypted-queue.js';
 
@@ -30,7 +31,7 @@ export interface DeployedRoute {
    * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-events-rule.html
    */
   readonly ruleName: string;
-  readonly targetType: RouteTarget['type'];
+  readonly targetType: RouteTargetKind;
   readonly deadLetterQueue: sqs.Queue;
   readonly deadLetterAlarm: cloudwatch.Alarm;
   /** The queue the stack created for an `sqs` route without `queueArn`. */
@@ -109,6 +110,8 @@ export class EventRoutes extends Construct {
         };
       case 'eventBus':
         return { target: new targets.EventBus(events.EventBus.fromEventBusArn(scope, 'TargetBus', spec.eventBusArn), { deadLetterQueue }) };
+      default:
+        return unhandledKind('route target', spec);
     }
   }
 }
@@ -132,6 +135,8 @@ function authorizationOf(auth: Extract<RouteTarget, { type: 'apiDestination' }>[
           ...(auth.scope ? { scope: events.HttpParameter.fromString(auth.scope) } : {}),
         },
       });
+    default:
+      return unhandledKind('connection authorization', auth);
   }
 }
 

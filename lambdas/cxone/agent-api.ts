@@ -11,8 +11,13 @@ import { CXONE_UNAUTHORIZED_ATTEMPTS } from '../../contract/retry-policy.js';
 import type { CxoneAuth } from './auth.js';
 import { fetchWithDeadline, parseRetryAfter, readBodyOrUnavailable } from './http.js';
 
-/** Outcome of one get-next-event poll (CXone "Using Events" page; Studio "GET NEXT EVENT", https://help.nicecxone.com/content/studio/actionscx/getagentevents/getagentevents.htm). */
-export type NextEventOutcome = { kind: 'events'; response: GetNextEventResponse } | { kind: 'no-events' } | { kind: 'session-ended' };
+/**
+ * What one get-next-event poll reports, from CXone's answer (200, 304 or 409; CXone "Using Events"
+ * page; Studio "GET NEXT EVENT", https://help.nicecxone.com/content/studio/actionscx/getagentevents/getagentevents.htm).
+ * Words kept apart: CXone (or its simulator) *answers*, the client *reports*, and the loop's Choice
+ * reads the *status* (PollStatus) the poller makes of it.
+ */
+export type PollReport = { kind: 'events'; response: GetNextEventResponse } | { kind: 'no-events' } | { kind: 'session-ended' };
 
 /** One agent as the Real-Time Data API reports it (CXone Real-Time Data API, GET agents/states). */
 export const AgentStateRecordSchema = z.looseObject({
@@ -71,7 +76,7 @@ export class CxoneAgentApi {
    * One long poll. `timeoutSeconds` is CXone's hold time (0–60); `deadlineMs` bounds the whole
    * HTTP exchange and must exceed it.
    */
-  async getNextEvent(sessionId: string, timeoutSeconds: number, deadlineMs: number): Promise<NextEventOutcome> {
+  async getNextEvent(sessionId: string, timeoutSeconds: number, deadlineMs: number): Promise<PollReport> {
     const path = `agent-sessions/${encodeURIComponent(sessionId)}/get-next-event?timeout=${timeoutSeconds}`;
     const response = await this.call('GET', path, undefined, deadlineMs, 'get-next-event');
     if (response.status === 304) return { kind: 'no-events' };

@@ -1,11 +1,5 @@
 import { ConfigurationError, CxoneUnavailableError } from '../../contract/errors.js';
-
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
-
-/** True for loopback hosts, the only ones where plain http is allowed (the local simulator). */
-export function isLoopbackHost(hostname: string): boolean {
-  return LOOPBACK_HOSTS.has(hostname) || /^127(\.\d{1,3}){3}$/.test(hostname);
-}
+import { HTTPS_OR_LOOPBACK, isHttpsOrLoopback } from '../../contract/secure-url.js';
 
 /**
  * Parses a CXone URL we were given or discovered, and refuses plain http except on loopback:
@@ -18,9 +12,8 @@ export function parseCxoneUrl(value: string, what: string): URL {
   } catch (cause) {
     throw new ConfigurationError(`${what} is not a valid URL`, { cause });
   }
-  if (url.protocol === 'https:') return url;
-  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return url;
-  throw new ConfigurationError(`${what} must use https (plain http is allowed only for loopback addresses)`);
+  if (isHttpsOrLoopback(url)) return url;
+  throw new ConfigurationError(`${what} ${HTTPS_OR_LOOPBACK}`);
 }
 
 /**

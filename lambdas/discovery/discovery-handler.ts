@@ -4,15 +4,12 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { MetricName } from '../../contract/metrics.js';
-import { CxoneAgentApi } from '../cxone/agent-api.js';
-import { CxoneAuth } from '../cxone/auth.js';
-import { secretsManagerTokenStore } from '../cxone/shared-token.js';
+import { createCxoneClient, deployedCxoneSource } from '../cxone/client-factory.js';
 import { eventBridgePutEvents } from '../publishing/eventbridge-port.js';
 import { stepFunctionsExecutions } from '../sessions/step-functions-executions.js';
 import { parseEnvironment } from '../shared/environment.js';
 import { type InvocationContext, logger, withLambdaContext } from '../shared/logger.js';
 import { metrics } from '../shared/metrics.js';
-import { secretCredentialsLoader } from '../shared/secret-credentials.js';
 import { type DiscoveryOutcome, discoverSessions } from './discover-sessions.js';
 import { DiscoveryEnvironmentSchema } from './environment.js';
 import { eventBridgeRestartAnnouncer } from './restart-event.js';
@@ -26,14 +23,7 @@ export function createDiscoveryHandler(
   environment: NodeJS.ProcessEnv | Record<string, string>,
 ): (event: unknown, context: InvocationContext) => Promise<DiscoveryOutcome> {
   const env = parseEnvironment(DiscoveryEnvironmentSchema, environment);
-  const secrets = new SecretsManagerClient({});
-  const cxone = new CxoneAgentApi(
-    new CxoneAuth({
-      issuerUrl: env.CXONE_ISSUER_URL,
-      loadCredentials: secretCredentialsLoader(secrets, env.CXONE_SECRET_ID),
-      sharedToken: secretsManagerTokenStore(secrets, env.TOKEN_SECRET_ID),
-    }),
-  );
+  const cxone = createCxoneClient(deployedCxoneSource(env, new SecretsManagerClient({})));
   const executions = stepFunctionsExecutions(new SFNClient({}), env.STATE_MACHINE_ARN);
   const cursor = ssmCursorStore(new SSMClient({}), env.CURSOR_PARAMETER_NAME);
   const filter = {

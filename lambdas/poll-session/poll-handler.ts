@@ -9,9 +9,7 @@ import { ConfigurationError } from '../../contract/errors.js';
 import { FaultClass } from '../../contract/fault-state.js';
 import { MetricName, POLL_ERROR_OUTCOME } from '../../contract/metrics.js';
 import { type LegacyPollState, PollInvocationSchema, type PollState, PollStatus } from '../../contract/poll-state.js';
-import { CxoneAgentApi } from '../cxone/agent-api.js';
-import { CxoneAuth } from '../cxone/auth.js';
-import { secretsManagerTokenStore } from '../cxone/shared-token.js';
+import { createCxoneClient, deployedCxoneSource } from '../cxone/client-factory.js';
 import { objectStoreClaimCheck } from '../publishing/claim-check.js';
 import { eventBridgePutEvents } from '../publishing/eventbridge-port.js';
 import { objectStorePark } from '../publishing/parking.js';
@@ -21,7 +19,6 @@ import { sessionNameOf } from '../sessions/execution-name.js';
 import { DeadlineBoundHttpHandler, InvocationDeadline } from '../shared/deadline.js';
 import { logger } from '../shared/logger.js';
 import { metrics, recordPollOutcome } from '../shared/metrics.js';
-import { secretCredentialsLoader } from '../shared/secret-credentials.js';
 import { DynamoDbCheckpointStore } from './dynamodb-checkpoint-store.js';
 import type { PollerEnvironment } from './environment.js';
 import { type BackOffOutcome, backOffAfterFault, recoverIfDegraded } from './fault-mode.js';
@@ -38,13 +35,7 @@ export function createPollHandler(env: PollerEnvironment): PollHandler {
   // Every AWS call (lifecycle publishes, parking, token reads included) ends by the invocation's deadline.
   const deadline = new InvocationDeadline();
   const requestHandler = new DeadlineBoundHttpHandler(deadline);
-  const secrets = new SecretsManagerClient({ requestHandler });
-  const auth = new CxoneAuth({
-    issuerUrl: env.CXONE_ISSUER_URL,
-    loadCredentials: secretCredentialsLoader(secrets, env.CXONE_SECRET_ID),
-    sharedToken: secretsManagerTokenStore(secrets, env.TOKEN_SECRET_ID),
-  });
-  const cxone = new CxoneAgentApi(auth);
+  const cxone = createCxoneClient(deployedCxoneSource(env, new SecretsManagerClient({ requestHandler })));
   const putEvents = withPublishMetrics(eventBridgePutEvents(new EventBridgeClient({ requestHandler }), env.EVENT_BUS_NAME));
   const largeEvents = s3ObjectStore(new S3Client({ requestHandler }), env.LARGE_EVENT_BUCKET);
   const park = objectStorePark(largeEvents);

@@ -1,4 +1,4 @@
-import { eventTypeOf, isStateEvent, platformSessionIdOf, SESSION_END_EVENT_TYPES } from '../../contract/cxone-events.js';
+import { eventTypeOf, type GetNextEventResponse, isStateEvent, platformSessionIdOf, SESSION_END_EVENT_TYPES } from '../../contract/cxone-events.js';
 import { type ParkedItem, type ParkPort, ParkReason } from '../../contract/dead-letter.js';
 import { canonicalJson, eventIdOf, type SequencedEvent, type SessionIdentity, toEnvelopeEntry } from '../../contract/envelope.js';
 import {
@@ -8,8 +8,9 @@ import {
   CxoneUnavailableError,
   PublishFailedError,
 } from '../../contract/errors.js';
+import { unhandledKind } from '../../contract/exhaustive.js';
 import { type LegacyPollState, nextGenerationName, POLL_STATE_VERSION, type PollState, PollStatus, type UnsavedCheckpoint } from '../../contract/poll-state.js';
-import type { NextEventOutcome } from '../cxone/agent-api.js';
+import type { PollReport } from '../cxone/agent-api.js';
 import type { ClaimCheckPort } from '../publishing/claim-check.js';
 import { PUT_EVENTS_MAX_ENTRIES, PUT_EVENTS_MAX_REQUEST_BYTES, putEventsEntrySize } from '../publishing/limits.js';
 import { type PutEventsPort, publishInOrder } from '../publishing/publisher.js';
@@ -19,7 +20,7 @@ import { lifecycleEntries, lifecycleEvents } from './lifecycle.js';
 
 /** The CXone calls a poll makes. */
 export interface SessionSource {
-  getNextEvent(sessionId: string, timeoutSeconds: number, deadlineMs: number): Promise<NextEventOutcome>;
+  getNextEvent(sessionId: string, timeoutSeconds: number, deadlineMs: number): Promise<PollReport>;
   /** A fresh cursor for the agent's session; throws CxoneSessionNotFoundError when there is none. */
   joinSession(agentId: string): Promise<string>;
 }
@@ -50,6 +51,13 @@ export interface PollDependencies {
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
+
+/**
+ * What one poll of the session brought, the client's report or what the poller made of a lost
+ * cursor (`rejoined`: a fresh cursor from joining again) or of an unreadable batch (`resynced`:
+ * the batch parked, the same cursor polled again next time).
+ */
+type SessionPollReport = PollReport | { kind: 'rejoined'; sessionId: string } | { kind: 'resynced' };
 
 /** What happened in one invocation, for logs and metrics. */
 export interface PollOutcome {
@@ -161,19 +169,28 @@ class PollRun {
     const drained = await this.publishBacklog();
     if (checkpoint.sessionEnded) return this.finish({ status: drained ? PollStatus.Ended : PollStatus.PublishPending });
 
-    const answer = await this.poll(checkpoint.cursor);
-    if (answer === 'resynced') return this.afterPoll(PollStatus.Resynced);
-    if (answer.kind === 'no-events') return this.afterPoll(PollStatus.NoEvents);
-    if (answer.kind === 'rejoined') {
-      await this.advance({ ...checkpoint, cursor: answer.sessionId }, []);
-      return this.afterPoll(PollStatus.Resynced);
+    const report = await this.poll(checkpoint.cursor);
+    switch (report.kind) {
+      case 'resynced':
+        return this.afterPoll(PollStatus.Resynced);
+      case 'no-events':
+        return this.afterPoll(PollStatus.NoEvents);
+      case 'rejoined':
+        await this.advance({ ...checkpoint, cursor: report.sessionId }, []);
+        return this.afterPoll(PollStatus.Resynced);
+      case 'session-ended':
+        await this.advance({ ...checkpoint, sessionEnded: true, endReason: checkpoint.endReason ?? 'session-gone' }, []);
+        return this.finish({ status: drained ? PollStatus.Ended : PollStatus.PublishPending });
+      case 'events':
+        return this.checkpointAndPublish(checkpoint, report.response, drained);
+      default:
+        return unhandledKind('poll report', report);
     }
-    if (answer.kind === 'session-ended') {
-      await this.advance({ ...checkpoint, sessionEnded: true, endReason: checkpoint.endReason ?? 'session-gone' }, []);
-      return this.finish({ status: drained ? PollStatus.Ended : PollStatus.PublishPending });
-    }
+  }
 
-    const { events, next } = this.number(answer.response.events, answer.response.sessionId, checkpoint);
+  /** An answered poll: numbered and checkpointed first, then published (with the backlog drained). */
+  private async checkpointAndPublish(checkpoint: SessionCheckpoint, response: GetNextEventResponse, drained: boolean): Promise<PollOutcome> {
+    const { events, next } = this.number(response.events, response.sessionId, checkpoint);
     const committed = await this.advance(next, events);
     if (committed === 'unavailable') return this.publishUncheckpointed(checkpoint, next, events);
     // Another invocation advanced the checkpoint from the same cursor: its batch is the one kept.
@@ -410,7 +427,7 @@ class PollRun {
   }
 
   /** One get-next-event call; a lost cursor rejoins the session, an unreadable batch is parked. */
-  private async poll(cursor: string): Promise<NextEventOutcome | 'resynced' | { kind: 'rejoined'; sessionId: string }> {
+  private async poll(cursor: string): Promise<SessionPollReport> {
     const deadlineMs = this.deps.remainingTimeMs() - this.deps.publishReserveMs;
     const timeoutSeconds = Math.max(0, Math.min(this.deps.pollTimeoutSeconds, Math.floor((deadlineMs - HOLD_MARGIN_MS) / 1000)));
     this.state = { ...this.state, polls: this.state.polls + 1 };
@@ -423,7 +440,7 @@ class PollRun {
         // that body, the old one brings a snapshot (a resync); if not, the poll simply repeats.
         await this.parkOrThrow(this.parkedBatch(error));
         this.state = { ...this.state, resyncs: this.state.resyncs + 1 };
-        return 'resynced';
+        return { kind: 'resynced' };
       }
       if (error instanceof CxoneUnavailableError && error.retryAfterSeconds) {
         // Honour Retry-After inside the budget, so the state machine's retry never comes sooner.
@@ -433,7 +450,7 @@ class PollRun {
     }
   }
 
-  private async rejoin(cursor: string): Promise<NextEventOutcome | { kind: 'rejoined'; sessionId: string }> {
+  private async rejoin(cursor: string): Promise<Exclude<SessionPollReport, { kind: 'resynced' }>> {
     try {
       const sessionId = await this.deps.cxone.joinSession(this.state.agentId);
       this.state = { ...this.state, resyncs: this.state.resyncs + 1 };

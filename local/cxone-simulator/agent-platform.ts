@@ -59,8 +59,8 @@ export interface DeliveredBatch {
   readonly deliveredAtPerf: number;
 }
 
-/** Poll outcomes as counted in the stats. */
-export type PollOutcome = '200' | '304' | '409' | '4xx' | '5xx' | 'dropped' | 'malformed' | 'clientGone';
+/** How the simulator answered a poll, as counted in the stats (or did not: dropped, or the client went away). */
+export type PollAnswerKind = '200' | '304' | '409' | '4xx' | '5xx' | 'dropped' | 'malformed' | 'clientGone';
 
 /** The answer the platform gives a poll. */
 export type PollAnswer =
@@ -140,7 +140,7 @@ interface CursorRecord {
 
 /** Counters kept by the platform. */
 export interface PlatformStats {
-  readonly polls: Record<PollOutcome | 'total', number>;
+  readonly polls: Record<PollAnswerKind | 'total', number>;
   eventsEmitted: number;
   eventsDelivered: number;
   snapshotEventsDelivered: number;
@@ -424,14 +424,14 @@ export class AgentPlatform {
     });
   }
 
-  /** Counts a poll outcome decided outside the platform (HTTP errors, faults). */
-  countPoll(outcome: PollOutcome): void {
+  /** Counts a poll answer decided outside the platform (HTTP errors, faults). */
+  countPoll(kind: PollAnswerKind): void {
     this.stats.polls.total++;
-    this.stats.polls[outcome]++;
+    this.stats.polls[kind]++;
   }
 
   private answer(waiter: PollWaiter, answer: PollAnswer): void {
-    this.countPoll(String(answer.status) as PollOutcome);
+    this.countPoll(String(answer.status) as PollAnswerKind);
     waiter.respond(answer);
   }
 

@@ -9,7 +9,7 @@ export type {
   DeliveredBatch,
   DeliveredEvent,
   EmittedEvent,
-  PollOutcome,
+  PollAnswerKind,
 } from './agent-platform.js';
 export * from './event-builders.js';
 export { type ActiveFaultRule, type Fault, type FaultRule, FaultRuleSchema, FaultSchema } from './faults.js';

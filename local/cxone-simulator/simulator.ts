@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AgentPlatform, type DeliveredBatch, type EmittedEvent, type PollOutcome } from './agent-platform.js';
+import { AgentPlatform, type DeliveredBatch, type EmittedEvent, type PollAnswerKind } from './agent-platform.js';
 import { TokenIssuer } from './auth.js';
 import { createSimClock, utcIso } from './clock.js';
 import { buildAgentLeg, buildAgentState, type CxoneEvent } from './event-builders.js';
@@ -41,8 +41,8 @@ export interface AgentSummary {
 
 /** Counters for benchmarks and zero-loss checks. */
 export interface SimulatorStats {
-  /** get-next-event requests by outcome; `total` sums them. */
-  readonly polls: Readonly<Record<PollOutcome | 'total', number>>;
+  /** get-next-event requests by how they were answered; `total` sums them. */
+  readonly polls: Readonly<Record<PollAnswerKind | 'total', number>>;
   readonly heldPolls: number;
   /** Polls that arrived while another poll of the same session was still held: two pollers at once. */
   readonly overlappingPolls: number;

@@ -1,12 +1,17 @@
-import { isLoopbackHost } from '../../lambdas/cxone/http.js';
+import { unhandledKind } from '../../contract/exhaustive.js';
+import { isLoopbackUrl } from '../../contract/secure-url.js';
+import type { RouteTargetKind } from '../../infra/routes-config.js';
 import { applyInputTransformer, type InputTransformer } from '../../rules/input-transformer.js';
 import type { AcceptedEvent } from './local-event-bus.js';
+
+/** A route target's kind (infra/routes-config.ts), or `other` for a target no route kind describes. */
+export type LocalTargetKind = RouteTargetKind | 'other';
 
 /** One target of a deployed rule, as the twin reads it from the template. */
 export interface LocalRuleTarget {
   id: string;
   arn: string;
-  kind: 'apiDestination' | 'sqs' | 'lambda' | 'eventBus' | 'other';
+  kind: LocalTargetKind;
   inputTransformer?: InputTransformer;
   retryPolicy?: { maximumRetryAttempts: number; maximumEventAgeSeconds: number };
   /** Local URL of the rule's dead-letter queue when the stack creates it. */
@@ -155,9 +160,13 @@ export class LocalTargets {
         } catch (error) {
           return { ok: false, retryable: true, error: (error as Error).message };
         }
-      default:
+      case 'lambda':
+      case 'eventBus':
+      case 'other':
         // Lambda functions, other buses and anything else outside the stack: recorded only.
         return { ok: true, retryable: false, recorded: true };
+      default:
+        return unhandledKind('route target', target.kind);
     }
   }
 
@@ -166,7 +175,7 @@ export class LocalTargets {
     const url = this.options.sinkUrl ?? destination?.endpoint ?? '';
     // The twin never calls out of this machine: an endpoint elsewhere is recorded, as Lambda and
     // bus targets are; --sink-url (on loopback) receives what it would have been sent.
-    if (!isLocalUrl(url)) return { ok: true, retryable: false, recorded: true, url };
+    if (!isLoopbackUrl(url)) return { ok: true, retryable: false, recorded: true, url };
     const method = destination?.httpMethod ?? 'POST';
     await this.waitForSlot(target.arn, destination?.rateLimitPerSecond);
     try {
@@ -197,14 +206,6 @@ export class LocalTargets {
     const slot = Math.max(now, this.nextSlot.get(key) ?? now);
     this.nextSlot.set(key, slot + 1000 / perSecond);
     if (slot > now) await sleep(slot - now);
-  }
-}
-
-function isLocalUrl(url: string): boolean {
-  try {
-    return isLoopbackHost(new URL(url).hostname);
-  } catch {
-    return false;
   }
 }
 

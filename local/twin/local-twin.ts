@@ -2,8 +2,8 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import type { CxoneCredentials } from '../../contract/cxone-credentials.js';
 import { EXECUTION_ALREADY_EXISTS, START_EXECUTION_RESOURCE } from '../../contract/state-machine.js';
 import { type BridgeConfigInput, parseBridgeConfig } from '../../infra/config.js';
-import { CxoneAgentApi, type Station } from '../../lambdas/cxone/agent-api.js';
-import { CxoneAuth } from '../../lambdas/cxone/auth.js';
+import type { Station } from '../../lambdas/cxone/agent-api.js';
+import { createCxoneClient } from '../../lambdas/cxone/client-factory.js';
 import { createDiscoveryHandler } from '../../lambdas/discovery/discovery-handler.js';
 import { RedriveEnvironmentSchema } from '../../lambdas/parked/environment.js';
 import { createRedriveHandler } from '../../lambdas/parked/redrive-handler.js';
@@ -225,7 +225,7 @@ export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTw
   const waitTimeOverrides = options.waitMs === undefined ? undefined : Object.fromEntries(waitStates.map(([name]) => [name, options.waitMs as number]));
   stepFunctions.register({ arn: stack.stateMachine.arn, definition: stack.stateMachine.definition, taskHandlers, waitTimeOverrides, timeScale });
 
-  const cxone = new CxoneAgentApi(new CxoneAuth({ issuerUrl: config.cxoneIssuerUrl, loadCredentials: async () => options.credentials }));
+  const cxone = createCxoneClient({ issuerUrl: config.cxoneIssuerUrl, credentials: options.credentials });
   const executions = stepFunctionsExecutions(new SFNClient({}), stack.stateMachine.arn);
 
   return {

@@ -4,11 +4,11 @@
  */
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
-import { parseCommandLine, positiveNumber, UsageError, wholeNumber, writableFile } from '../../cli/usage.js';
-import { type CxoneCredentials, CxoneCredentialsSchema } from '../../contract/cxone-credentials.js';
+import { httpsOrLoopbackUrl, parseCommandLine, positiveNumber, UsageError, wholeNumber, writableFile } from '../../cli/usage.js';
+import { CXONE_CREDENTIAL_VARIABLES, type CxoneCredentials, credentialsFromEnvironment } from '../../contract/cxone-credentials.js';
+import { isLoopbackUrl } from '../../contract/secure-url.js';
 import { oneLineZodError } from '../../infra/config.js';
 import { RoutesSchema, readRoutesFile } from '../../infra/routes-config.js';
-import { isLoopbackHost } from '../../lambdas/cxone/http.js';
 import { FAULT_KINDS, type FaultSpec, FaultSpecError, parseFaultSpec } from './fault-spec.js';
 
 export const START_USAGE = `usage: npm start -- [options]
@@ -70,15 +70,6 @@ function cdkJsonRoutes(): unknown[] {
   return cdkJson.context?.routes ?? [];
 }
 
-function isLoopbackUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && isLoopbackHost(url.hostname);
-  } catch {
-    return false;
-  }
-}
-
 /** Parses `npm start`'s arguments (without node and script); throws UsageError on the first bad one. */
 export function parseStartOptions(args: readonly string[], env: NodeJS.ProcessEnv = process.env): StartOptions {
   const { values } = parseCommandLine(args, {
@@ -121,29 +112,16 @@ export function parseStartOptions(args: readonly string[], env: NodeJS.ProcessEn
 
   const issuer = values['cxone-issuer'];
   if (issuer !== undefined) {
-    let url: URL;
-    try {
-      url = new URL(issuer);
-    } catch {
-      throw new UsageError(`--cxone-issuer is not a URL: ${issuer}`);
-    }
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname)))
-      throw new UsageError('--cxone-issuer must use https (plain http only for loopback addresses)');
+    httpsOrLoopbackUrl(issuer, 'cxone-issuer');
     const agentIds = (values['agent-ids'] ?? '')
       .split(',')
       .map((id) => id.trim())
       .filter(Boolean);
     if (agentIds.length === 0 || agentIds.some((id) => !/^\d+$/.test(id)))
       throw new UsageError('--cxone-issuer needs --agent-ids with numeric CXone agent ids, e.g. --agent-ids 2103457,2103458');
-    const credentials = CxoneCredentialsSchema.safeParse({
-      clientId: env.CXONE_CLIENT_ID,
-      clientSecret: env.CXONE_CLIENT_SECRET,
-      accessKeyId: env.CXONE_ACCESS_KEY_ID,
-      accessKeySecret: env.CXONE_ACCESS_KEY_SECRET,
-    });
-    if (!credentials.success)
-      throw new UsageError('--cxone-issuer needs CXONE_CLIENT_ID, CXONE_CLIENT_SECRET, CXONE_ACCESS_KEY_ID and CXONE_ACCESS_KEY_SECRET in the environment');
-    options.external = { issuerUrl: issuer, agentIds, credentials: credentials.data };
+    const credentials = credentialsFromEnvironment(env);
+    if (!credentials) throw new UsageError(`--cxone-issuer needs ${Object.values(CXONE_CREDENTIAL_VARIABLES).join(', ')} in the environment`);
+    options.external = { issuerUrl: issuer, agentIds, credentials };
   } else if (values['agent-ids'] !== undefined) {
     throw new UsageError('--agent-ids is for an external CXone: give --cxone-issuer too');
   }

@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { BridgeConfig } from '../../infra/config.js';
+import type { RouteTargetKind } from '../../infra/routes-config.js';
 import { CxoneEventBridgeStack } from '../../infra/stack.js';
 import type { InputTransformer } from '../../rules/input-transformer.js';
 import { EVENTBRIDGE_DEFAULT_TARGET_RETRY } from '../aws/aws-limits.js';
-import type { LocalRuleTarget } from '../eventbridge/targets.js';
+import type { LocalRuleTarget, LocalTargetKind } from '../eventbridge/targets.js';
 
 /** The local account and region every twin resource lives in. */
 export const LOCAL_ACCOUNT = '000000000000';
@@ -258,20 +259,28 @@ function intrinsicResolver(template: Template, queueUrlBase: string): (value: un
   return resolve;
 }
 
+/**
+ * How the twin tells a target's kind from its ARN (resource ARNs: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoneventbridge.html).
+ * One entry per route target kind, so `tsc` flags a kind added to infra/routes-config.ts until it has one.
+ */
+const TARGET_KIND_BY_ARN: Record<RouteTargetKind, (arn: string) => boolean> = {
+  apiDestination: (arn) => arn.includes(':api-destination/'),
+  sqs: (arn) => arn.startsWith('arn:aws:sqs:'),
+  lambda: (arn) => arn.startsWith('arn:aws:lambda:'),
+  eventBus: (arn) => arn.includes(':event-bus/'),
+};
+
+/** The route target kind a target's ARN names, or `other`. */
+export function targetKindOf(arn: string): LocalTargetKind {
+  return (Object.keys(TARGET_KIND_BY_ARN) as RouteTargetKind[]).find((kind) => TARGET_KIND_BY_ARN[kind](arn)) ?? 'other';
+}
+
 /** A rule target in the twin's terms: its kind, transformer, retry policy, DLQ, and the API destination behind it. */
 function readRuleTarget(target: Record<string, unknown>, template: Template, resolve: (value: unknown) => unknown): LocalRuleTarget {
   const arn = String(resolve(target.Arn));
   const logicalIdOf = (value: unknown) => (value as { 'Fn::GetAtt'?: [string, string] } | null)?.['Fn::GetAtt']?.[0];
   const resourceOf = (value: unknown) => template.Resources[logicalIdOf(value) ?? ''];
-  const kind: LocalRuleTarget['kind'] = arn.includes(':api-destination/')
-    ? 'apiDestination'
-    : arn.startsWith('arn:aws:sqs:')
-      ? 'sqs'
-      : arn.startsWith('arn:aws:lambda:')
-        ? 'lambda'
-        : arn.includes(':event-bus/')
-          ? 'eventBus'
-          : 'other';
+  const kind = targetKindOf(arn);
   const transformer = target.InputTransformer as { InputPathsMap?: Record<string, string>; InputTemplate: string } | undefined;
   const retry = target.RetryPolicy as { MaximumRetryAttempts?: number; MaximumEventAgeInSeconds?: number } | undefined;
   const dlq = (target.DeadLetterConfig as { Arn?: unknown } | undefined)?.Arn;

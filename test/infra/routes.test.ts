@@ -3,7 +3,8 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { parseBridgeConfig } from '../../infra/config.js';
 import { SCHEMAS_DIRECTORY } from '../../infra/constructs/event-schema-registry.js';
-import { withRoutesFile } from '../../infra/routes-config.js';
+import { ROUTE_TARGET_KINDS, withRoutesFile } from '../../infra/routes-config.js';
+import { readTemplate } from '../../local/twin/synthesized-stack.js';
 import { ROUTES_FIXTURE } from './routes-fixture.js';
 import { synthesizeForTest, TEST_CONFIG } from './stack-fixture.js';
 
@@ -348,5 +349,22 @@ describe('route configuration', () => {
   it('takes routes as JSON text from the command line and adds those of a routes file', () => {
     expect(parseBridgeConfig({ ...TEST_CONFIG, routes: JSON.stringify([route]) }).routes[0]?.name).toBe('agent-state-webhook');
     expect(() => withRoutesFile(undefined, '/nonexistent/routes.json')).toThrow(/ENOENT/);
+  });
+});
+
+describe('route target kinds', () => {
+  it('has a fixture route of every kind, so a kind added without one fails here', () => {
+    expect(new Set(ROUTES_FIXTURE.map((route) => route.target.type))).toEqual(new Set(ROUTE_TARGET_KINDS));
+  });
+
+  it("reads each route's target kind back from this template, as the twin delivers by it", () => {
+    const { rules } = readTemplate(json as Parameters<typeof readTemplate>[0]);
+    for (const route of ROUTES_FIXTURE) {
+      const rule = rules.find((candidate) => candidate.name === `acme-${route.name}`);
+      expect(
+        rule?.targets.map((target) => target.kind),
+        route.name,
+      ).toEqual([route.target.type]);
+    }
   });
 });

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { isLifecycleDetailType } from '../../contract/lifecycle.js';
 import type { LegacyPollStateSchema, PollState } from '../../contract/poll-state.js';
-import { CxoneAgentApi } from '../../lambdas/cxone/agent-api.js';
-import { CxoneAuth } from '../../lambdas/cxone/auth.js';
+import type { CxoneAgentApi } from '../../lambdas/cxone/agent-api.js';
+import { createCxoneClient } from '../../lambdas/cxone/client-factory.js';
 import { DynamoDbCheckpointStore } from '../../lambdas/poll-session/dynamodb-checkpoint-store.js';
 import { PollerEnvironmentSchema } from '../../lambdas/poll-session/environment.js';
 import { createPollHandler, type PollHandler } from '../../lambdas/poll-session/poll-handler.js';
@@ -29,7 +29,7 @@ beforeAll(async () => {
   twin.bus.onEvent((accepted) => {
     if (!isLifecycleDetailType(accepted.event['detail-type'])) onBus.push(accepted.event);
   });
-  operator = new CxoneAgentApi(new CxoneAuth({ issuerUrl: simulator.issuerUrl, loadCredentials: async () => simulator.credentials }));
+  operator = createCxoneClient(simulator);
 });
 afterAll(async () => {
   await twin?.close();

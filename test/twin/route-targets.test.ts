@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AcceptedEvent } from '../../local/eventbridge/local-event-bus.js';
 import { LocalTargets } from '../../local/eventbridge/targets.js';
+import { targetKindOf } from '../../local/twin/synthesized-stack.js';
 
 const accepted = (rule: string): AcceptedEvent => ({
   event: {
@@ -55,5 +56,18 @@ describe('route targets the twin does not call', () => {
     expect(targets.stats.get('to-lambda')).toEqual({ delivered: 0, recorded: 1, deadLettered: 0, failed: 0 });
     expect(targets.deliveries.map((delivery) => delivery.status)).toEqual(['recorded', 'recorded']);
     expect(sent).toEqual([]);
+  });
+});
+
+describe('route target kinds in the twin', () => {
+  it('calls a target no route kind describes other, and records what it delivers there', async () => {
+    const arn = 'arn:aws:states:us-east-1:000000000000:stateMachine:m';
+    const targets = new LocalTargets({
+      rules: [{ name: 'to-state-machine', arn: 'arn:aws:events:us-east-1:000000000000:rule/bus/s', targets: [{ id: 't', arn, kind: targetKindOf(arn) }] }],
+      sendToQueue: () => undefined,
+    });
+    targets.dispatch(accepted('to-state-machine'));
+    await targets.settled();
+    expect(targets.deliveries.map(({ kind, status }) => ({ kind, status }))).toEqual([{ kind: 'other', status: 'recorded' }]);
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CxoneAgentApi } from '../../lambdas/cxone/agent-api.js';
-import { CxoneAuth } from '../../lambdas/cxone/auth.js';
+import type { CxoneAgentApi } from '../../lambdas/cxone/agent-api.js';
+import { createCxoneAuth, createCxoneClient } from '../../lambdas/cxone/client-factory.js';
 import { fetchWithDeadline } from '../../lambdas/cxone/http.js';
 import { type CxoneSimulator, startCxoneSimulator } from '../../local/cxone-simulator/index.js';
 
@@ -14,12 +14,7 @@ afterAll(async () => simulator?.close());
 afterEach(() => simulator.clearFaults());
 
 function client(): CxoneAgentApi {
-  return new CxoneAgentApi(
-    new CxoneAuth({
-      issuerUrl: simulator.issuerUrl,
-      loadCredentials: async () => simulator.credentials,
-    }),
-  );
+  return createCxoneClient(simulator);
 }
 
 describe('CxoneAgentApi against the simulator', () => {
@@ -136,15 +131,13 @@ describe('CxoneAgentApi against the simulator', () => {
   });
 
   it('rejects wrong credentials as a terminal auth error without echoing them', async () => {
-    const api = new CxoneAgentApi(
-      new CxoneAuth({ issuerUrl: simulator.issuerUrl, loadCredentials: async () => ({ ...simulator.credentials, accessKeySecret: 'wrong-secret-value' }) }),
-    );
+    const api = createCxoneClient({ issuerUrl: simulator.issuerUrl, credentials: { ...simulator.credentials, accessKeySecret: 'wrong-secret-value' } });
     const error = await api.getAgentState('2103457').catch((caught: unknown) => caught as Error);
     expect(error).toMatchObject({ name: 'CxoneAuthFailedError' });
     expect((error as Error).message).not.toContain('wrong-secret-value');
   });
 
   it('refuses plain http to a non-loopback issuer', () => {
-    expect(() => new CxoneAuth({ issuerUrl: 'http://cxone.example.com', loadCredentials: async () => simulator.credentials })).toThrow(/https/);
+    expect(() => createCxoneAuth({ issuerUrl: 'http://cxone.example.com', credentials: simulator.credentials })).toThrow(/https/);
   });
 });

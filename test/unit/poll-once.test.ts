@@ -4,7 +4,7 @@ import type { EnvelopeEntry } from '../../contract/envelope.js';
 import { CheckpointStoreUnavailableError, CxoneContractViolationError, CxoneSessionNotFoundError, CxoneUnavailableError } from '../../contract/errors.js';
 import { isLifecycleDetailType } from '../../contract/lifecycle.js';
 import { LegacyPollStateSchema, nextGenerationName, type PollState, PollStateSchema, PollStatus } from '../../contract/poll-state.js';
-import type { NextEventOutcome } from '../../lambdas/cxone/agent-api.js';
+import type { PollReport } from '../../lambdas/cxone/agent-api.js';
 import type { CheckpointStore, SessionCheckpoint } from '../../lambdas/poll-session/checkpoint-store.js';
 import { DynamoDbCheckpointStore } from '../../lambdas/poll-session/dynamodb-checkpoint-store.js';
 import { type PollDependencies, pollOnce } from '../../lambdas/poll-session/poll-once.js';
@@ -15,8 +15,8 @@ const start = { Type: 'AgentSessionStart', SessionId: '698120331042', AgentId: '
 const available = { Type: 'AgentState', CurrentState: 'Available', StartTimeUTC: '2025-03-12T14:01:35.000Z' };
 const end = { Type: 'AgentSessionEnd', Success: 'True', Message: '' };
 
-/** A CXone that answers from a script (an answer may be an error to throw) and records the polls it saw. */
-function scriptedCxone(...answers: (NextEventOutcome | Error)[]) {
+/** A CXone client that reports from a script (a report may be an error to throw) and records the polls it made. */
+function scriptedCxone(...reports: (PollReport | Error)[]) {
   const polls: { sessionId: string; timeoutSeconds: number; deadlineMs: number }[] = [];
   const joins: string[] = [];
   return {
@@ -25,10 +25,10 @@ function scriptedCxone(...answers: (NextEventOutcome | Error)[]) {
     joinAnswers: [] as (string | Error)[],
     getNextEvent: async (sessionId: string, timeoutSeconds: number, deadlineMs: number) => {
       polls.push({ sessionId, timeoutSeconds, deadlineMs });
-      const answer = answers.shift();
-      if (!answer) throw new Error('no more scripted answers');
-      if (answer instanceof Error) throw answer;
-      return answer;
+      const report = reports.shift();
+      if (!report) throw new Error('no more scripted reports');
+      if (report instanceof Error) throw report;
+      return report;
     },
     async joinSession(agentId: string) {
       joins.push(agentId);
