@@ -4,6 +4,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import type { LoopShape } from '../../contract/loop-signals.js';
 import { buildSessionLoopDefinition } from '../session-loop-definition.js';
 
 export interface SessionStateMachineProps {
@@ -12,6 +13,8 @@ export interface SessionStateMachineProps {
   poller: lambda.IFunction;
   pollerTimeout: Duration;
   logRetention: logs.RetentionDays;
+  /** The loop's shape (see buildSessionLoopDefinition). @default 'self' */
+  loopShape?: LoopShape;
 }
 
 /** One Standard execution per agent session, looping the poller until the session ends. */
@@ -26,7 +29,9 @@ export class SessionStateMachine extends Construct {
       // Standard, not Express: a session lasts hours and Express stops at 5 minutes.
       stateMachineType: sfn.StateMachineType.STANDARD,
       queryLanguage: sfn.QueryLanguage.JSON_PATH,
-      definitionBody: sfn.DefinitionBody.fromChainable(buildSessionLoopDefinition(this, { poller: props.poller, pollerTimeout: props.pollerTimeout })),
+      definitionBody: sfn.DefinitionBody.fromChainable(
+        buildSessionLoopDefinition(this, { poller: props.poller, pollerTimeout: props.pollerTimeout, loopShape: props.loopShape }),
+      ),
       comment: 'Long-polls one CXone agent session and publishes its events to EventBridge',
       tracingEnabled: true,
       logs: {

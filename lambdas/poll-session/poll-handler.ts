@@ -7,6 +7,7 @@ import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { ConfigurationError } from '../../contract/errors.js';
 import { FaultClass } from '../../contract/fault-state.js';
+import { LoopShape } from '../../contract/loop-signals.js';
 import { MetricName, POLL_ERROR_OUTCOME } from '../../contract/metrics.js';
 import { type LegacyPollState, PollInvocationSchema, type PollState, PollStatus } from '../../contract/poll-state.js';
 import { CxoneAgentApi } from '../cxone/agent-api.js';
@@ -26,6 +27,7 @@ import { DynamoDbCheckpointStore } from './dynamodb-checkpoint-store.js';
 import type { PollerEnvironment } from './environment.js';
 import { type BackOffOutcome, backOffAfterFault, recoverIfDegraded } from './fault-mode.js';
 import { spendHistory } from './history-budget.js';
+import { loopSignalFor, withoutSignal } from './loop-signal.js';
 import { type PollOutcome, pollOnce } from './poll-once.js';
 
 export type PollHandler = (event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<PollState | LegacyPollState>;
@@ -54,9 +56,18 @@ export function createPollHandler(env: PollerEnvironment): PollHandler {
   return async (event, context) => {
     const input = PollInvocationSchema.safeParse(event);
     if (!input.success) throw new ConfigurationError(`invalid poll input: ${z.prettifyError(input.error)}`);
-    const { state, executionName, retryCount } = input.data;
+    const { state: received, executionName, retryCount, loop } = input.data;
     deadline.bind(context);
+    // `signal` says this entry comes after a back-off wait; it is spent here and never returned.
+    const state = withoutSignal(received);
     logger.appendKeys({ agentId: state.agentId, execution: executionName });
+    const signal = loop === LoopShape.Self ? loopSignalFor(received, executionName) : undefined;
+    if (signal) {
+      // Not a failure: the Catch routes it (contract/loop-signals.ts). No PollErrors, no error log.
+      logger.info('loop signal', { signal: signal.name, status: state.status });
+      logger.removeKeys(['agentId', 'execution']);
+      throw signal;
+    }
     const startedAt = Date.now();
     const faultContext = {
       tenant: env.TENANT,
@@ -70,7 +81,7 @@ export function createPollHandler(env: PollerEnvironment): PollHandler {
         const backOff = await backOffAfterFault<PollState | LegacyPollState>({ ...state, fault: state.fault }, faultContext);
         recordBackOff(backOff);
         recordPollOutcome(PollStatus.BackOff, Date.now() - startedAt);
-        return spendHistory(backOff.state, { retryCount, caught: true, executionName });
+        return spendHistory(backOff.state, { retryCount, caught: true, executionName, loop });
       }
       const outcome = await pollOnce(state, {
         cxone,
@@ -94,7 +105,7 @@ export function createPollHandler(env: PollerEnvironment): PollHandler {
       }
       record(outcome);
       recordPollOutcome(outcome.state.status ?? 'UNKNOWN', Date.now() - startedAt);
-      return spendHistory(polled, { retryCount, caught: false, executionName });
+      return spendHistory(polled, { retryCount, caught: false, executionName, loop });
     } catch (error) {
       metrics.addMetric(MetricName.PollErrors, MetricUnit.Count, 1);
       recordPollOutcome(POLL_ERROR_OUTCOME, Date.now() - startedAt);

@@ -1,12 +1,14 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isLifecycleDetailType } from '../../contract/lifecycle.js';
 import { CxoneAgentApi } from '../../lambdas/cxone/agent-api.js';
 import { CxoneAuth } from '../../lambdas/cxone/auth.js';
 import { DynamoDbCheckpointStore } from '../../lambdas/poll-session/dynamodb-checkpoint-store.js';
 import { createPollHandler } from '../../lambdas/poll-session/poll-handler.js';
+import { logger } from '../../lambdas/shared/logger.js';
+import { metrics } from '../../lambdas/shared/metrics.js';
 import type { LocalDynamoDb } from '../../local/aws/local-dynamodb.js';
 import { type CxoneSimulator, startCxoneSimulator } from '../../local/cxone-simulator/index.js';
 import { startCheckpointTable } from './checkpoint-table.js';
@@ -192,5 +194,43 @@ describe('poll handler', () => {
     expect(error).toMatchObject({ name: 'ConfigurationError', message: expect.stringMatching(/accessKeyId, accessKeySecret/) });
     expect((error as Error).message).not.toContain('very-secret-value');
     simulator.logoutAgent('2103457');
+  });
+});
+
+describe('poll handler on the self-looping definition', () => {
+  it('raises a loop signal before any call, and counts and logs it as no error', async () => {
+    // Prepare
+    const added = vi.spyOn(metrics, 'addMetric');
+    const errors = vi.spyOn(logger, 'error');
+    const tokensBefore = simulator.stats().tokenRequests;
+    const ended = { agentId: '2103458', sessionId: 'c', status: 'ENDED', endReason: 'agent-session-end' };
+
+    // Act
+    const raised = await handler()({ ...invocation(ended), loop: 'self' }, context).catch((error: unknown) => error);
+
+    // Assess
+    expect(raised).toMatchObject({ name: 'Loop.SessionEnded' });
+    expect(added.mock.calls.map(([name]) => name)).not.toContain('PollErrors');
+    expect(errors).not.toHaveBeenCalled();
+    expect(eventBridge.calls()).toHaveLength(0);
+    expect(secrets.calls()).toHaveLength(0);
+    expect(simulator.stats().tokenRequests).toBe(tokensBefore);
+    added.mockRestore();
+    errors.mockRestore();
+  });
+
+  it('never raises a signal for a definition that routes statuses itself (an execution started before the change)', async () => {
+    // Prepare: the previous definition sends no `loop`; after its back-off Wait the status is still BACK_OFF.
+    eventBridge
+      .on(PutEventsCommand)
+      .callsFake(({ Entries = [] }: { Entries?: PutEventsRequestEntry[] }) => ({ FailedEntryCount: 0, Entries: Entries.map(() => ({ EventId: 'e' })) }));
+    const cursor = await loggedInCursor('2103458');
+
+    // Act
+    const state = await handler()(invocation({ agentId: '2103458', sessionId: cursor, status: 'BACK_OFF', backOffSeconds: 5 }), context);
+
+    // Assess: it polled.
+    expect(state.status).toBe('EVENTS');
+    simulator.logoutAgent('2103458');
   });
 });
