@@ -20,7 +20,7 @@ import { withClaimCheckMetrics, withPublishMetrics } from '../publishing/publish
 import { s3ObjectStore } from '../publishing/s3-object-store.js';
 import { sessionNameOf } from '../sessions/execution-name.js';
 import { DeadlineBoundHttpHandler, InvocationDeadline } from '../shared/deadline.js';
-import { logger } from '../shared/logger.js';
+import { type InvocationContext, logger, withLambdaContext } from '../shared/logger.js';
 import { metrics, recordPollOutcome } from '../shared/metrics.js';
 import { secretCredentialsLoader } from '../shared/secret-credentials.js';
 import { DynamoDbCheckpointStore } from './dynamodb-checkpoint-store.js';
@@ -30,7 +30,7 @@ import { spendHistory } from './history-budget.js';
 import { loopSignalFor, withoutSignal } from './loop-signal.js';
 import { type PollOutcome, pollOnce } from './poll-once.js';
 
-export type PollHandler = (event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<PollState | LegacyPollState>;
+export type PollHandler = (event: unknown, context: InvocationContext & Pick<Context, 'getRemainingTimeInMillis'>) => Promise<PollState | LegacyPollState>;
 
 /**
  * Builds the poller handler for one environment. Clients and the token cache are created once and
@@ -53,7 +53,9 @@ export function createPollHandler(env: PollerEnvironment): PollHandler {
   const claimCheck = withClaimCheckMetrics(objectStoreClaimCheck(largeEvents));
   const store = new DynamoDbCheckpointStore(new DynamoDBClient({ requestHandler }), env.SESSION_TABLE_NAME);
 
-  return async (event, context) => {
+  return (event, context) => withLambdaContext(context, () => pollInvocation(event, context));
+
+  async function pollInvocation(event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<PollState | LegacyPollState> {
     const input = PollInvocationSchema.safeParse(event);
     if (!input.success) throw new ConfigurationError(`invalid poll input: ${z.prettifyError(input.error)}`);
     const { state: received, executionName, retryCount, loop } = input.data;
@@ -65,7 +67,6 @@ export function createPollHandler(env: PollerEnvironment): PollHandler {
     if (signal) {
       // Not a failure: the Catch routes it (contract/loop-signals.ts). No PollErrors, no error log.
       logger.info('loop signal', { signal: signal.name, status: state.status });
-      logger.removeKeys(['agentId', 'execution']);
       throw signal;
     }
     const startedAt = Date.now();
@@ -113,9 +114,8 @@ export function createPollHandler(env: PollerEnvironment): PollHandler {
       throw error;
     } finally {
       metrics.publishStoredMetrics();
-      logger.removeKeys(['agentId', 'execution']);
     }
-  };
+  }
 }
 
 /** Logs and counts one back-off; the reason is short and carries no secret (see faultReason). */

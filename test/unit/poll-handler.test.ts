@@ -203,7 +203,7 @@ describe('poll handler on the self-looping definition', () => {
     const added = vi.spyOn(metrics, 'addMetric');
     const errors = vi.spyOn(logger, 'error');
     const tokensBefore = simulator.stats().tokenRequests;
-    const ended = { agentId: '2103458', sessionId: 'c', status: 'ENDED', endReason: 'agent-session-end' };
+    const ended = { v: 2, agentId: '2103458', status: 'ENDED' };
 
     // Act
     const raised = await handler()({ ...invocation(ended), loop: 'self' }, context).catch((error: unknown) => error);
@@ -232,5 +232,33 @@ describe('poll handler on the self-looping definition', () => {
     // Assess: it polled.
     expect(state.status).toBe('EVENTS');
     simulator.logoutAgent('2103458');
+  });
+
+  it("puts the Lambda request id on its log lines, and no agent's keys on the next invocation's", async () => {
+    // Prepare: Powertools writes one JSON object per line to stdout; the suite runs it at CRITICAL.
+    const lines: Record<string, unknown>[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      for (const line of String(chunk)
+        .split('\n')
+        .filter((each) => each.startsWith('{"')))
+        lines.push(JSON.parse(line));
+      return true;
+    });
+    logger.setLogLevel('INFO');
+    const ended = { v: 2, agentId: '2103459', status: 'ENDED' };
+    const withRequest = (awsRequestId: string) => ({ ...context, awsRequestId, functionName: 'poller' });
+
+    // Act
+    try {
+      await handler()({ ...invocation(ended), loop: 'self' }, withRequest('req-1')).catch(() => undefined);
+      logger.info('between invocations');
+    } finally {
+      logger.setLogLevel('CRITICAL');
+      write.mockRestore();
+    }
+
+    // Assess
+    expect(lines.find((line) => line.message === 'loop signal')).toMatchObject({ function_request_id: 'req-1', agentId: '2103459' });
+    expect(lines.find((line) => line.message === 'between invocations')).not.toHaveProperty('agentId');
   });
 });
