@@ -177,6 +177,38 @@ describe('poll handler', () => {
     simulator.logoutAgent('2103459');
   });
 
+  it("announces PollingDegraded when the session's very first poll fails, numbered before any checkpoint exists", async () => {
+    // Prepare: the first invocation could not join (CXone down), so no checkpoint exists yet.
+    const published: { detailType: string; sequence: unknown }[] = [];
+    eventBridge.on(PutEventsCommand).callsFake(({ Entries = [] }: { Entries?: PutEventsRequestEntry[] }) => {
+      for (const entry of Entries)
+        published.push({ detailType: entry.DetailType ?? '', sequence: JSON.parse(entry.Detail ?? '{}').metadata?.lifecycleSequence });
+      return { FailedEntryCount: 0, Entries: Entries.map(() => ({ EventId: 'e' })) };
+    });
+    await loggedInCursor('2103460');
+    const first = invocation({ agentId: '2103460' });
+    const again = (state: Record<string, unknown>) => ({ state, executionName: first.executionName });
+    const fault = {
+      Error: 'CxoneUnavailableError',
+      Cause: JSON.stringify({ errorType: 'CxoneUnavailableError', errorMessage: 'CXone join answered HTTP 503', trace: [] }),
+    };
+
+    // Act: the fault mode, then the next poll, which joins and works.
+    const backingOff = await handler()(again({ agentId: '2103460', fault }), context);
+    const recovered = await handler()(again({ ...backingOff, status: 'BACK_OFF' }), context);
+
+    // Assess: both lifecycle events went out, in one series that the checkpoint then continues.
+    expect(backingOff).toMatchObject({ status: 'BACK_OFF', degraded: { faults: 1 } });
+    expect(recovered).not.toHaveProperty('degraded');
+    const lifecycle = published.filter((event) => isLifecycleDetailType(event.detailType));
+    expect(lifecycle[0]?.detailType).toBe('CxoneEventBridge.PollingDegraded');
+    expect(lifecycle.map((event) => event.detailType)).toEqual(
+      expect.arrayContaining(['CxoneEventBridge.PollingStarted', 'CxoneEventBridge.PollingRecovered']),
+    );
+    expect(lifecycle.map((event) => event.sequence)).toEqual(lifecycle.map((_, index) => index + 1));
+    simulator.logoutAgent('2103460');
+  });
+
   it('rejects a malformed poll state with a ConfigurationError naming the field', async () => {
     await expect(handler()(invocation({ agentId: 'abc', sessionId: 'x' }), context)).rejects.toMatchObject({
       name: 'ConfigurationError',
