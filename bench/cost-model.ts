@@ -22,6 +22,10 @@ export interface AgentHourUsage {
   logBytesPerPoll: number;
   /** X-Ray traces: one per execution (one per login, one per hand-over generation). */
   traces: number;
+  /** Checkpoint store (DynamoDB on-demand) write request units. */
+  dynamoDbWriteUnits: number;
+  /** Checkpoint store read request units (strongly consistent reads). */
+  dynamoDbReadUnits: number;
 }
 
 export type Architecture = 'arm64' | 'x86_64';
@@ -31,6 +35,8 @@ export interface CostBreakdown {
   stepFunctions: number;
   lambda: number;
   eventBridge: number;
+  /** The per-session checkpoint store's requests (DynamoDB on-demand). */
+  dynamoDb: number;
   /** Secrets Manager, CloudWatch Logs, X-Ray (SQS only sees traffic on failures). */
   rest: number;
   total: number;
@@ -41,8 +47,9 @@ export const COST_FORMULA = [
   'stepFunctions = polls × transitionsPerPoll × $/transition',
   'lambda = lambdaSeconds × memoryGb × $/GB-s(architecture) + polls × $/request',
   'eventBridge = (events + lifecycleEvents) × chunksPerEvent × $/64KB-event',
+  'dynamoDb = writeUnits × $/WRU + readUnits × $/RRU',
   'rest = secretsManagerCalls × $/call + polls × logBytesPerPoll / 1e9 × $/GB ingested + traces × $/trace',
-  'idle floor = memoryGb × 3600 s × arm64 $/GB-s + (3600 / 60) polls × 2 transitions × $/transition',
+  'idle floor = memoryGb × 3600 s × arm64 $/GB-s + (3600 / 60) polls × transitionsPerPoll × $/transition',
 ].join('; ');
 
 /** Prices one agent-hour. */
@@ -51,19 +58,40 @@ export function costPerAgentHour(usage: AgentHourUsage, architecture: Architectu
   const stepFunctions = usage.polls * usage.transitionsPerPoll * prices.stepFunctions.perStateTransition;
   const lambda = usage.lambdaSeconds * usage.memoryGb * perGbSecond + usage.polls * prices.lambda.perRequest;
   const eventBridge = (usage.events + usage.lifecycleEvents) * usage.chunksPerEvent * prices.eventBridge.perCustomEventChunk;
+  const dynamoDb = usage.dynamoDbWriteUnits * prices.dynamoDb.perWriteRequestUnit + usage.dynamoDbReadUnits * prices.dynamoDb.perReadRequestUnit;
   const rest =
     usage.secretsManagerCalls * prices.secretsManager.perApiCall +
     ((usage.polls * usage.logBytesPerPoll) / 1e9) * prices.cloudWatch.perLogGbIngested +
     usage.traces * prices.xRay.perTraceRecorded;
-  return { stepFunctions, lambda, eventBridge, rest, total: stepFunctions + lambda + eventBridge + rest };
+  return { stepFunctions, lambda, eventBridge, dynamoDb, rest, total: stepFunctions + lambda + eventBridge + dynamoDb + rest };
 }
 
 /**
- * This design's floor for an idle agent: a 128 MB arm64 invocation held for the whole hour, and
- * the two transitions (Task, Choice) of each 60-second poll. Nothing else.
+ * A design's floor for an idle agent: a 128 MB arm64 invocation held for the whole hour, and the
+ * transitions of each 60-second poll (1 for the self-looping task, 2 for Task + Choice). Nothing else.
  */
-export function idleFloorPerAgentHour(memoryGb: number, holdSeconds = 60, prices: Prices = PRICES): number {
-  return memoryGb * 3600 * prices.lambda.perGbSecondArm64 + (3600 / holdSeconds) * 2 * prices.stepFunctions.perStateTransition;
+export function idleFloorPerAgentHour(memoryGb: number, holdSeconds = 60, transitionsPerPoll = 1, prices: Prices = PRICES): number {
+  return memoryGb * 3600 * prices.lambda.perGbSecondArm64 + (3600 / holdSeconds) * transitionsPerPoll * prices.stepFunctions.perStateTransition;
+}
+
+/**
+ * What the checkpoint store costs per poll, in DynamoDB request units, counted from the store's code
+ * (lambdas/poll-session/dynamodb-checkpoint-store.ts, poll-once.ts). The HEAD item stays under 1 KB, so
+ * each update of it is one write unit; an event item costs ceil(item size / 1 KB) write units to put
+ * and the same to delete (https://aws.amazon.com/dynamodb/pricing/on-demand/: "A standard write
+ * request unit can write an item up to 1 KB"; deletes are writes).
+ */
+export interface StoreRequestUnits {
+  /** Every invocation: the poll lease taken (UpdateItem, ALL_NEW) and given back (UpdateItem). */
+  writeUnitsPerPoll: number;
+  /** A poll answered 200 adds: commit lock, commit, and marking the batch published (3 UpdateItem on HEAD). */
+  writeUnitsPerEventPoll: number;
+  /** Each event: its item put (BatchWriteItem) before publishing and deleted once it is on the bus. */
+  writeUnitsPerEvent: number;
+  /** Each published batch of lifecycle events reserves its numbers (UpdateItem, ADD). */
+  writeUnitsPerLifecycleEvent: number;
+  /** Strongly consistent reads on the common path: none (the lease returns HEAD); resumes and backlogs only. */
+  readUnitsPerPoll: number;
 }
 
 /** Counts measured on the twin, and the model's own constants, that set an agent-hour's usage. */
@@ -73,7 +101,7 @@ export interface MeasuredCounts {
   holdSeconds: number;
   /** Transitions per poll on the twin in steady state (no hand-over, no session end in the window). */
   transitionsPerPoll: number;
-  /** Polls per execution before a hand-over, which costs 2 more transitions (HandOver, HandedOver). */
+  /** Polls per execution before a hand-over, which costs HAND_OVER_TRANSITIONS more. */
   handOverAfterPolls: number;
   /** Lambda wall time per idle poll beyond the hold (cold path excluded), in seconds. */
   idleOverheadSeconds: number;
@@ -89,31 +117,53 @@ export interface MeasuredCounts {
   loginsPerHour: number;
   /** An idle session publishes a Heartbeat after this many seconds without events. */
   heartbeatSeconds: number;
+  store: StoreRequestUnits;
 }
+
+/**
+ * Transitions a hand-over adds to the self-looping poll task: the entry that raises Loop.HandOverDue,
+ * HandOverToNextExecution and HandedOver (the previous loop paid 2: its Choice was counted per poll).
+ */
+export const HAND_OVER_TRANSITIONS = 3;
+const PREVIOUS_HAND_OVER_TRANSITIONS = 2;
 
 /** Usage of one agent-hour with `eventsPerHour` events (0 = idle). */
 export function agentHourUsage(counts: MeasuredCounts, eventsPerHour: number): AgentHourUsage {
   const idlePolls = 3600 / (counts.holdSeconds + counts.idleOverheadSeconds);
-  const polls = eventsPerHour === 0 ? idlePolls : eventsPerHour * counts.eventPollsPerEvent + Math.min(idlePolls, counts.busyNoEventPollsPerHour);
+  const eventPolls = eventsPerHour * counts.eventPollsPerEvent;
+  const polls = eventsPerHour === 0 ? idlePolls : eventPolls + Math.min(idlePolls, counts.busyNoEventPollsPerHour);
+  // A busy agent is rarely silent for a heartbeat interval; an idle one sends one per interval.
+  const lifecycleEvents = 2 * counts.loginsPerHour + (eventsPerHour === 0 ? 3600 / counts.heartbeatSeconds : 0);
+  const { store } = counts;
   return {
     polls,
-    transitionsPerPoll: counts.transitionsPerPoll + 2 / counts.handOverAfterPolls,
+    transitionsPerPoll: counts.transitionsPerPoll + HAND_OVER_TRANSITIONS / counts.handOverAfterPolls,
     // Each poll ends only to start the next: an invocation is held the whole hour, idle or busy.
     lambdaSeconds: 3600,
     memoryGb: counts.memoryGb,
     events: eventsPerHour,
-    // A busy agent is rarely silent for a heartbeat interval; an idle one sends one per interval.
-    lifecycleEvents: 2 * counts.loginsPerHour + (eventsPerHour === 0 ? 3600 / counts.heartbeatSeconds : 0),
+    lifecycleEvents,
     chunksPerEvent: counts.chunksPerEvent,
     secretsManagerCalls: counts.secretsManagerCallsPerHour,
     logBytesPerPoll: counts.logBytesPerPoll,
     traces: counts.loginsPerHour + polls / counts.handOverAfterPolls,
+    dynamoDbWriteUnits:
+      polls * store.writeUnitsPerPoll +
+      eventPolls * store.writeUnitsPerEventPoll +
+      eventsPerHour * store.writeUnitsPerEvent +
+      lifecycleEvents * store.writeUnitsPerLifecycleEvent,
+    dynamoDbReadUnits: polls * store.readUnitsPerPoll,
   };
 }
 
 /** The naive design: Task, Pass and two Choices per poll (4 transitions), on x86. */
 export function naiveUsage(usage: AgentHourUsage, handOverAfterPolls: number): AgentHourUsage {
-  return { ...usage, transitionsPerPoll: 4 + 2 / handOverAfterPolls };
+  return { ...usage, transitionsPerPoll: 4 + PREVIOUS_HAND_OVER_TRANSITIONS / handOverAfterPolls };
+}
+
+/** The same agent-hour at another measured transitions-per-poll figure (the previous Task + Choice loop). */
+export function withTransitionsPerPoll(usage: AgentHourUsage, transitionsPerPoll: number, handOverAfterPolls: number): AgentHourUsage {
+  return { ...usage, transitionsPerPoll: transitionsPerPoll + PREVIOUS_HAND_OVER_TRANSITIONS / handOverAfterPolls };
 }
 
 /** Idle cost's distance from the floor, as a fraction (0.05 = 5 % above). */

@@ -34,6 +34,17 @@ export const PRICES = {
     perSecretMonth: 0.4,
     source: 'https://aws.amazon.com/secrets-manager/pricing/ ($0.40 per secret per month, $0.05 per 10,000 API calls)',
   },
+  dynamoDb: {
+    /**
+     * On-demand capacity, Standard table class: $0.625 per million write request units (one standard
+     * write of an item up to 1 KB) and $0.125 per million read request units (one strongly consistent
+     * read of up to 4 KB; the checkpoint store reads strongly consistent).
+     */
+    perWriteRequestUnit: 0.000000625,
+    perReadRequestUnit: 0.000000125,
+    source:
+      'https://aws.amazon.com/dynamodb/pricing/on-demand/ (on-demand, US East (N. Virginia): $0.625 per million write request units, $0.125 per million read request units; 1 KB per write unit, 4 KB per strongly consistent read unit)',
+  },
   sqs: {
     /** Standard queue, $0.40 per million requests; the dead-letter queue sees traffic only on failures. */
     perRequest: 0.0000004,

@@ -117,6 +117,36 @@ for (const sessions of sizes) {
   );
 }
 
+// The previous loop (poll Task, then a Choice), synthesized with loopShape 'choice' and measured in the
+// same run for the cost table's comparison: the same idle profile, and the busy profile at 100 sessions.
+const previousBusySessions = Math.min(100, Math.max(...sizes));
+say(`previous loop (Task + Choice): idle ${plan.idle.sessions} sessions, busy ${previousBusySessions} sessions`);
+const previousIdle = await runWorker({
+  sessions: plan.idle.sessions,
+  timeScale: busyTimeScale,
+  pollTimeoutSeconds: plan.idle.pollTimeoutSeconds,
+  windowSeconds: plan.idle.windowSeconds,
+  activity: 'idle',
+  modes: ['orchestrated'],
+  loopShape: 'choice',
+});
+const previousBusy = await runWorker({
+  sessions: previousBusySessions,
+  timeScale: previousBusySessions < SMALL_RUN_SESSIONS ? Math.round(busyTimeScale * SMALL_RUN_SPEED_UP * 100) / 100 : busyTimeScale,
+  pollTimeoutSeconds: 60,
+  windowSeconds: plan.windowSeconds(previousBusySessions),
+  warmupSeconds: plan.warmupSeconds(previousBusySessions),
+  settleSeconds: plan.settleSeconds,
+  activity: 'busy',
+  modes: ['orchestrated'],
+  loopShape: 'choice',
+});
+const orchestratedOf = (phases: PhaseResult[]) => {
+  const phase = phases.find((candidate) => candidate.mode === 'orchestrated');
+  if (!phase) throw new Error('the previous-loop worker did not report its phase');
+  return phase;
+};
+
 const [idleOrchestrated, idleBare] = phasesOf(idle.phases);
 const input: BenchInput = {
   mode: plan.mode,
@@ -125,6 +155,7 @@ const input: BenchInput = {
   busyTimeScale,
   idle: { orchestrated: idleOrchestrated, bare: idleBare, maxRssMb: idle.maxRssMb },
   sizes: sizeResults,
+  previousLoop: { idle: orchestratedOf(previousIdle.phases), busy: orchestratedOf(previousBusy.phases) },
   // Taken from the synthesized stack, as deployed: 128 MB, a hand-over every 2,000 polls by default.
   handOverAfterPolls: idle.poller.handOverAfterPolls,
   heartbeatSeconds: idle.poller.heartbeatSeconds,

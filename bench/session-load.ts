@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { dirname, join } from 'node:path';
 import { CxoneUnavailableError } from '../contract/errors.js';
+import { LoopShape } from '../contract/loop-signals.js';
 import { CxoneAgentApi } from '../lambdas/cxone/agent-api.js';
 import { CxoneAuth } from '../lambdas/cxone/auth.js';
 import { PollerEnvironmentSchema } from '../lambdas/poll-session/environment.js';
@@ -32,6 +33,8 @@ export interface LoadProfile {
   /** Busy only: seconds to wait after the pollers caught up, however long the start-up took. @default 0 */
   settleSeconds?: number;
   modes: LoadMode[];
+  /** The loop the synthesized definition runs: `self` (deployed) or `choice` (the previous Task + Choice loop). @default 'self' */
+  loopShape?: LoopShape;
   seed?: number;
   /** Write a V8 CPU profile of each mode's window (not start-up) into this directory. */
   cpuProfileDir?: string;
@@ -83,6 +86,11 @@ export interface PhaseResult {
   /** Largest PutEvents entry (Detail) in the window, for EventBridge's 64 KB billing chunks. */
   maxEventBytes: number;
   chunksPerEvent: number;
+  /**
+   * DynamoDB write units of one event's item in the checkpoint store: ceil((detail bytes + key and
+   * attribute overhead) / 1 KB), averaged over the window's events (an estimate from the detail size).
+   */
+  storeWriteUnitsPerEventItem: number;
   /** RSS before the phase's sessions started, its peak during the window, and the peak growth per session. */
   memory: { baselineRssMb: number; peakRssMb: number; heapUsedMb: number; peakGrowthPerSessionKb: number };
   /** Sessions whose poller was still running after the logout drain (0 when all ended cleanly). */
@@ -92,6 +100,10 @@ export interface PhaseResult {
 const START_CONCURRENCY = 50;
 const JOIN_ATTEMPTS = 3;
 const EVENTBRIDGE_CHUNK_BYTES = 64 * 1024;
+/** https://aws.amazon.com/dynamodb/pricing/on-demand/: a standard write request unit writes an item up to 1 KB. */
+const DYNAMODB_WRITE_UNIT_BYTES = 1024;
+/** An event item's keys and attributes besides the event (pk, sk, writer token, part numbers): an estimate. */
+const STORE_ITEM_OVERHEAD_BYTES = 200;
 const READY_TIMEOUT_MS = 120_000;
 const FLUSH_TIMEOUT_MS = 20_000;
 const DRAIN_TIMEOUT_MS = 30_000;
@@ -113,7 +125,7 @@ export async function runLoadProfile(profile: LoadProfile): Promise<LoadProfileR
   const twin = await startLocalTwin({
     cxoneIssuerUrl: simulator.issuerUrl,
     credentials: simulator.credentials,
-    config: { pollTimeoutSeconds: profile.pollTimeoutSeconds },
+    config: { pollTimeoutSeconds: profile.pollTimeoutSeconds, loopShape: profile.loopShape ?? LoopShape.Self },
   });
   const accepted: AcceptedLog = { records: [], lifecycle: 0 };
   twin.bus.onEvent(recordAccepted(accepted));
@@ -287,6 +299,10 @@ async function runPhase(
   const samples = matchLatencies(simulator.emittedEvents(), accepted.records, before.at, after.at);
   const windowRecords = accepted.records.slice(before.onBus, after.onBus);
   const maxEventBytes = windowRecords.reduce((max, record) => Math.max(max, Buffer.byteLength(JSON.stringify(record.detail))), 0);
+  const storeWriteUnits = windowRecords.reduce(
+    (sum, record) => sum + Math.ceil((Buffer.byteLength(JSON.stringify(record.detail)) + STORE_ITEM_OVERHEAD_BYTES) / DYNAMODB_WRITE_UNIT_BYTES),
+    0,
+  );
   const chunks = windowRecords.reduce(
     (sum, record) => sum + Math.max(1, Math.ceil(Buffer.byteLength(JSON.stringify(record.detail)) / EVENTBRIDGE_CHUNK_BYTES)),
     0,
@@ -345,6 +361,7 @@ async function runPhase(
     },
     maxEventBytes,
     chunksPerEvent: windowRecords.length > 0 ? round(chunks / windowRecords.length, 3) : 1,
+    storeWriteUnitsPerEventItem: windowRecords.length > 0 ? round(storeWriteUnits / windowRecords.length, 3) : 1,
     memory: {
       baselineRssMb: mb(baselineRss),
       peakRssMb: mb(peakRss),

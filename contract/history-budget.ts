@@ -24,7 +24,7 @@ export const HistoryEvents = {
   taskEntry: 2,
   /** One invocation attempt: LambdaFunctionScheduled, LambdaFunctionStarted, and Succeeded/Failed/TimedOut. */
   lambdaAttempt: 3,
-  /** ChoiceStateEntered + ChoiceStateExited. */
+  /** ChoiceStateEntered + ChoiceStateExited (the previous loop only: the self-looping task has no Choice). */
   choice: 2,
   /** WaitStateEntered + WaitStateExited. */
   wait: 2,
@@ -48,12 +48,22 @@ export function pollEntryEvents(retryCount: number): number {
 /** An entry that ended in the Catch: its attempt count is unknown to the next invocation, so the most it can be. */
 export const CAUGHT_ENTRY_MAX_EVENTS = HistoryEvents.taskEntry + HistoryEvents.lambdaAttempt * POLL_ENTRY_MAX_ATTEMPTS;
 
-/** What follows the task: the Choice, and a Wait when the loop waits before the next poll. */
-export function afterPollEvents(waits: boolean): number {
-  return HistoryEvents.choice + (waits ? HistoryEvents.wait : 0);
+/**
+ * What follows a poll before the next one, by what the poll returned (contract/loop-signals.ts):
+ * - self-looping task: nothing when it loops; an entry that raises the signal (one attempt: a signal
+ *   is never retried) when the loop leaves, and the Wait for a back-off;
+ * - the previous loop (`choice`): the Choice, and the Wait for a back-off.
+ */
+export function afterPollEvents(leaves: boolean, waits: boolean, loop: 'self' | 'choice' = 'self'): number {
+  const wait = waits ? HistoryEvents.wait : 0;
+  if (loop === 'choice') return HistoryEvents.choice + wait;
+  return leaves ? SIGNAL_ENTRY_EVENTS + wait : 0;
 }
 
-/** The hand-over's own tail: its task with every retry, the Succeed state, ExecutionSucceeded. */
+/** An entry into the poll task that raises a loop signal: TaskStateEntered/Exited and one failed attempt. */
+export const SIGNAL_ENTRY_EVENTS = HistoryEvents.taskEntry + HistoryEvents.lambdaAttempt;
+
+/** The hand-over's own tail: its task with every retry, the Succeed state, ExecutionSucceeded (the signal entry before it is counted by the poll that asked for it). */
 export const HAND_OVER_TAIL_EVENTS = HistoryEvents.taskEntry + HistoryEvents.serviceAttempt * HAND_OVER_MAX_ATTEMPTS + HistoryEvents.succeedAndEnd;
 
 /**

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { SequencedEventSchema } from './envelope.js';
 import { FaultFieldsSchema } from './fault-state.js';
 import { PollingEndReasonSchema } from './lifecycle.js';
+import { CaughtSignalSchema, LoopShape } from './loop-signals.js';
 
 /**
  * The status one poll gives the state machine (from the CXone client's PollReport and what the
@@ -82,6 +83,8 @@ export const PollStateSchema = z.object({
   unsaved: UnsavedCheckpointSchema.optional(),
   status: z.enum(Object.values(PollStatus) as [PollStatus, ...PollStatus[]]).optional(),
   ...FaultFieldsSchema.shape,
+  /** Set by a back-off signal's Catch (contract/loop-signals.ts): the loop waited; this entry polls. */
+  signal: CaughtSignalSchema.optional(),
 });
 export type PollStateInput = z.input<typeof PollStateSchema>;
 export type PollState = z.infer<typeof PollStateSchema>;
@@ -128,6 +131,12 @@ export const PollInvocationSchema = z.object({
   executionName: z.string().min(1),
   /** `$$.State.RetryCount`: failed attempts before this one in the same entry, for the history budget. */
   retryCount: z.number().int().nonnegative().default(0),
+  /**
+   * The loop the definition runs (contract/loop-signals.ts). Only the self-looping definition sends
+   * `self` and catches loop signals; an execution started on an earlier definition sends nothing and
+   * gets statuses for its Choice, as before.
+   */
+  loop: z.enum([LoopShape.Self, LoopShape.Choice]).default(LoopShape.Choice),
 });
 export type PollInvocation = z.infer<typeof PollInvocationSchema>;
 

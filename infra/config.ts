@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_RECONCILE_EVERY_MINUTES } from '../contract/discovery.js';
+import { LoopShape } from '../contract/loop-signals.js';
 import { HTTPS_OR_LOOPBACK, isHttpsOrLoopback } from '../contract/secure-url.js';
 import { TenantSchema } from '../contract/tenant.js';
 import { RoutesSchema } from './routes-config.js';
@@ -56,12 +57,17 @@ export const BridgeConfigSchema = z
     alarmEmail: z.email('alarmEmail must be an e-mail address').optional(),
     /** The account's Lambda concurrency quota: every polling agent holds one execution, and an alarm fires at 80 %. @default 1000 */
     lambdaConcurrencyLimit: z.coerce.number().int().min(10).default(1_000),
-    /** Polls per execution before it hands over to a fresh one (a Standard execution stops at 25,000 history events, about 7 per poll). @default 2000 */
+    /** Polls per execution before it hands over to a fresh one (a Standard execution stops at 25,000 history events, 5 per poll). @default 2000 */
     handOverAfterPolls: z.coerce.number().int().min(1).max(3_000).default(2_000),
     /** Days a claim-check object (an event too large for EventBridge) is kept; 0 keeps them for ever. Keep it ≥ archiveRetentionDays so replays resolve. @default 30 */
     claimCheckRetentionDays: z.coerce.number().int().min(0).max(3_650).default(30),
     /** Minutes between runs of the redrive that re-publishes parked events. @default 5 */
     redriveEveryMinutes: z.coerce.number().int().min(1).max(60).default(5),
+    /**
+     * The session loop: `self`, the poll task looping on itself (one billed transition a poll), or
+     * `choice`, the previous Task + Choice loop, kept for `npm run bench` to measure both. @default self
+     */
+    loopShape: z.enum([LoopShape.Self, LoopShape.Choice]).default(LoopShape.Self),
     /** Poller memory; the poll is I/O bound. @default 128 */
     pollerMemoryMb: z.coerce.number().int().min(128).max(10240).default(128),
     /** Start pollers for logged-in agents automatically. @default true */

@@ -4,6 +4,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { RETRYABLE_ERROR_NAMES } from '../contract/errors.js';
+import { LoopShape, LoopSignal, SIGNAL_RESULT_PATH } from '../contract/loop-signals.js';
 import { POLL_STATUS_PATH, PollStatus } from '../contract/poll-state.js';
 import { HAND_OVER_RETRY, LAMBDA_SERVICE_ERROR_RETRY, POLL_RETRY, type StateRetry, WAIT_BEFORE_PUBLISH_RETRY_SECONDS } from '../contract/retry-policy.js';
 import {
@@ -20,11 +21,19 @@ export interface SessionLoopDefinitionProps {
   poller: lambda.IFunction;
   /** The poller's own timeout; the task timeout sits above it. */
   pollerTimeout: Duration;
+  /**
+   * `self` (the deployed loop: one billed transition a poll) or `choice` (the previous Task + Choice
+   * loop, synthesized only so that the benchmark measures both).
+   * @default 'self'
+   */
+  loopShape?: LoopShape;
 }
 
 /**
- * The per-session loop: Poll → Choice → Poll … Two billed transitions per poll, no Wait on the
- * happy path (CXone's long poll is the wait). Publishing trouble backs off through a Wait state.
+ * The per-session loop: Poll → Poll → … One billed transition per poll: the poll task is its own
+ * Next, no Choice and no Wait on the happy path (CXone's long poll is the wait). The rare outcomes
+ * (session ended, hand-over due, back-off) leave the loop as named signals the Catch routes
+ * (contract/loop-signals.ts). Publishing trouble at a session's end backs off through a Wait state.
  * A fault that outlives the poll task's few quick retries never ends the loop: the Catch runs the
  * poll task again in fault mode (error output at `$.fault`), which answers BACK_OFF with a jittered
  * wait, and the loop polls again after it, for as long as the fault lasts. Only a bad input or
@@ -37,6 +46,7 @@ export interface SessionLoopDefinitionProps {
  * https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
  */
 export function buildSessionLoopDefinition(scope: Construct, props: SessionLoopDefinitionProps): sfn.IChainable {
+  const loopShape = props.loopShape ?? LoopShape.Self;
   const poll = new tasks.LambdaInvoke(scope, StateName.Poll, {
     lambdaFunction: props.poller,
     // The function's result becomes the state as is: no Payload wrapper, no extra Pass state.
@@ -47,6 +57,8 @@ export function buildSessionLoopDefinition(scope: Construct, props: SessionLoopD
       // Failed attempts of this entry, for the history budget (context object:
       // https://docs.aws.amazon.com/step-functions/latest/dg/input-output-contextobject.html).
       retryCount: sfn.JsonPath.numberAt('$$.State.RetryCount'),
+      // Tells the poller whether this definition catches loop signals (contract/loop-signals.ts).
+      loop: loopShape,
     }),
     retryOnServiceExceptions: false,
     taskTimeout: sfn.Timeout.duration(props.pollerTimeout.plus(Duration.seconds(30))),
@@ -62,8 +74,6 @@ export function buildSessionLoopDefinition(scope: Construct, props: SessionLoopD
     causePath: '$.error.Cause',
   });
   poll.addCatch(failed, { errors: [...TERMINAL_ERRORS], resultPath: '$.error' });
-  // Everything else (after the quick retries) goes to the fault mode: the same task, which backs off.
-  poll.addCatch(poll, { errors: ['States.ALL'], resultPath: FAULT_RESULT_PATH });
   const waitBeforeNextPoll = new sfn.Wait(scope, StateName.WaitBeforeNextPoll, {
     time: sfn.WaitTime.secondsPath(BACK_OFF_SECONDS_PATH),
     comment: 'Polling is degraded: wait the jittered back-off the fault mode chose, then poll again with the same cursor',
@@ -95,14 +105,34 @@ export function buildSessionLoopDefinition(scope: Construct, props: SessionLoopD
   handOver.addCatch(handedOver, { errors: [EXECUTION_ALREADY_EXISTS], resultPath: sfn.JsonPath.DISCARD });
   handOver.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
 
-  const route = new sfn.Choice(scope, StateName.RouteOnStatus)
-    .when(sfn.Condition.stringEquals(POLL_STATUS_PATH, PollStatus.Ended), new sfn.Succeed(scope, StateName.SessionEnded))
-    .when(sfn.Condition.stringEquals(POLL_STATUS_PATH, PollStatus.PublishPending), waitBeforePublishRetry.next(poll))
-    .when(sfn.Condition.stringEquals(POLL_STATUS_PATH, PollStatus.HandOver), handOver.next(handedOver))
-    .when(sfn.Condition.stringEquals(POLL_STATUS_PATH, PollStatus.BackOff), waitBeforeNextPoll.next(poll))
-    .otherwise(poll);
+  const sessionEnded = new sfn.Succeed(scope, StateName.SessionEnded);
+  waitBeforePublishRetry.next(poll);
+  waitBeforeNextPoll.next(poll);
+  handOver.next(handedOver);
 
-  return poll.next(route);
+  if (loopShape === LoopShape.Choice) {
+    // The previous loop, for the benchmark's comparison: Task → Choice → Task, two transitions a poll.
+    poll.addCatch(poll, { errors: ['States.ALL'], resultPath: FAULT_RESULT_PATH });
+    const route = new sfn.Choice(scope, StateName.RouteOnStatus)
+      .when(sfn.Condition.stringEquals(POLL_STATUS_PATH, PollStatus.Ended), sessionEnded)
+      .when(sfn.Condition.stringEquals(POLL_STATUS_PATH, PollStatus.PublishPending), waitBeforePublishRetry)
+      .when(sfn.Condition.stringEquals(POLL_STATUS_PATH, PollStatus.HandOver), handOver)
+      .when(sfn.Condition.stringEquals(POLL_STATUS_PATH, PollStatus.BackOff), waitBeforeNextPoll)
+      .otherwise(poll);
+    return poll.next(route);
+  }
+
+  // The loop: the task is its own Next, one billed transition a poll. The rare outcomes leave it as
+  // signals (contract/loop-signals.ts), caught before the fault mode's States.ALL (catchers match in
+  // order). The hand-over and the end keep the state as the poll returned it (ResultPath null); a
+  // back-off keeps it too and adds the signal, which tells the next entry that it has waited.
+  poll.addCatch(sessionEnded, { errors: [LoopSignal.SessionEnded], resultPath: sfn.JsonPath.DISCARD });
+  poll.addCatch(handOver, { errors: [LoopSignal.HandOverDue], resultPath: sfn.JsonPath.DISCARD });
+  poll.addCatch(waitBeforeNextPoll, { errors: [LoopSignal.BackOff], resultPath: SIGNAL_RESULT_PATH });
+  poll.addCatch(waitBeforePublishRetry, { errors: [LoopSignal.PublishBackOff], resultPath: SIGNAL_RESULT_PATH });
+  // Everything else (after the quick retries) goes to the fault mode: the same task, which backs off.
+  poll.addCatch(poll, { errors: ['States.ALL'], resultPath: FAULT_RESULT_PATH });
+  return poll.next(poll);
 }
 
 /** A Retry block's timing from the retry policy (contract/retry-policy.ts). */

@@ -90,6 +90,7 @@ export class CxoneEventBridgeStack extends Stack {
       poller: this.poller.function,
       pollerTimeout: this.poller.timeout,
       logRetention,
+      loopShape: config.loopShape,
     });
     if (config.discoveryEnabled) {
       this.discovery = new AgentDiscovery(this, 'Discovery', {

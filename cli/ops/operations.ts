@@ -220,9 +220,23 @@ export async function restartAgent(clients: OpsClients, stack: LocatedStack, age
     (await stopLogins(clients, stack, new Set([login]), { error: 'OperatorRestart', cause: 'npm run ops -- restart' }, () => undefined)).at(-1) ?? null;
   const name = `${login}-r${Math.max(0, ...restarts) + 1}`;
   await clients.stepFunctions.send(
-    new StartExecutionCommand({ stateMachineArn: stack.stateMachineArn, name, input: described.input ?? JSON.stringify({ agentId }) }),
+    new StartExecutionCommand({ stateMachineArn: stack.stateMachineArn, name, input: JSON.stringify(restartInput(described.input, agentId)) }),
   );
   return { stopped, started: name };
+}
+
+/**
+ * A restart's input is a first execution's input, as discovery gives it: the agent, and the mark
+ * that the bridge started the CXone session. Not the latest generation's input: that is a loop
+ * state (a hand-over naming another execution), and the restart resumes from the checkpoint store.
+ */
+function restartInput(latestInput: string | undefined, agentId: string): { agentId: string; sessionStartedByBridge?: true } {
+  try {
+    const parsed = JSON.parse(latestInput ?? '{}') as { sessionStartedByBridge?: unknown };
+    return { agentId, ...(parsed.sessionStartedByBridge === true ? { sessionStartedByBridge: true as const } : {}) };
+  } catch {
+    return { agentId };
+  }
 }
 
 /** Stops polling these sessions (every generation of their logins); their CXone sessions go on. */

@@ -120,7 +120,9 @@ export class Observability extends Construct {
     // The scheduled functions (every function but the poller) have no state machine to retry them and
     // report their failure, so their errors alarm: in two 5-minute windows in a row, a lasting fault rather
     // than one CXone blip, and for the refresher (every 5 minutes, renewing 20 minutes before expiry) still
-    // well before the shared token runs out. The poller's errors are retried and reported by FailedExecutionsAlarm.
+    // well before the shared token runs out. The poller's errors are retried and reported by FailedExecutionsAlarm;
+    // its Errors also count the loop signals (contract/loop-signals.ts), which are not failures, so no alarm
+    // watches them: its real failures are the PollErrors metric.
     const scheduledErrors = functions
       .filter(([, fn]) => fn !== props.poller)
       .map(
@@ -271,6 +273,7 @@ export class Observability extends Construct {
     this.dashboard.addWidgets(
       graph('Lambda throttles and errors', [
         ...functions.map(([label, fn]) => fn.metricThrottles({ period: PERIOD, statistic: 'Sum', label: `${label} throttles` })),
+        // The poller's line includes its loop signals (session end, hand-over, back-off), which are not failures.
         ...functions.map(([label, fn]) => fn.metricErrors({ period: PERIOD, statistic: 'Sum', label: `${label} errors` })),
       ]),
       graph('Dead-letter queues (messages waiting)', dlqs),

@@ -4,6 +4,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import type { LoopShape } from '../../contract/loop-signals.js';
 import { buildSessionLoopDefinition } from '../session-loop-definition.js';
 import { acknowledgeOnGrantPolicy, acknowledgeQualifiedInvoke } from './acknowledgements.js';
 
@@ -15,6 +16,8 @@ export interface SessionStateMachineProps {
   /** The poller's timeout; the poll task's own timeout is derived from it. */
   readonly pollerTimeout: Duration;
   readonly logRetention: logs.RetentionDays;
+  /** The loop's shape (see buildSessionLoopDefinition). @default 'self' */
+  readonly loopShape?: LoopShape;
 }
 
 /** One Standard execution per agent session, looping the poller until the session ends. */
@@ -29,7 +32,9 @@ export class SessionStateMachine extends Construct {
       // Standard, not Express: a session lasts hours and Express stops at 5 minutes.
       stateMachineType: sfn.StateMachineType.STANDARD,
       queryLanguage: sfn.QueryLanguage.JSON_PATH,
-      definitionBody: sfn.DefinitionBody.fromChainable(buildSessionLoopDefinition(this, { poller: props.poller, pollerTimeout: props.pollerTimeout })),
+      definitionBody: sfn.DefinitionBody.fromChainable(
+        buildSessionLoopDefinition(this, { poller: props.poller, pollerTimeout: props.pollerTimeout, loopShape: props.loopShape }),
+      ),
       comment: 'Long-polls one CXone agent session and publishes its events to EventBridge',
       tracingEnabled: true,
       logs: {

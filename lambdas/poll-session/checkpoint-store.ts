@@ -59,6 +59,9 @@ export interface CheckpointStore {
   backlog(sessionKey: string, after: number, through: number, maxBytes: number): Promise<SequencedEvent[]>;
   /** Records that everything up to `through` is on the bus or parked (never moves back), then drops those events. */
   markPublished(sessionKey: string, through: number, published: SequencedEvent[]): Promise<void>;
-  /** Reserves `count` lifecycle numbers; returns the first of them. */
+  /**
+   * Reserves `count` lifecycle numbers; returns the first of them. Works before the checkpoint exists
+   * (the session's first poll failed and PollingDegraded needs a number); create() keeps them.
+   */
   reserveLifecycleNumbers(sessionKey: string, count: number): Promise<number>;
 }

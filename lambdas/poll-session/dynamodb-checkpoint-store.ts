@@ -5,7 +5,6 @@ import {
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
-  PutItemCommand,
   QueryCommand,
   UpdateItemCommand,
   type WriteRequest,
@@ -56,7 +55,8 @@ export class DynamoDbCheckpointStore implements CheckpointStore {
     const output = await this.call('read the checkpoint', () =>
       this.client.send(new GetItemCommand({ TableName: this.tableName, Key: key(sessionKey, HEAD_SORT_KEY), ConsistentRead: true })),
     );
-    return output.Item ? fromHeadItem(output.Item) : undefined;
+    // A HEAD without a cursor holds only lifecycle numbers (reserved before the first poll succeeded).
+    return output.Item?.cursor ? fromHeadItem(output.Item) : undefined;
   }
 
   async lease(sessionKey: string, until: number): Promise<{ checkpoint: SessionCheckpoint; token: string } | 'busy' | undefined> {
@@ -68,8 +68,8 @@ export class DynamoDbCheckpointStore implements CheckpointStore {
             TableName: this.tableName,
             Key: key(sessionKey, HEAD_SORT_KEY),
             UpdateExpression: 'SET #leaseToken = :token, #leasedUntil = :until',
-            ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#leasedUntil) OR #leasedUntil < :now)',
-            ExpressionAttributeNames: names('leaseToken', 'leasedUntil'),
+            ConditionExpression: 'attribute_exists(#cursor) AND (attribute_not_exists(#leasedUntil) OR #leasedUntil < :now)',
+            ExpressionAttributeNames: names('leaseToken', 'leasedUntil', 'cursor'),
             ExpressionAttributeValues: { ':token': { S: token }, ':until': num(until), ':now': num(this.now()) },
             ReturnValues: 'ALL_NEW',
           }),
@@ -95,13 +95,22 @@ export class DynamoDbCheckpointStore implements CheckpointStore {
   async create(sessionKey: string, checkpoint: SessionCheckpoint, events: SequencedEvent[]): Promise<boolean> {
     // Events first: until HEAD exists nobody reads them, and rewriting them is idempotent.
     await this.writeEvents(sessionKey, events, randomUUID());
+    // An update, not a put: lifecycle numbers reserved before the first poll succeeded stay reserved.
+    const { lifecycleSequence, ...attributes } = toHeadAttributes(checkpoint);
+    const fields = Object.keys(attributes);
     try {
       await this.call('create the checkpoint', () =>
         this.client.send(
-          new PutItemCommand({
+          new UpdateItemCommand({
             TableName: this.tableName,
-            Item: { ...key(sessionKey, HEAD_SORT_KEY), ...toHeadAttributes(checkpoint) },
-            ConditionExpression: 'attribute_not_exists(pk)',
+            Key: key(sessionKey, HEAD_SORT_KEY),
+            UpdateExpression: `SET ${fields.map((field) => `#${field} = :${field}`).join(', ')}, #lifecycleSequence = if_not_exists(#lifecycleSequence, :lifecycleSequence)`,
+            ConditionExpression: 'attribute_not_exists(#cursor)',
+            ExpressionAttributeNames: names(...fields, 'lifecycleSequence'),
+            ExpressionAttributeValues: {
+              ...Object.fromEntries(Object.entries(attributes).map(([field, value]) => [`:${field}`, value])),
+              ':lifecycleSequence': lifecycleSequence as AttributeValue,
+            },
           }),
         ),
       );
@@ -207,8 +216,9 @@ export class DynamoDbCheckpointStore implements CheckpointStore {
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: key(sessionKey, HEAD_SORT_KEY),
+          // Unconditional: before the session's first checkpoint (its first poll failed) this creates
+          // a HEAD holding only the counter, which create() then fills in.
           UpdateExpression: 'ADD #lifecycleSequence :count',
-          ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeNames: names('lifecycleSequence'),
           ExpressionAttributeValues: { ':count': num(count) },
           ReturnValues: 'UPDATED_NEW',

@@ -111,8 +111,8 @@ export async function recoverIfDegraded(
 
 /**
  * Lifecycle events are the bridge's own signals: a refusal must not fail the poll (EventBridge or the
- * store may be what is down). Without a checkpoint yet (the session's first poll failed) the event
- * cannot be numbered and is left out; the PollBackOffs metric and its alarm still tell.
+ * store may be what is down). When the session's very first poll failed there is no checkpoint yet;
+ * the store numbers the event all the same (see CheckpointStore.reserveLifecycleNumbers).
  */
 async function publishBestEffort(context: FaultModeContext, state: LoopState, now: number, event: LifecycleEvent): Promise<void> {
   try {

@@ -3,8 +3,10 @@ import { type LegacyPollState, nextGenerationName, type PollState, PollStatus } 
 
 /** Statuses after which the loop goes round again (and so may hand over instead). */
 const LOOPING: ReadonlySet<string> = new Set([PollStatus.Events, PollStatus.NoEvents, PollStatus.Resynced, PollStatus.PublishPending, PollStatus.BackOff]);
-/** Statuses whose next state after the Choice is a Wait. */
+/** Statuses after which the loop waits before the next poll. */
 const WAITING: ReadonlySet<string> = new Set([PollStatus.PublishPending, PollStatus.BackOff]);
+/** Statuses after which the self-looping task leaves the loop through a signal (contract/loop-signals.ts). */
+const LEAVING: ReadonlySet<string> = new Set([PollStatus.PublishPending, PollStatus.BackOff, PollStatus.HandOver, PollStatus.Ended]);
 
 export interface InvocationPath {
   /** `$$.State.RetryCount`: failed attempts before this one in the same entry. */
@@ -12,6 +14,8 @@ export interface InvocationPath {
   /** This invocation is the fault mode: the entry before it ended in the Catch. */
   caught: boolean;
   executionName: string;
+  /** The loop the definition runs: the self-looping task, or the previous Task + Choice. */
+  loop: 'self' | 'choice';
 }
 
 /**
@@ -25,7 +29,7 @@ export function spendHistory<S extends PollState | LegacyPollState>(state: S, pa
   if (status === PollStatus.HandOver) return { ...state, historyEvents: 0 };
   let used = state.historyEvents === 0 ? HistoryEvents.executionStarted : state.historyEvents;
   if (path.caught) used += CAUGHT_ENTRY_MAX_EVENTS;
-  used += pollEntryEvents(path.retryCount) + afterPollEvents(WAITING.has(status));
+  used += pollEntryEvents(path.retryCount) + afterPollEvents(LEAVING.has(status), WAITING.has(status), path.loop);
   if (LOOPING.has(status) && used >= HAND_OVER_AT_HISTORY_EVENTS) {
     // The next generation starts with the state as is (cursor, degraded record); it polls at once.
     const { backOffSeconds: _wait, ...rest } = state;

@@ -7,6 +7,7 @@ import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { ConfigurationError } from '../../contract/errors.js';
 import { FaultClass } from '../../contract/fault-state.js';
+import { LoopShape } from '../../contract/loop-signals.js';
 import { MetricName, POLL_ERROR_OUTCOME } from '../../contract/metrics.js';
 import { type LegacyPollState, PollInvocationSchema, type PollState, PollStatus } from '../../contract/poll-state.js';
 import { createCxoneClient, deployedCxoneSource } from '../cxone/client-factory.js';
@@ -17,15 +18,16 @@ import { withClaimCheckMetrics, withPublishMetrics } from '../publishing/publish
 import { s3ObjectStore } from '../publishing/s3-object-store.js';
 import { sessionNameOf } from '../sessions/execution-name.js';
 import { DeadlineBoundHttpHandler, InvocationDeadline } from '../shared/deadline.js';
-import { logger } from '../shared/logger.js';
+import { type InvocationContext, logger, withLambdaContext } from '../shared/logger.js';
 import { metrics, recordPollOutcome } from '../shared/metrics.js';
 import { DynamoDbCheckpointStore } from './dynamodb-checkpoint-store.js';
 import type { PollerEnvironment } from './environment.js';
 import { type BackOffOutcome, backOffAfterFault, recoverIfDegraded } from './fault-mode.js';
 import { spendHistory } from './history-budget.js';
+import { loopSignalFor, withoutSignal } from './loop-signal.js';
 import { type PollOutcome, pollOnce } from './poll-once.js';
 
-export type PollHandler = (event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<PollState | LegacyPollState>;
+export type PollHandler = (event: unknown, context: InvocationContext & Pick<Context, 'getRemainingTimeInMillis'>) => Promise<PollState | LegacyPollState>;
 
 /**
  * Builds the poller handler for one environment. Clients and the token cache are created once and
@@ -42,12 +44,22 @@ export function createPollHandler(env: PollerEnvironment): PollHandler {
   const claimCheck = withClaimCheckMetrics(objectStoreClaimCheck(largeEvents));
   const store = new DynamoDbCheckpointStore(new DynamoDBClient({ requestHandler }), env.SESSION_TABLE_NAME);
 
-  return async (event, context) => {
+  return (event, context) => withLambdaContext(context, () => pollInvocation(event, context));
+
+  async function pollInvocation(event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<PollState | LegacyPollState> {
     const input = PollInvocationSchema.safeParse(event);
     if (!input.success) throw new ConfigurationError(`invalid poll input: ${z.prettifyError(input.error)}`);
-    const { state, executionName, retryCount } = input.data;
+    const { state: received, executionName, retryCount, loop } = input.data;
     deadline.bind(context);
+    // `signal` says this entry comes after a back-off wait; it is spent here and never returned.
+    const state = withoutSignal(received);
     logger.appendKeys({ agentId: state.agentId, execution: executionName });
+    const signal = loop === LoopShape.Self ? loopSignalFor(received, executionName) : undefined;
+    if (signal) {
+      // Not a failure: the Catch routes it (contract/loop-signals.ts). No PollErrors, no error log.
+      logger.info('loop signal', { signal: signal.name, status: state.status });
+      throw signal;
+    }
     const startedAt = Date.now();
     const faultContext = {
       tenant: env.TENANT,
@@ -61,7 +73,7 @@ export function createPollHandler(env: PollerEnvironment): PollHandler {
         const backOff = await backOffAfterFault<PollState | LegacyPollState>({ ...state, fault: state.fault }, faultContext);
         recordBackOff(backOff);
         recordPollOutcome(PollStatus.BackOff, Date.now() - startedAt);
-        return spendHistory(backOff.state, { retryCount, caught: true, executionName });
+        return spendHistory(backOff.state, { retryCount, caught: true, executionName, loop });
       }
       const outcome = await pollOnce(state, {
         cxone,
@@ -85,7 +97,7 @@ export function createPollHandler(env: PollerEnvironment): PollHandler {
       }
       record(outcome);
       recordPollOutcome(outcome.state.status ?? 'UNKNOWN', Date.now() - startedAt);
-      return spendHistory(polled, { retryCount, caught: false, executionName });
+      return spendHistory(polled, { retryCount, caught: false, executionName, loop });
     } catch (error) {
       metrics.addMetric(MetricName.PollErrors, MetricUnit.Count, 1);
       recordPollOutcome(POLL_ERROR_OUTCOME, Date.now() - startedAt);
@@ -93,9 +105,8 @@ export function createPollHandler(env: PollerEnvironment): PollHandler {
       throw error;
     } finally {
       metrics.publishStoredMetrics();
-      logger.removeKeys(['agentId', 'execution']);
     }
-  };
+  }
 }
 
 /** Logs and counts one back-off; the reason is short and carries no secret (see faultReason). */

@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import type { CxoneCredentials } from '../../contract/cxone-credentials.js';
 import { canonicalJson } from '../../contract/envelope.js';
 import { isLifecycleDetailType } from '../../contract/lifecycle.js';
+import { LoopSignal } from '../../contract/loop-signals.js';
 import type { BridgeConfigInput } from '../../infra/config.js';
 import { sessionNameOf } from '../../lambdas/sessions/execution-name.js';
 import { type CxoneSimulator, type SimulatorOptions, startCxoneSimulator } from '../cxone-simulator/index.js';
@@ -73,7 +74,7 @@ export interface TwinSummary {
   /** Step Functions executions: one per session plus one per hand-over. */
   executions: { total: number; handOvers: number };
   /** Completed poller invocations (results and errors); one in flight when the run ends is not counted. */
-  polls: { total: number; byOutcome: Record<string, number>; errors: Record<string, number> };
+  polls: { total: number; byOutcome: Record<string, number>; errors: Record<string, number>; signals: Record<string, number> };
   /** `onBus`: CXone events on the bus; `lifecycleOnBus`: the bridge's own lifecycle events, which the bus, the NDJSON and the routes carry too. */
   events: { emitted: number | null; onBus: number; lifecycleOnBus: number; lost: number | null; duplicates: number | null; perSecond: number };
   latencyMs: Record<string, number | null>;
@@ -259,7 +260,7 @@ function latestBySession(executions: TwinExecution[]): TwinExecution[] {
 
 /** Poller invocations that completed, with a result or an error. */
 function completedPolls(twin: LocalTwin): number {
-  return [...twin.lambdaStats.results.values(), ...twin.lambdaStats.errors.values()].reduce((a, b) => a + b, 0);
+  return [...twin.lambdaStats.results.values(), ...Object.values(pollErrors(twin))].reduce((a, b) => a + b, 0);
 }
 
 function summarize(
@@ -306,7 +307,7 @@ function summarize(
       startFailures: 0,
     },
     executions: { total: executions.length, handOvers: executions.length - sessions.length },
-    polls: { total: polls, byOutcome: Object.fromEntries(twin.lambdaStats.results), errors: Object.fromEntries(twin.lambdaStats.errors) },
+    polls: { total: polls, byOutcome: Object.fromEntries(twin.lambdaStats.results), errors: pollErrors(twin), signals: loopSignals(twin) },
     events: { emitted, onBus: accepted.length, lifecycleOnBus, lost, duplicates, perSecond: Math.round((accepted.length / (elapsedMs / 1000)) * 10) / 10 },
     latencyMs: percentiles(latencies),
     stateTransitions: transitions,
@@ -335,7 +336,7 @@ function progressLine(
   const outcomes = [...twin.lambdaStats.results.entries()]
     .map(([status, n]) => `${status.toLowerCase().replace('no_events', '304').replace('events', 'ev')} ${n}`)
     .join(' ');
-  const errors = [...twin.lambdaStats.errors.values()].reduce((a, b) => a + b, 0);
+  const errors = Object.values(pollErrors(twin)).reduce((a, b) => a + b, 0);
   const recent = percentiles(latencies.slice(-500));
   const seconds = elapsedMs / 1000;
   const parts = [
@@ -383,7 +384,7 @@ export function formatSummary(summary: TwinSummary): string {
       Object.entries(polls.byOutcome)
         .map(([k, v]) => `${k} ${v}`)
         .join(', ') || 'none'
-    })${Object.keys(polls.errors).length ? `, errors ${JSON.stringify(polls.errors)}` : ''}`,
+    })${Object.keys(polls.errors).length ? `, errors ${JSON.stringify(polls.errors)}` : ''}${Object.keys(polls.signals).length ? `, loop signals ${JSON.stringify(polls.signals)}` : ''}`,
     `  events       ${events.onBus} CXone events on the bus${events.emitted === null ? '' : ` of ${events.emitted} emitted; lost ${events.lost}, duplicates ${events.duplicates}`} (${events.perSecond}/s)`,
     `  lifecycle    ${events.lifecycleOnBus} events of the bridge's own on the bus (PollingStarted, PollingEnded, …)`,
     `  latency      p50 ${latencyMs.p50 ?? '-'} ms, p95 ${latencyMs.p95 ?? '-'} ms, p99 ${latencyMs.p99 ?? '-'} ms (simulator emit → bus accept)`,
@@ -407,4 +408,16 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/**
+ * Loop signals (contract/loop-signals.ts) are how the self-looping poll task leaves its loop, not
+ * failures, and not polls: the twin's Lambda counts them with the errors, the summary apart.
+ */
+const isLoopSignal = (name: string) => (Object.values(LoopSignal) as string[]).includes(name);
+function pollErrors(twin: LocalTwin): Record<string, number> {
+  return Object.fromEntries([...twin.lambdaStats.errors].filter(([name]) => !isLoopSignal(name)));
+}
+function loopSignals(twin: LocalTwin): Record<string, number> {
+  return Object.fromEntries([...twin.lambdaStats.errors].filter(([name]) => isLoopSignal(name)));
 }

@@ -4,6 +4,7 @@ import {
   agentHourUsage,
   costPerAgentHour,
   distanceFromFloor,
+  HAND_OVER_TRANSITIONS,
   idleFloorPerAgentHour,
   type MeasuredCounts,
   naiveUsage,
@@ -23,6 +24,7 @@ const counts: MeasuredCounts = {
   logBytesPerPoll: 1_000,
   loginsPerHour: 0,
   heartbeatSeconds: 300,
+  store: { writeUnitsPerPoll: 2, writeUnitsPerEventPoll: 3, writeUnitsPerEvent: 2, writeUnitsPerLifecycleEvent: 1, readUnitsPerPoll: 0 },
 };
 
 /** Usage with only the field under test set. */
@@ -37,6 +39,8 @@ const only = (fields: Partial<AgentHourUsage>): AgentHourUsage => ({
   secretsManagerCalls: 0,
   logBytesPerPoll: 0,
   traces: 0,
+  dynamoDbWriteUnits: 0,
+  dynamoDbReadUnits: 0,
   ...fields,
 });
 
@@ -50,13 +54,15 @@ describe('costPerAgentHour', () => {
     ['Secrets Manager calls', only({ secretsManagerCalls: 10_000 }), 'rest', 0.05],
     ['CloudWatch Logs ingestion', only({ polls: 1_000, logBytesPerPoll: 1_000_000 }), 'rest', 0.5],
     ['X-Ray traces', only({ traces: 1_000_000 }), 'rest', 5],
+    ['DynamoDB write request units', only({ dynamoDbWriteUnits: 1_000_000 }), 'dynamoDb', 0.625],
+    ['DynamoDB read request units', only({ dynamoDbReadUnits: 1_000_000 }), 'dynamoDb', 0.125],
   ] as const)('prices %s from the price table', (_, usage, part, expected) => {
     // Act
     const cost = costPerAgentHour(usage);
 
     // Assess
     expect(cost[part]).toBeCloseTo(expected, 9);
-    expect(cost.total).toBeCloseTo(cost.stepFunctions + cost.lambda + cost.eventBridge + cost.rest, 12);
+    expect(cost.total).toBeCloseTo(cost.stepFunctions + cost.lambda + cost.eventBridge + cost.dynamoDb + cost.rest, 12);
   });
 
   it('charges x86 duration at the x86 price', () => {
@@ -69,12 +75,16 @@ describe('costPerAgentHour', () => {
 });
 
 describe('idle floor', () => {
-  it('is a 128 MB arm64 invocation held an hour plus 2 transitions per 60-second poll', () => {
+  it('is a 128 MB arm64 invocation held an hour plus 1 transition per 60-second poll', () => {
     // Act
     const floor = idleFloorPerAgentHour(0.125);
 
-    // Assess: 450 GB-s × $0.0000133334 + 120 × $0.000025
-    expect(floor).toBeCloseTo(0.00600003 + 0.003, 8);
+    // Assess: 450 GB-s × $0.0000133334 + 60 × $0.000025
+    expect(floor).toBeCloseTo(0.00600003 + 0.0015, 8);
+  });
+
+  it('counts the previous loop at its 2 transitions per poll', () => {
+    expect(idleFloorPerAgentHour(0.125, 60, 2)).toBeCloseTo(0.00600003 + 0.003, 8);
   });
 
   it('reports the distance from it as a fraction', () => {
@@ -92,7 +102,18 @@ describe('agentHourUsage', () => {
     expect(usage.lambdaSeconds).toBe(3600);
     expect(usage.events).toBe(0);
     expect(usage.lifecycleEvents).toBe(12);
-    expect(usage.transitionsPerPoll).toBeCloseTo(2.001, 12);
+    expect(usage.transitionsPerPoll).toBeCloseTo(2 + HAND_OVER_TRANSITIONS / 2_000, 12);
+  });
+
+  it('prices the checkpoint store per poll, per answered poll, per event and per lifecycle event', () => {
+    // Act
+    const idle = agentHourUsage(counts, 0);
+    const busy = agentHourUsage(counts, 300);
+
+    // Assess: idle 60 polls × 2 + 12 heartbeats × 1; busy 160 polls × 2 + 150 answered polls × 3 + 300 events × 2
+    expect(idle.dynamoDbWriteUnits).toBe(60 * 2 + 12);
+    expect(busy.dynamoDbWriteUnits).toBe(160 * 2 + 150 * 3 + 300 * 2);
+    expect(busy.dynamoDbReadUnits).toBe(0);
   });
 
   it('adds a per-poll overhead to the hold', () => {
@@ -124,7 +145,7 @@ describe('naive design', () => {
     const naive = costPerAgentHour(naiveUsage(usage, counts.handOverAfterPolls), 'x86_64');
 
     // Assess
-    expect(naive.stepFunctions / design.stepFunctions).toBeCloseTo((4 + 0.001) / (2 + 0.001), 9);
+    expect(naive.stepFunctions / design.stepFunctions).toBeCloseTo((4 + 2 / 2_000) / (2 + HAND_OVER_TRANSITIONS / 2_000), 9);
     expect(naive.lambda - design.lambda).toBeCloseTo(0.125 * 3600 * (PRICES.lambda.perGbSecondX86 - PRICES.lambda.perGbSecondArm64), 12);
     expect(naive.eventBridge).toBe(design.eventBridge);
   });

@@ -2,6 +2,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { RETRYABLE_ERROR_NAMES } from '../../contract/errors.js';
 import { HAND_OVER_MAX_ATTEMPTS, POLL_ENTRY_MAX_ATTEMPTS } from '../../contract/history-budget.js';
+import { LoopSignal, SIGNAL_RESULT_PATH } from '../../contract/loop-signals.js';
 import { PollStatus } from '../../contract/poll-state.js';
 import { BACK_OFF, LAMBDA_SERVICE_ERROR_RETRY, POLL_RETRY } from '../../contract/retry-policy.js';
 import { FAULT_RESULT_PATH, LAMBDA_SERVICE_ERRORS, StateName } from '../../contract/state-machine.js';
@@ -15,7 +16,7 @@ const definition = resolved.stateMachine.definition as unknown as { StartAt: str
 const pollState = definition.States[StateName.Poll] as {
   TimeoutSeconds: number;
   Retry: { ErrorEquals: string[]; JitterStrategy?: string; MaxAttempts: number; BackoffRate: number; MaxDelaySeconds?: number }[];
-  Catch: { ErrorEquals: string[]; Next: string; ResultPath: string }[];
+  Catch: { ErrorEquals: string[]; Next: string; ResultPath: string | null }[];
   Resource: string;
   Next: string;
 };
@@ -133,24 +134,33 @@ describe('session state machine', () => {
     expect(definition).not.toHaveProperty('QueryLanguage', 'JSONata');
   });
 
-  it('loops Poll → Choice → Poll with no Wait on the 200 and 304 paths', () => {
+  it('loops Poll → Poll: the poll task is its own Next, with no Choice and no Wait on the 200 and 304 paths', () => {
     expect(definition.StartAt).toBe(StateName.Poll);
-    expect(pollState.Next).toBe(StateName.RouteOnStatus);
-    const route = definition.States[StateName.RouteOnStatus] as {
+    expect(pollState.Next).toBe(StateName.Poll);
+    expect(Object.values(definition.States).map((state) => state.Type)).not.toContain('Choice');
+    expect(definition.States[StateName.WaitBeforePublishRetry]).toMatchObject({ Type: 'Wait', Next: StateName.Poll });
+    expect(definition.States[StateName.SessionEnded]).toMatchObject({ Type: 'Succeed' });
+  });
+
+  it('synthesizes the previous Task → Choice loop only when asked (loopShape choice), for the benchmark', () => {
+    const previous = readTemplate(synthesizeForTest({ loopShape: 'choice' }).template.toJSON() as never).stateMachine
+      .definition as unknown as typeof definition;
+    const task = previous.States[StateName.Poll] as typeof pollState & { Parameters: Record<string, unknown> };
+    expect(task.Next).toBe(StateName.RouteOnStatus);
+    expect(task.Parameters.loop).toBe('choice');
+    expect(task.Catch.map((catcher) => catcher.ErrorEquals[0])).toEqual(['ConfigurationError', 'States.ALL']);
+    const route = previous.States[StateName.RouteOnStatus] as {
       Type: string;
       Default: string;
       Choices: { Variable: string; StringEquals: string; Next: string }[];
     };
-    expect(route.Type).toBe('Choice');
-    expect(route.Default).toBe(StateName.Poll);
+    expect(route).toMatchObject({ Type: 'Choice', Default: StateName.Poll });
     expect(route.Choices).toEqual([
       { Variable: '$.status', StringEquals: PollStatus.Ended, Next: StateName.SessionEnded },
       { Variable: '$.status', StringEquals: PollStatus.PublishPending, Next: StateName.WaitBeforePublishRetry },
       { Variable: '$.status', StringEquals: PollStatus.HandOver, Next: StateName.HandOver },
       { Variable: '$.status', StringEquals: PollStatus.BackOff, Next: StateName.WaitBeforeNextPoll },
     ]);
-    expect(definition.States[StateName.WaitBeforePublishRetry]).toMatchObject({ Type: 'Wait', Next: StateName.Poll });
-    expect(definition.States[StateName.SessionEnded]).toMatchObject({ Type: 'Succeed' });
   });
 
   it('gives the poll task a timeout above the function timeout', () => {
@@ -190,17 +200,27 @@ describe('session state machine', () => {
     expect(pollState.Retry.every((candidate) => candidate.MaxAttempts <= 6)).toBe(true);
   });
 
-  it('sends a bad input to the Fail state and every other error back into the poll task in fault mode', () => {
+  it('routes the loop signals to their states, a bad input to the Fail state and every other error back into the poll task in fault mode', () => {
+    // Catchers match in order: the signals and ConfigurationError before States.ALL.
     expect(pollState.Catch).toEqual([
       { ErrorEquals: ['ConfigurationError'], ResultPath: '$.error', Next: StateName.PollingFailed },
+      { ErrorEquals: [LoopSignal.SessionEnded], ResultPath: null, Next: StateName.SessionEnded },
+      { ErrorEquals: [LoopSignal.HandOverDue], ResultPath: null, Next: StateName.HandOver },
+      { ErrorEquals: [LoopSignal.BackOff], ResultPath: SIGNAL_RESULT_PATH, Next: StateName.WaitBeforeNextPoll },
+      { ErrorEquals: [LoopSignal.PublishBackOff], ResultPath: SIGNAL_RESULT_PATH, Next: StateName.WaitBeforePublishRetry },
       { ErrorEquals: ['States.ALL'], ResultPath: FAULT_RESULT_PATH, Next: StateName.Poll },
     ]);
+    expect(new Set(pollState.Catch.flatMap((catcher) => catcher.ErrorEquals))).toEqual(
+      new Set(['ConfigurationError', ...Object.values(LoopSignal), 'States.ALL']),
+    );
     expect(definition.States[StateName.PollingFailed]).toMatchObject({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
   });
 
+  it('never retries a loop signal', () => {
+    expect(pollState.Retry.flatMap((retrier) => retrier.ErrorEquals)).not.toEqual(expect.arrayContaining([expect.stringMatching(/^Loop\./)]));
+  });
+
   it('waits the back-off the fault mode chose, then polls again', () => {
-    const route = definition.States[StateName.RouteOnStatus] as { Choices: { Variable: string; StringEquals: string; Next: string }[] };
-    expect(route.Choices).toContainEqual({ Variable: '$.status', StringEquals: PollStatus.BackOff, Next: StateName.WaitBeforeNextPoll });
     expect(definition.States[StateName.WaitBeforeNextPoll]).toEqual(
       expect.objectContaining({ Type: 'Wait', SecondsPath: '$.backOffSeconds', Next: StateName.Poll }),
     );
@@ -211,11 +231,11 @@ describe('session state machine', () => {
     const handOverRetries = (definition.States[StateName.HandOver] as { Retry: { MaxAttempts: number }[] }).Retry;
     expect(1 + handOverRetries.reduce((sum, retrier) => sum + retrier.MaxAttempts, 0)).toBe(HAND_OVER_MAX_ATTEMPTS);
     expect(POLL_ENTRY_MAX_ATTEMPTS).toBe(1 + pollState.Retry.reduce((sum, retrier) => sum + retrier.MaxAttempts, 0));
-    // The only states the loop passes through: one task, a Choice, two Waits (the model counts each kind).
+    // The only states the loop passes through: one task, two Waits, no Choice (the model counts each kind).
     const types = Object.values(definition.States).map((state) => state.Type);
     expect(types.filter((type) => type === 'Task')).toHaveLength(2);
     expect(types.filter((type) => type === 'Wait')).toHaveLength(2);
-    expect(types.filter((type) => type === 'Choice')).toHaveLength(1);
+    expect(types.filter((type) => type === 'Choice')).toHaveLength(0);
   });
 
   it('may invoke only the poller function', () => {
@@ -275,6 +295,7 @@ describe('continue-as-new', () => {
       'state.$': '$',
       'executionName.$': '$$.Execution.Name',
       'retryCount.$': '$$.State.RetryCount',
+      loop: 'self',
     });
     expect(poller?.environment.HAND_OVER_AFTER_POLLS).toBe('2000');
   });

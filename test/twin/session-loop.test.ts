@@ -102,11 +102,15 @@ describe('one agent session on the local twin', () => {
     expect(detailsOf(agentId).map((detail) => detail.data)).toEqual(emitted);
   });
 
-  it('spends two billed state transitions per poll', () => {
+  it('spends one billed state transition per poll', () => {
     const execution = [...twin.stepFunctions.executions.values()].find((candidate) => candidate.name.includes(agentId));
-    const polls = execution?.history.filter((event) => event.type === 'StateEntered' && event.state.name === 'PollCxone').length ?? 0;
-    // Every poll is a Task and a Choice; the final Succeed is the one extra.
-    expect(execution?.transitions).toBe(polls * 2 + 1);
+    const entries = execution?.history.filter((event) => event.type === 'StateEntered' && event.state.name === 'PollCxone').length ?? 0;
+    const caught = execution?.history.filter((event) => event.type === 'StateCaught').map((event) => ('state' in event ? event.state.name : '')) ?? [];
+    // Every poll is one entry into the task, which is its own Next. The end costs two more: the entry
+    // that raises Loop.SessionEnded (caught once, nothing else caught) and the SessionEnded Succeed.
+    expect(caught).toEqual(['PollCxone']);
+    expect(execution?.transitions).toBe(entries + 1);
+    expect(twin.lambdaStats.errors.get('Loop.SessionEnded')).toBeGreaterThanOrEqual(1);
   });
 });
 

@@ -145,6 +145,19 @@ describe('DynamoDbCheckpointStore', () => {
     expect(await store.load(key)).toMatchObject({ lifecycleSequence: 3, sequence: 40 });
   });
 
+  it('numbers lifecycle events before the first checkpoint, and keeps those numbers when the checkpoint is created', async () => {
+    // The session's first poll failed: PollingDegraded is numbered before any checkpoint exists.
+    const key = sessionKey();
+    expect(await store.reserveLifecycleNumbers(key, 1)).toBe(1);
+    expect(await store.load(key)).toBeUndefined();
+    expect(await store.lease(key, FAR)).toBeUndefined();
+
+    expect(await store.create(key, checkpoint(), [])).toBe(true);
+    expect(await store.reserveLifecycleNumbers(key, 1)).toBe(2);
+    expect(await store.load(key)).toEqual(checkpoint({ lifecycleSequence: 2 }));
+    expect(await store.create(key, checkpoint({ cursor: 'other' }), [])).toBe(false);
+  });
+
   it('reports an unreachable store as the retryable CheckpointStoreUnavailableError', async () => {
     const broken = new DynamoDbCheckpointStore(dynamo.client, 'no-such-table');
     await expect(broken.load('x')).rejects.toMatchObject({ name: 'CheckpointStoreUnavailableError' });

@@ -5,6 +5,7 @@ import {
   HAND_OVER_TAIL_EVENTS,
   HISTORY_EVENT_LIMIT,
   pollEntryEvents,
+  SIGNAL_ENTRY_EVENTS,
 } from '../../contract/history-budget.js';
 import { type PollState, PollStateSchema, PollStatus } from '../../contract/poll-state.js';
 import { spendHistory } from '../../lambdas/poll-session/history-budget.js';
@@ -13,20 +14,30 @@ const executionName = 'acme-2103457-20250312T140001000Z';
 const start = (): PollState => PollStateSchema.parse({ v: 2, agentId: '2103457', sessionId: 'c', status: PollStatus.NoEvents });
 
 describe('history budget', () => {
-  it('counts a normal poll as its task entry and the Choice', () => {
-    const first = spendHistory({ ...start(), status: PollStatus.NoEvents }, { retryCount: 0, caught: false, executionName });
-    expect(first.historyEvents).toBe(1 + 5 + 2);
-    const next = spendHistory({ ...first, status: PollStatus.Events }, { retryCount: 2, caught: false, executionName });
-    expect(next.historyEvents).toBe(8 + 2 + 3 * 3 + 2);
+  it('counts a normal poll as its task entry alone: the task is its own Next', () => {
+    const first = spendHistory({ ...start(), status: PollStatus.NoEvents }, { retryCount: 0, caught: false, executionName, loop: 'self' });
+    expect(first.historyEvents).toBe(1 + 5);
+    const next = spendHistory({ ...first, status: PollStatus.Events }, { retryCount: 2, caught: false, executionName, loop: 'self' });
+    expect(next.historyEvents).toBe(6 + 2 + 3 * 3);
   });
 
-  it('counts the caught entry at its most, the fault-mode entry and the Wait', () => {
+  it('counts the Choice after every poll of the previous loop', () => {
+    const first = spendHistory({ ...start(), status: PollStatus.NoEvents }, { retryCount: 0, caught: false, executionName, loop: 'choice' });
+    expect(first.historyEvents).toBe(1 + 5 + 2);
+  });
+
+  it('counts the caught entry at its most, the fault-mode entry, the entry that signals the back-off and the Wait', () => {
     const state = spendHistory(
       { ...start(), historyEvents: 100, status: PollStatus.BackOff, backOffSeconds: 30 },
-      { retryCount: 0, caught: true, executionName },
+      { retryCount: 0, caught: true, executionName, loop: 'self' },
     );
-    expect(state.historyEvents).toBe(100 + CAUGHT_ENTRY_MAX_EVENTS + pollEntryEvents(0) + 2 + 2);
+    expect(state.historyEvents).toBe(100 + CAUGHT_ENTRY_MAX_EVENTS + pollEntryEvents(0) + SIGNAL_ENTRY_EVENTS + 2);
     expect(state.status).toBe(PollStatus.BackOff);
+  });
+
+  it('counts the entry that signals the end of a session', () => {
+    const state = spendHistory({ ...start(), historyEvents: 100, status: PollStatus.Ended }, { retryCount: 0, caught: false, executionName, loop: 'self' });
+    expect(state.historyEvents).toBe(100 + pollEntryEvents(0) + SIGNAL_ENTRY_EVENTS);
   });
 
   it.each([PollStatus.BackOff, PollStatus.PublishPending, PollStatus.NoEvents, PollStatus.Events, PollStatus.Resynced])(
@@ -34,7 +45,7 @@ describe('history budget', () => {
     (status) => {
       const state = spendHistory(
         { ...start(), historyEvents: HAND_OVER_AT_HISTORY_EVENTS - 3, polls: 17, status, backOffSeconds: 9 },
-        { retryCount: 0, caught: false, executionName },
+        { retryCount: 0, caught: false, executionName, loop: 'self' },
       );
       expect(state).toMatchObject({ status: PollStatus.HandOver, nextExecutionName: `${executionName}-g2`, polls: 0, historyEvents: 0 });
       expect(state).not.toHaveProperty('backOffSeconds');
@@ -42,7 +53,10 @@ describe('history budget', () => {
   );
 
   it('lets an ending session end', () => {
-    const state = spendHistory({ ...start(), historyEvents: HISTORY_EVENT_LIMIT, status: PollStatus.Ended }, { retryCount: 0, caught: false, executionName });
+    const state = spendHistory(
+      { ...start(), historyEvents: HISTORY_EVENT_LIMIT, status: PollStatus.Ended },
+      { retryCount: 0, caught: false, executionName, loop: 'self' },
+    );
     expect(state.status).toBe(PollStatus.Ended);
   });
 
@@ -54,13 +68,13 @@ describe('history budget', () => {
     let rounds = 0;
     for (;;) {
       const retryCount = 8; // the fault-mode entry's own failed attempts before it succeeded
-      actual += CAUGHT_ENTRY_MAX_EVENTS + pollEntryEvents(retryCount) + 2 + 2;
-      state = spendHistory({ ...state, status: PollStatus.BackOff, backOffSeconds: 300 }, { retryCount, caught: true, executionName });
+      actual += CAUGHT_ENTRY_MAX_EVENTS + pollEntryEvents(retryCount) + SIGNAL_ENTRY_EVENTS + 2;
+      state = spendHistory({ ...state, status: PollStatus.BackOff, backOffSeconds: 300 }, { retryCount, caught: true, executionName, loop: 'self' });
       rounds += 1;
       if (state.status === PollStatus.HandOver) break;
       expect(state.historyEvents).toBeGreaterThanOrEqual(actual);
     }
-    actual += 2 + HAND_OVER_TAIL_EVENTS; // the Choice, the hand-over task with every retry, the end
+    actual += SIGNAL_ENTRY_EVENTS + HAND_OVER_TAIL_EVENTS; // the entry that signals the hand-over, the hand-over task with every retry, the end
     expect(actual).toBeLessThan(HISTORY_EVENT_LIMIT);
     expect(rounds).toBeGreaterThan(100);
   });

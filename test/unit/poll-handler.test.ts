@@ -1,12 +1,14 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isLifecycleDetailType } from '../../contract/lifecycle.js';
 import { CxoneAgentApi } from '../../lambdas/cxone/agent-api.js';
 import { CxoneAuth } from '../../lambdas/cxone/auth.js';
 import { DynamoDbCheckpointStore } from '../../lambdas/poll-session/dynamodb-checkpoint-store.js';
 import { createPollHandler } from '../../lambdas/poll-session/poll-handler.js';
+import { logger } from '../../lambdas/shared/logger.js';
+import { metrics } from '../../lambdas/shared/metrics.js';
 import type { LocalDynamoDb } from '../../local/aws/local-dynamodb.js';
 import { type CxoneSimulator, startCxoneSimulator } from '../../local/cxone-simulator/index.js';
 import { startCheckpointTable } from './checkpoint-table.js';
@@ -175,6 +177,38 @@ describe('poll handler', () => {
     simulator.logoutAgent('2103459');
   });
 
+  it("announces PollingDegraded when the session's very first poll fails, numbered before any checkpoint exists", async () => {
+    // Prepare: the first invocation could not join (CXone down), so no checkpoint exists yet.
+    const published: { detailType: string; sequence: unknown }[] = [];
+    eventBridge.on(PutEventsCommand).callsFake(({ Entries = [] }: { Entries?: PutEventsRequestEntry[] }) => {
+      for (const entry of Entries)
+        published.push({ detailType: entry.DetailType ?? '', sequence: JSON.parse(entry.Detail ?? '{}').metadata?.lifecycleSequence });
+      return { FailedEntryCount: 0, Entries: Entries.map(() => ({ EventId: 'e' })) };
+    });
+    await loggedInCursor('2103460');
+    const first = invocation({ agentId: '2103460' });
+    const again = (state: Record<string, unknown>) => ({ state, executionName: first.executionName });
+    const fault = {
+      Error: 'CxoneUnavailableError',
+      Cause: JSON.stringify({ errorType: 'CxoneUnavailableError', errorMessage: 'CXone join answered HTTP 503', trace: [] }),
+    };
+
+    // Act: the fault mode, then the next poll, which joins and works.
+    const backingOff = await handler()(again({ agentId: '2103460', fault }), context);
+    const recovered = await handler()(again({ ...backingOff, status: 'BACK_OFF' }), context);
+
+    // Assess: both lifecycle events went out, in one series that the checkpoint then continues.
+    expect(backingOff).toMatchObject({ status: 'BACK_OFF', degraded: { faults: 1 } });
+    expect(recovered).not.toHaveProperty('degraded');
+    const lifecycle = published.filter((event) => isLifecycleDetailType(event.detailType));
+    expect(lifecycle[0]?.detailType).toBe('CxoneEventBridge.PollingDegraded');
+    expect(lifecycle.map((event) => event.detailType)).toEqual(
+      expect.arrayContaining(['CxoneEventBridge.PollingStarted', 'CxoneEventBridge.PollingRecovered']),
+    );
+    expect(lifecycle.map((event) => event.sequence)).toEqual(lifecycle.map((_, index) => index + 1));
+    simulator.logoutAgent('2103460');
+  });
+
   it('rejects a malformed poll state with a ConfigurationError naming the field', async () => {
     await expect(handler()(invocation({ agentId: 'abc', sessionId: 'x' }), context)).rejects.toMatchObject({
       name: 'ConfigurationError',
@@ -192,5 +226,71 @@ describe('poll handler', () => {
     expect(error).toMatchObject({ name: 'ConfigurationError', message: expect.stringMatching(/accessKeyId, accessKeySecret/) });
     expect((error as Error).message).not.toContain('very-secret-value');
     simulator.logoutAgent('2103457');
+  });
+});
+
+describe('poll handler on the self-looping definition', () => {
+  it('raises a loop signal before any call, and counts and logs it as no error', async () => {
+    // Prepare
+    const added = vi.spyOn(metrics, 'addMetric');
+    const errors = vi.spyOn(logger, 'error');
+    const tokensBefore = simulator.stats().tokenRequests;
+    const ended = { v: 2, agentId: '2103458', status: 'ENDED' };
+
+    // Act
+    const raised = await handler()({ ...invocation(ended), loop: 'self' }, context).catch((error: unknown) => error);
+
+    // Assess
+    expect(raised).toMatchObject({ name: 'Loop.SessionEnded' });
+    expect(added.mock.calls.map(([name]) => name)).not.toContain('PollErrors');
+    expect(errors).not.toHaveBeenCalled();
+    expect(eventBridge.calls()).toHaveLength(0);
+    expect(secrets.calls()).toHaveLength(0);
+    expect(simulator.stats().tokenRequests).toBe(tokensBefore);
+    added.mockRestore();
+    errors.mockRestore();
+  });
+
+  it('never raises a signal for a definition that routes statuses itself (an execution started before the change)', async () => {
+    // Prepare: the previous definition sends no `loop`; after its back-off Wait the status is still BACK_OFF.
+    eventBridge
+      .on(PutEventsCommand)
+      .callsFake(({ Entries = [] }: { Entries?: PutEventsRequestEntry[] }) => ({ FailedEntryCount: 0, Entries: Entries.map(() => ({ EventId: 'e' })) }));
+    const cursor = await loggedInCursor('2103458');
+
+    // Act
+    const state = await handler()(invocation({ agentId: '2103458', sessionId: cursor, status: 'BACK_OFF', backOffSeconds: 5 }), context);
+
+    // Assess: it polled.
+    expect(state.status).toBe('EVENTS');
+    simulator.logoutAgent('2103458');
+  });
+
+  it("puts the Lambda request id on its log lines, and no agent's keys on the next invocation's", async () => {
+    // Prepare: Powertools writes one JSON object per line to stdout; the suite runs it at CRITICAL.
+    const lines: Record<string, unknown>[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      for (const line of String(chunk)
+        .split('\n')
+        .filter((each) => each.startsWith('{"')))
+        lines.push(JSON.parse(line));
+      return true;
+    });
+    logger.setLogLevel('INFO');
+    const ended = { v: 2, agentId: '2103459', status: 'ENDED' };
+    const withRequest = (awsRequestId: string) => ({ ...context, awsRequestId, functionName: 'poller' });
+
+    // Act
+    try {
+      await handler()({ ...invocation(ended), loop: 'self' }, withRequest('req-1')).catch(() => undefined);
+      logger.info('between invocations');
+    } finally {
+      logger.setLogLevel('CRITICAL');
+      write.mockRestore();
+    }
+
+    // Assess
+    expect(lines.find((line) => line.message === 'loop signal')).toMatchObject({ function_request_id: 'req-1', agentId: '2103459' });
+    expect(lines.find((line) => line.message === 'between invocations')).not.toHaveProperty('agentId');
   });
 });
