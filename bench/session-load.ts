@@ -3,8 +3,8 @@ import { Session } from 'node:inspector/promises';
 import { dirname, join } from 'node:path';
 import { CxoneUnavailableError } from '../contract/errors.js';
 import { LoopShape } from '../contract/loop-signals.js';
-import { CxoneAgentApi } from '../lambdas/cxone/agent-api.js';
-import { CxoneAuth } from '../lambdas/cxone/auth.js';
+import type { CxoneAgentApi } from '../lambdas/cxone/agent-api.js';
+import { createCxoneClient } from '../lambdas/cxone/client-factory.js';
 import { PollerEnvironmentSchema } from '../lambdas/poll-session/environment.js';
 import { createPollHandler } from '../lambdas/poll-session/poll-handler.js';
 import { executionNameFor } from '../lambdas/sessions/execution-name.js';
@@ -129,7 +129,7 @@ export async function runLoadProfile(profile: LoadProfile): Promise<LoadProfileR
   });
   const accepted: AcceptedLog = { records: [], lifecycle: 0 };
   twin.bus.onEvent(recordAccepted(accepted));
-  const operator = new CxoneAgentApi(new CxoneAuth({ issuerUrl: simulator.issuerUrl, loadCredentials: async () => simulator.credentials }));
+  const operator = createCxoneClient(simulator);
   const phases: PhaseResult[] = [];
   try {
     for (const mode of profile.modes) {

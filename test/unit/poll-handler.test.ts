@@ -3,8 +3,8 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isLifecycleDetailType } from '../../contract/lifecycle.js';
-import { CxoneAgentApi } from '../../lambdas/cxone/agent-api.js';
-import { CxoneAuth } from '../../lambdas/cxone/auth.js';
+import type { CxoneAgentApi } from '../../lambdas/cxone/agent-api.js';
+import { createCxoneAuth, createCxoneClient } from '../../lambdas/cxone/client-factory.js';
 import { DynamoDbCheckpointStore } from '../../lambdas/poll-session/dynamodb-checkpoint-store.js';
 import { createPollHandler } from '../../lambdas/poll-session/poll-handler.js';
 import { logger } from '../../lambdas/shared/logger.js';
@@ -34,7 +34,7 @@ beforeAll(async () => {
     AWS_SECRET_ACCESS_KEY: 'local',
   });
   simulator = await startCxoneSimulator({ agents: 2, seed: 11 });
-  cxone = new CxoneAgentApi(new CxoneAuth({ issuerUrl: simulator.issuerUrl, loadCredentials: async () => simulator.credentials }));
+  cxone = createCxoneClient(simulator);
 });
 afterAll(async () => {
   await simulator?.close();
@@ -80,7 +80,7 @@ async function loggedInCursor(agentId: string): Promise<string> {
 describe('poll handler', () => {
   it("uses the tenant's shared token instead of asking CXone for one", async () => {
     // Prepare: a shared token the refresher stored.
-    const issued = await new CxoneAuth({ issuerUrl: simulator.issuerUrl, loadCredentials: async () => simulator.credentials }).access();
+    const issued = await createCxoneAuth(simulator).access();
     secrets.on(GetSecretValueCommand, { SecretId: TOKEN_SECRET_ARN }).resolves({ SecretString: JSON.stringify({ ...issued, issuedAt: Date.now() }) });
     eventBridge
       .on(PutEventsCommand)
