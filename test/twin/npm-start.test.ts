@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -126,5 +127,37 @@ describe('npm start', () => {
       { timeout: 30_000 },
     );
     await expect(run).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/must use https/) });
+  });
+
+  it('says once that an unreachable CXone refuses every start, backs off, counts the attempts and exits 1', async () => {
+    // Prepare: a loopback port nobody listens on, and credentials of the right shape.
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = server.address() as AddressInfo;
+        server.close(() => resolve(free));
+      });
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'npm-start-unreachable-'));
+    const credentials = { CXONE_CLIENT_ID: 'id', CXONE_CLIENT_SECRET: 'secret', CXONE_ACCESS_KEY_ID: 'key', CXONE_ACCESS_KEY_SECRET: 'key-secret' };
+    const durationSeconds = 6;
+    // Act
+    const args = ['--import', 'tsx', 'local/twin/cli.ts', '--cxone-issuer', `http://127.0.0.1:${port}`, '--agent-ids', '1,2'];
+    args.push('--duration', String(durationSeconds), '--no-dashboard', '--summary', join(dir, 's.json'));
+    const run = promisify(execFile)(process.execPath, args, { timeout: 90_000, env: { ...process.env, ...credentials } });
+    const failure = (await run.then(
+      () => expect.unreachable('npm start exited 0 although no session could be started'),
+      (error: unknown) => error,
+    )) as { code: number; stdout: string; stderr: string };
+    // Assess: exit 1, the failure said once, and one count that the progress line, the summary and the last line agree on.
+    expect(failure.code).toBe(1);
+    expect(failure.stdout.match(/could not start polling agent/g)).toHaveLength(1);
+    const lastLine = failure.stderr.trimEnd().split('\n').at(-1) ?? '';
+    const attempts = Number(/^npm start: no session could be started \((\d+) failed attempts; last: CXone .*\)$/.exec(lastLine)?.[1]);
+    expect(attempts).toBeGreaterThanOrEqual(2);
+    expect(failure.stdout).toMatch(new RegExp(`failed starts ${attempts} [^\\n]*\\n\\nsummary`));
+    expect(JSON.parse(readFileSync(join(dir, 's.json'), 'utf8'))).toMatchObject({ sessions: { started: 0, startFailures: attempts } });
+    // Back-off: each agent's start is retried after 1 s, then 2 s, 4 s … so at most
+    // 1 + log2(duration + 1) tries per agent; retrying on every 250 ms tick would be four times that.
+    expect(attempts).toBeLessThanOrEqual(2 * (1 + Math.floor(Math.log2(durationSeconds + 1))));
   });
 });
