@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { isLifecycleDetailType } from '../../contract/lifecycle.js';
-import type { CxoneSimulator } from '../../local/cxone-simulator/index.js';
+import { type CxoneSimulator, startCxoneSimulator } from '../../local/cxone-simulator/index.js';
 import type { EventBridgeEvent } from '../../local/eventbridge/local-event-bus.js';
-import { runTwin } from '../../local/twin/twin-run.js';
+import { formatSummary, runTwin } from '../../local/twin/twin-run.js';
 
 type Detail = { metadata: { agentId: string; sequence: number; platformSessionId: string }; data: unknown };
 /** The CXone events an NDJSON file holds (the bridge's lifecycle events left out). */
@@ -77,6 +77,54 @@ describe('counts of a run', () => {
     expect(summary.sessions).toMatchObject({ started: 2, succeeded: 2, failed: 0, running: 0 });
     expect(lines.at(-1)).toContain(`polls ${summary.polls.total} `);
     for (const line of lines) expect(line.length).toBeLessThanOrEqual(100);
+  });
+
+  it('on an external CXone too, the last progress line and the summary agree on polls, though polls are in flight at the end', async () => {
+    // Prepare: a CXone (the simulator, as an external one) whose logged-in agents' pollers hold long polls.
+    const cxone = await startCxoneSimulator({ agents: 2, seed: 4 });
+    for (const agentId of cxone.agentIds) cxone.loginAgent(agentId);
+    const lines: string[] = [];
+    try {
+      // Act
+      const summary = await runTwin({
+        external: { issuerUrl: cxone.issuerUrl, agentIds: [...cxone.agentIds], credentials: cxone.credentials },
+        durationSeconds: 5,
+        pollTimeoutSeconds: 2,
+        progress: (line) => lines.push(line),
+      });
+      // Assess
+      expect(summary).toMatchObject({ mode: 'external', agents: 2, sessions: { started: 2, failed: 0 } });
+      expect(summary.polls.total).toBeGreaterThan(0);
+      expect(lines.at(-1)).toMatch(new RegExp(`\\| polls ${summary.polls.total}( |$)`));
+    } finally {
+      await cxone.close();
+    }
+  });
+
+  it('shows the CXone events and the bridge’s own lifecycle events apart, as the events file holds them', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'twin-counts-'));
+    const lines: string[] = [];
+    // Act
+    const summary = await runTwin({
+      agents: 2,
+      durationSeconds: 4,
+      timeScale: 240,
+      seed: 6,
+      pollTimeoutSeconds: 2,
+      eventsOut: join(dir, 'e.ndjson'),
+      progress: (line) => lines.push(line),
+    });
+    // Assess: every execution published PollingStarted and PollingEnded, and the file has both kinds.
+    const all = readFileSync(join(dir, 'e.ndjson'), 'utf8').trim().split('\n');
+    const cxoneEvents = readNdjson(join(dir, 'e.ndjson'));
+    expect(summary.events.onBus).toBe(cxoneEvents.length);
+    expect(summary.events.lifecycleOnBus).toBe(all.length - cxoneEvents.length);
+    expect(summary.events.lifecycleOnBus).toBeGreaterThanOrEqual(2 * summary.executions.total);
+    expect(lines.at(-1)).toContain(`bus ${summary.events.onBus} cxone + ${summary.events.lifecycleOnBus} own`);
+    const text = formatSummary(summary);
+    expect(text).toContain(`${summary.events.onBus} CXone events on the bus`);
+    expect(text).toContain(`lifecycle    ${summary.events.lifecycleOnBus} events of the bridge's own on the bus`);
   });
 });
 
