@@ -1,9 +1,7 @@
 #!/usr/bin/env node
 import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { assertKnownContextKeys, type BridgeConfig, CONFIG_KEYS, InvalidBridgeConfigError, parseBridgeConfig } from './config.js';
 import { withRoutesFile } from './routes-config.js';
-import { CxoneEventBridgeStack } from './stack.js';
 
 /** The CDK app: the only place that reads context. */
 const app = new App();
@@ -34,6 +32,8 @@ try {
   process.exit(1);
 }
 
+// The stack and the rule packs load once the configuration is good: a bad value is answered at once.
+const [{ CxoneEventBridgeStack }, { AwsSolutionsChecks, ServerlessChecks }] = await Promise.all([import('./stack.js'), import('cdk-nag')]);
 new CxoneEventBridgeStack(app, `CxoneEventBridge-${config.tenant}`, {
   config,
   description: `cxone-eventbridge: NICE CXone agent events to EventBridge for tenant ${config.tenant}`,

@@ -8,10 +8,9 @@
  * 2 a bad option; 130 a second Ctrl-C quit at once.
  */
 import { errorLine, USAGE_EXIT_CODE, UsageError } from '../../cli/usage.js';
-import { serveTwinDashboard } from '../dashboard/dashboard-server.js';
 import { describeFaultSpec } from './fault-spec.js';
 import { parseStartOptions, START_USAGE, type StartOptions } from './start-options.js';
-import { formatSummary, runTwin, type TwinSummary } from './twin-run.js';
+import type { TwinSummary } from './twin-run.js';
 
 /**
  * Signals this close to the first are the same Ctrl-C: the terminal signals the whole foreground
@@ -53,6 +52,10 @@ console.log(
 );
 
 for (const fault of options.faults) console.log(describeFaultSpec(fault));
+
+// The twin (the CDK library, the engine, the handlers) loads only once the options are good: a bad
+// one is answered at once.
+const [{ formatSummary, runTwin }, { serveTwinDashboard }] = await Promise.all([import('./twin-run.js'), import('../dashboard/dashboard-server.js')]);
 
 let summary: TwinSummary;
 try {

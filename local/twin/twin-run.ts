@@ -222,10 +222,12 @@ export async function runTwin(options: TwinRunOptions = {}): Promise<TwinSummary
     }
   } finally {
     clearInterval(ticker);
-    report();
     await twin.close();
     await new Promise<void>((resolve) => (out && !out.destroyed ? out.end(resolve) : resolve()));
   }
+  // The last progress line and the summary read the same counts: nothing runs between the two (a poll
+  // still in flight when the twin closed could otherwise complete in between).
+  report();
   if (outError) throw new Error(`cannot write --events-out ${options.eventsOut}: ${outError.message}`, { cause: outError });
 
   const summary = summarize(twin, simulator, accepted, lifecycleOnBus, latencies, performance.now() - started, options);

@@ -198,9 +198,20 @@ describe.concurrent('each command, run for real', () => {
   });
   afterAll(() => new Promise<void>((resolve) => busy.close(() => resolve())));
 
+  // Every bad input issue #12 lists, run as its npm script runs it.
   it.each([
-    ['npm start', ['local/twin/cli.ts', '--duration', 'abc'], /^npm start: --duration must be a number greater than 0/],
+    ['npm start', ['local/twin/cli.ts', '--summary', '/nonexistent/s.json'], /^npm start: --summary .*does not exist/],
+    ['npm start', ['local/twin/cli.ts', '--events-out', '/nonexistent/e.ndjson'], /^npm start: --events-out .*does not exist/],
+    ['npm start', ['local/twin/cli.ts', '--time-scale', '0'], /^npm start: --time-scale must be a number greater than 0/],
+    ['npm start', ['local/twin/cli.ts', '--routes-file', badRoutesFile], /^npm start: --routes-file .*target\.type/],
+    ['npm start', ['local/twin/cli.ts', '--agents', '0'], /^npm start: --agents must be a whole number from 1 to 10000, got "0"/],
+    ['npm start', ['local/twin/cli.ts', '--agents', 'abc'], /^npm start: --agents must be a whole number from 1 to 10000, got "abc"/],
+    ['npm start', ['local/twin/cli.ts', '--duration', '-1'], /^npm start: --duration must be a number greater than 0, got "-1"/],
+    ['npm start', ['local/twin/cli.ts', '--duration', 'abc'], /^npm start: --duration must be a number greater than 0, got "abc"/],
+    ['npm start', ['local/twin/cli.ts', '--seed', '1.5'], /^npm start: --seed must be a whole number >= 0, got "1\.5"/],
     ['simulator', ['local/cxone-simulator/cli.ts', '--bogus'], /^simulator: unknown option --bogus/],
+    ['simulator', ['local/cxone-simulator/cli.ts', '--agents', '0'], /^simulator: --agents: /],
+    ['simulator', ['local/cxone-simulator/cli.ts', '--time-scale', '0'], /^simulator: --time-scale: /],
     [
       'session',
       ['cli/session.ts', 'start', '--agent-id', '1', '--tenant', 'BAD_NAME', '--state-machine-arn', 'arn:aws:states:eu-west-1:123456789012:stateMachine:x'],
@@ -209,7 +220,7 @@ describe.concurrent('each command, run for real', () => {
     ['schemas', ['cli/schemas.ts', '--bogus'], /^schemas: unknown option --bogus/],
     ['bench', ['bench/run.ts', '--sizes', '0'], /^bench: --sizes/],
     ['test-event-pattern', ['rules/test-event-pattern-cli.ts', '--event', '{}'], /^test-event-pattern: Both --event-pattern and --event are required/],
-  ])('%s answers a bad option with one line and a non-zero exit', async (_command, args, message) => {
+  ])('%s answers %j with one line and a non-zero exit', async (_command, args, message) => {
     expectOneLineFailure(await run(args), message);
   });
 
@@ -217,8 +228,28 @@ describe.concurrent('each command, run for real', () => {
     expectOneLineFailure(await run(['local/cxone-simulator/cli.ts', '--port', String(busyPort)]), /^simulator: --port \d+: the port is in use/);
   });
 
+  const route = { name: 'x', target: { type: 'sqs' } };
+  // Context as `cdk synth -c key=value` hands it over: every value a string.
   it.each([
-    [{ tenant: 'BAD_NAME' }, /^invalid cxone-eventbridge configuration: tenant must be/],
+    [{ tenant: 'BAD_NAME' }, /^invalid cxone-eventbridge configuration: tenant must be .*\(at tenant\)$/m],
+    [{ cxoneIssuerUrl: 'http://cxone.example.com' }, /must use https.*\(at cxoneIssuerUrl\)$/m],
+    [{ routes: 'not json' }, /routes must be a JSON array of routes: .*\(at routes\)$/m],
+    [
+      {
+        routes: JSON.stringify([
+          {
+            ...route,
+            target: { type: 'apiDestination', endpoint: 'http://hooks.example.com', connection: { type: 'apiKey', headerName: 'k', secretName: 's' } },
+          },
+        ]),
+      },
+      /must use https.*\(at routes\[0\]\.target\.endpoint\)$/m,
+    ],
+    [{ routes: JSON.stringify([{ ...route, target: { type: 'sns' } }]) }, /\(at routes\[0\]\.target\.type\)$/m],
+    [{ routes: JSON.stringify([{ ...route, eventPattern: { source: 'x' } }]) }, /Event pattern is not valid.*\(at routes\[0\]\.eventPattern\)$/m],
+    [{ pollTimeoutSeconds: '61' }, /\(at pollTimeoutSeconds\)$/m],
+    [{ pollTimeoutSeconds: 'abc' }, /\(at pollTimeoutSeconds\)$/m],
+    [{ handOverAfterPolls: '5000' }, /<=3000 \(at handOverAfterPolls\)$/m],
     [{ tenat: 'acme' }, /^unknown context key "tenat"; did you mean "tenant"\?$/m],
   ])('the CDK app answers context %j with one line and exit 1', async (context, message) => {
     const result = await run(['infra/app.ts'], { CDK_CONTEXT_JSON: JSON.stringify(context), CDK_OUTDIR: join(dir, 'cdk.out') });

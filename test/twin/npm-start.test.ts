@@ -1,13 +1,14 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { isLifecycleDetailType } from '../../contract/lifecycle.js';
-import type { CxoneSimulator } from '../../local/cxone-simulator/index.js';
+import { type CxoneSimulator, startCxoneSimulator } from '../../local/cxone-simulator/index.js';
 import type { EventBridgeEvent } from '../../local/eventbridge/local-event-bus.js';
-import { runTwin } from '../../local/twin/twin-run.js';
+import { formatSummary, runTwin } from '../../local/twin/twin-run.js';
 
 type Detail = { metadata: { agentId: string; sequence: number; platformSessionId: string }; data: unknown };
 /** The CXone events an NDJSON file holds (the bridge's lifecycle events left out). */
@@ -77,6 +78,54 @@ describe('counts of a run', () => {
     expect(lines.at(-1)).toContain(`polls ${summary.polls.total} `);
     for (const line of lines) expect(line.length).toBeLessThanOrEqual(100);
   });
+
+  it('on an external CXone too, the last progress line and the summary agree on polls, though polls are in flight at the end', async () => {
+    // Prepare: a CXone (the simulator, as an external one) whose logged-in agents' pollers hold long polls.
+    const cxone = await startCxoneSimulator({ agents: 2, seed: 4 });
+    for (const agentId of cxone.agentIds) cxone.loginAgent(agentId);
+    const lines: string[] = [];
+    try {
+      // Act
+      const summary = await runTwin({
+        external: { issuerUrl: cxone.issuerUrl, agentIds: [...cxone.agentIds], credentials: cxone.credentials },
+        durationSeconds: 5,
+        pollTimeoutSeconds: 2,
+        progress: (line) => lines.push(line),
+      });
+      // Assess
+      expect(summary).toMatchObject({ mode: 'external', agents: 2, sessions: { started: 2, failed: 0 } });
+      expect(summary.polls.total).toBeGreaterThan(0);
+      expect(lines.at(-1)).toMatch(new RegExp(`\\| polls ${summary.polls.total}( |$)`));
+    } finally {
+      await cxone.close();
+    }
+  });
+
+  it('shows the CXone events and the bridge’s own lifecycle events apart, as the events file holds them', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'twin-counts-'));
+    const lines: string[] = [];
+    // Act
+    const summary = await runTwin({
+      agents: 2,
+      durationSeconds: 4,
+      timeScale: 240,
+      seed: 6,
+      pollTimeoutSeconds: 2,
+      eventsOut: join(dir, 'e.ndjson'),
+      progress: (line) => lines.push(line),
+    });
+    // Assess: every execution published PollingStarted and PollingEnded, and the file has both kinds.
+    const all = readFileSync(join(dir, 'e.ndjson'), 'utf8').trim().split('\n');
+    const cxoneEvents = readNdjson(join(dir, 'e.ndjson'));
+    expect(summary.events.onBus).toBe(cxoneEvents.length);
+    expect(summary.events.lifecycleOnBus).toBe(all.length - cxoneEvents.length);
+    expect(summary.events.lifecycleOnBus).toBeGreaterThanOrEqual(2 * summary.executions.total);
+    expect(lines.at(-1)).toContain(`bus ${summary.events.onBus} cxone + ${summary.events.lifecycleOnBus} own`);
+    const text = formatSummary(summary);
+    expect(text).toContain(`${summary.events.onBus} CXone events on the bus`);
+    expect(text).toContain(`lifecycle    ${summary.events.lifecycleOnBus} events of the bridge's own on the bus`);
+  });
 });
 
 describe('npm start', () => {
@@ -126,5 +175,37 @@ describe('npm start', () => {
       { timeout: 30_000 },
     );
     await expect(run).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/must use https/) });
+  });
+
+  it('says once that an unreachable CXone refuses every start, backs off, counts the attempts and exits 1', async () => {
+    // Prepare: a loopback port nobody listens on, and credentials of the right shape.
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = server.address() as AddressInfo;
+        server.close(() => resolve(free));
+      });
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'npm-start-unreachable-'));
+    const credentials = { CXONE_CLIENT_ID: 'id', CXONE_CLIENT_SECRET: 'secret', CXONE_ACCESS_KEY_ID: 'key', CXONE_ACCESS_KEY_SECRET: 'key-secret' };
+    const durationSeconds = 6;
+    // Act
+    const args = ['--import', 'tsx', 'local/twin/cli.ts', '--cxone-issuer', `http://127.0.0.1:${port}`, '--agent-ids', '1,2'];
+    args.push('--duration', String(durationSeconds), '--no-dashboard', '--summary', join(dir, 's.json'));
+    const run = promisify(execFile)(process.execPath, args, { timeout: 90_000, env: { ...process.env, ...credentials } });
+    const failure = (await run.then(
+      () => expect.unreachable('npm start exited 0 although no session could be started'),
+      (error: unknown) => error,
+    )) as { code: number; stdout: string; stderr: string };
+    // Assess: exit 1, the failure said once, and one count that the progress line, the summary and the last line agree on.
+    expect(failure.code).toBe(1);
+    expect(failure.stdout.match(/could not start polling agent/g)).toHaveLength(1);
+    const lastLine = failure.stderr.trimEnd().split('\n').at(-1) ?? '';
+    const attempts = Number(/^npm start: no session could be started \((\d+) failed attempts; last: CXone .*\)$/.exec(lastLine)?.[1]);
+    expect(attempts).toBeGreaterThanOrEqual(2);
+    expect(failure.stdout).toMatch(new RegExp(`failed starts ${attempts} [^\\n]*\\n\\nsummary`));
+    expect(JSON.parse(readFileSync(join(dir, 's.json'), 'utf8'))).toMatchObject({ sessions: { started: 0, startFailures: attempts } });
+    // Back-off: each agent's start is retried after 1 s, then 2 s, 4 s … so at most
+    // 1 + log2(duration + 1) tries per agent; retrying on every 250 ms tick would be four times that.
+    expect(attempts).toBeLessThanOrEqual(2 * (1 + Math.floor(Math.log2(durationSeconds + 1))));
   });
 });
