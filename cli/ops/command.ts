@@ -30,7 +30,8 @@ options
   --tenant NAME               tenant the stack was deployed with (env TENANT)
   --region REGION             AWS region (default: AWS_REGION / your profile's)
   --cxone-issuer URL          status: where to ask CXone who is logged in (env CXONE_ISSUER_URL,
-                              default https://cxone.niceincontact.com); the credentials are the stack's secret
+                              default https://cxone.niceincontact.com, none with AWS_ENDPOINT_URL set);
+                              the credentials are the stack's secret
   --json                      machine-readable output
   --yes                       do not ask before stopping or rolling`;
 
@@ -68,9 +69,11 @@ export async function runOps(argv: readonly string[]): Promise<number> {
   const timeoutSeconds = values.timeout === undefined ? 600 : Number(values.timeout);
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0)
     throw new UsageError(`--timeout must be a number of seconds greater than 0, got "${values.timeout}"`);
-  const issuerUrl = values['cxone-issuer'] ?? 'https://cxone.niceincontact.com';
-  const issuer = URL.canParse(issuerUrl) ? new URL(issuerUrl) : undefined;
-  if (!issuer || !(issuer.protocol === 'https:' || (issuer.protocol === 'http:' && isLoopbackHost(issuer.hostname))))
+  // Against local endpoints (the twin) CXone is the simulator: never fall back to the real CXone there.
+  const local = Boolean(process.env.AWS_ENDPOINT_URL);
+  const issuerUrl = values['cxone-issuer'] ?? (local ? undefined : 'https://cxone.niceincontact.com');
+  const issuer = issuerUrl !== undefined && URL.canParse(issuerUrl) ? new URL(issuerUrl) : undefined;
+  if (issuerUrl !== undefined && !(issuer && (issuer.protocol === 'https:' || (issuer.protocol === 'http:' && isLoopbackHost(issuer.hostname)))))
     throw new UsageError(`--cxone-issuer must be an https URL (plain http only for loopback addresses), got "${issuerUrl}"`);
   const stackName = values.stack ?? (values.tenant ? `CxoneEventBridge-${values.tenant}` : undefined);
   if (!stackName) throw new UsageError('name the stack: --stack NAME or --tenant NAME (or CXONE_STACK_NAME / TENANT)');
@@ -86,7 +89,7 @@ export async function runOps(argv: readonly string[]): Promise<number> {
   switch (command) {
     case 'status': {
       const tenant = tenantOf(stack) ?? values.tenant;
-      const status = await statusOf(clients, stack, tenant ? { issuerUrl, tenant } : undefined, progress);
+      const status = await statusOf(clients, stack, tenant && issuerUrl ? { issuerUrl, tenant } : undefined, progress);
       print(status, formatStatus(status));
       return 0;
     }

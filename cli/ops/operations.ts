@@ -235,7 +235,9 @@ export async function statusOf(
       failedLast24h: failed + timedOut,
       stoppedLast24h: aborted,
     },
-    agentsWithoutPoller: cxone ? await agentsWithoutPoller(clients, stack, cxone, running) : { error: 'not asked (no CXone access)' },
+    agentsWithoutPoller: cxone
+      ? await agentsWithoutPoller(clients, stack, cxone, running)
+      : { error: 'CXone not asked: pass --cxone-issuer (or CXONE_ISSUER_URL)' },
     events: { publishedLastHour: total('published'), parkedLastHour: total('parked') },
     alarms: {
       total: alarms.length,
