@@ -26,7 +26,7 @@ export function formatStatus(status: StatusReport): string {
         : `${status.agentsWithoutPoller.agentIds.length} logged-in agent(s) without a poller: ${status.agentsWithoutPoller.agentIds.join(', ')}`;
   return [
     `stack          ${status.stackName} (${status.region})`,
-    `sessions       ${status.sessions.polling} polling, ${status.sessions.degraded} degraded; last 24 h: ${status.sessions.endedLast24h} ended, ${status.sessions.failedLast24h} failed, ${status.sessions.stoppedLast24h} stopped`,
+    `sessions       ${status.sessions.polling} polling, ${status.sessions.degraded} degraded; last 24 h: ${status.sessions.endedLast24h} ended, ${status.sessions.handedOverLast24h} handed over, ${status.sessions.failedLast24h} failed, ${status.sessions.stoppedLast24h} stopped`,
     `agents         ${unpolled}`,
     `events (1 h)   ${status.events.publishedLastHour} published, ${status.events.parkedLastHour} parked`,
     `alarms         ${alarms}`,

@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import type { Degraded } from '../../contract/fault-state.js';
 import { METRICS_NAMESPACE, MetricName } from '../../contract/metrics.js';
-import { PollStatus } from '../../contract/poll-state.js';
+import { nextGenerationName, PollStatus } from '../../contract/poll-state.js';
 import { StackOutput } from '../../contract/stack-outputs.js';
 import { CxoneAgentApi } from '../../lambdas/cxone/agent-api.js';
 import { CxoneAuth } from '../../lambdas/cxone/auth.js';
@@ -80,9 +80,9 @@ export interface LocatedStack {
 /**
  * polling: running, its last poll worked; degraded: running in fault mode (its polls fail, it is
  * retrying); backing off: degraded and waiting out its back-off (or waiting to publish after the
- * session ended); ended, failed, stopped: closed.
+ * session ended); handed over: closed, its session goes on in the next generation; ended, failed, stopped: closed.
  */
-export type SessionState = 'polling' | 'degraded' | 'backing off' | 'ended' | 'failed' | 'stopped';
+export type SessionState = 'polling' | 'degraded' | 'backing off' | 'handed over' | 'ended' | 'failed' | 'stopped';
 
 export interface SessionRow {
   agentId: string;
@@ -107,7 +107,7 @@ export interface SessionRow {
 export interface StatusReport {
   stackName: string;
   region: string;
-  sessions: { polling: number; degraded: number; endedLast24h: number; failedLast24h: number; stoppedLast24h: number };
+  sessions: { polling: number; degraded: number; endedLast24h: number; handedOverLast24h: number; failedLast24h: number; stoppedLast24h: number };
   /** Agents CXone lists as logged in whose login no running execution polls; `error` when CXone could not be asked. */
   agentsWithoutPoller: { agentIds: string[] } | { error: string };
   events: { publishedLastHour: number; parkedLastHour: number };
@@ -199,15 +199,18 @@ export async function statusOf(
   const now = Date.now();
   progress('reading executions…');
   const since = now - DAY_MS;
-  const endedIn = async (status: ExecutionStatus) =>
-    (await listExecutions(clients, stack.stateMachineArn, status, since)).filter((execution) => (execution.stopDate?.getTime() ?? 0) >= since).length;
+  const closedIn = async (status: ExecutionStatus) =>
+    (await listExecutions(clients, stack.stateMachineArn, status, since)).filter((execution) => (execution.stopDate?.getTime() ?? 0) >= since);
   const [running, succeeded, failed, timedOut, aborted] = await Promise.all([
     sessionsOf(clients, stack, { runningOnly: true }, progress),
-    endedIn('SUCCEEDED'),
-    endedIn('FAILED'),
-    endedIn('TIMED_OUT'),
-    endedIn('ABORTED'),
+    closedIn('SUCCEEDED'),
+    closedIn('FAILED'),
+    closedIn('TIMED_OUT'),
+    closedIn('ABORTED'),
   ]);
+  // A generation that handed over succeeded too, but its session goes on in the next one.
+  const names = new Set([...running.map((session) => session.execution), ...succeeded.map((execution) => execution.name ?? '')]);
+  const handedOver = succeeded.filter((execution) => names.has(nextGenerationName(execution.name ?? ''))).length;
   progress('reading alarms and metrics…');
   const alarms = await describeAlarms(clients, stack.alarmNames);
   // The poller's metrics carry the service dimension the parked-events alarm watches.
@@ -231,9 +234,10 @@ export async function statusOf(
     sessions: {
       polling: running.length,
       degraded: running.filter((session) => session.degraded).length,
-      endedLast24h: succeeded,
-      failedLast24h: failed + timedOut,
-      stoppedLast24h: aborted,
+      endedLast24h: succeeded.length - handedOver,
+      handedOverLast24h: handedOver,
+      failedLast24h: failed.length + timedOut.length,
+      stoppedLast24h: aborted.length,
     },
     agentsWithoutPoller: cxone
       ? await agentsWithoutPoller(clients, stack, cxone, running)
@@ -327,6 +331,9 @@ export async function sessionsOf(
           : undefined,
     });
   }
+  // A generation whose next one exists handed over: the session goes on there.
+  const names = new Set(rows.map((row) => row.execution));
+  for (const row of rows) if (row.state === 'ended' && names.has(nextGenerationName(row.execution))) row.state = 'handed over';
   return rows;
 }
 
