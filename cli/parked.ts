@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { opsErrorLine, runOps } from './ops/command.js';
+import { opsErrorLine, runOps } from './ops-command.js';
 /**
  * `npm run parked -- list|redrive …`: the same as `npm run ops -- parked|redrive …` (cli/ops/parked.ts
  * is the one home of both), kept because alarm descriptions and older runbooks name it.

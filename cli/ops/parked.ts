@@ -1,24 +1,13 @@
-import { ParkReason } from '../../contract/dead-letter.js';
 import { listParked, type ParkedFilter, type ParkedSummary, type RedriveReport, redriveParked } from '../../lambdas/parked/parked-events.js';
 import { objectStoreClaimCheck } from '../../lambdas/publishing/claim-check.js';
 import { eventBridgePutEvents } from '../../lambdas/publishing/eventbridge-port.js';
 import { s3ObjectStore } from '../../lambdas/publishing/s3-object-store.js';
-import { UsageError } from '../usage.js';
 import { type LocatedStack, type OpsClients, OpsError } from './operations.js';
 
 /**
  * `ops parked` and `ops redrive`: the parked items in the stack's large-event bucket, and putting them
  * back on the bus, with the same code the scheduled redrive runs (lambdas/parked/parked-events.ts).
  */
-
-/** Checks the filter options an operator typed; an OpsError names the bad one. */
-export function parkedFilterOf(values: { reason?: string; agent?: string; since?: string }, tenant?: string): ParkedFilter {
-  if (values.reason && !(Object.values(ParkReason) as string[]).includes(values.reason))
-    throw new UsageError(`--reason must be one of ${Object.values(ParkReason).join(', ')}, got "${values.reason}"`);
-  const since = values.since === undefined ? undefined : new Date(values.since);
-  if (since && Number.isNaN(since.getTime())) throw new UsageError(`--since must be an ISO 8601 time such as 2026-11-30T16:00:00Z, got "${values.since}"`);
-  return { reason: values.reason, agentId: values.agent, tenant, since };
-}
 
 function bucketOf(stack: LocatedStack): string {
   if (!stack.largeEventBucket) throw new OpsError(`stack ${stack.stackName} has no LargeEventBucketName output: is it a build with parked items in S3?`);

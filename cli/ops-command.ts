@@ -1,10 +1,12 @@
 import { createInterface } from 'node:readline/promises';
-import { isLoopbackHost } from '../../lambdas/cxone/http.js';
-import { parseCommandLine, UsageError } from '../usage.js';
-import { formatParked, formatRedrive, formatRoll, formatRollPlan, formatSessions, formatStatus } from './format.js';
-import { createOpsClients, locateStack, OpsError, restartAgent, sessionsOf, statusOf, stopSessions, tenantOf } from './operations.js';
-import { parkedFilterOf, parkedItemsOf, redrive } from './parked.js';
-import { planRoll, rollSessions } from './roll.js';
+import { ParkReason } from '../contract/dead-letter.js';
+import { isLoopbackHost } from '../lambdas/cxone/http.js';
+import type { ParkedFilter } from '../lambdas/parked/parked-events.js';
+import { formatParked, formatRedrive, formatRoll, formatRollPlan, formatSessions, formatStatus } from './ops/format.js';
+import { createOpsClients, locateStack, OpsError, restartAgent, sessionsOf, statusOf, stopSessions, tenantOf } from './ops/operations.js';
+import { parkedItemsOf, redrive } from './ops/parked.js';
+import { planRoll, rollSessions } from './ops/roll.js';
+import { parseCommandLine, UsageError } from './usage.js';
 
 export const OPS_USAGE = `usage: npm run ops -- <command> [options]
 
@@ -175,4 +177,13 @@ export function opsErrorLine(error: unknown): string {
     return `${name || 'Error'}: ${message}`;
   })();
   return `ops: ${line.replace(/\s*\n\s*/g, ' ')}`;
+}
+
+/** Checks the filter options an operator typed; an OpsError names the bad one. */
+function parkedFilterOf(values: { reason?: string; agent?: string; since?: string }, tenant?: string): ParkedFilter {
+  if (values.reason && !(Object.values(ParkReason) as string[]).includes(values.reason))
+    throw new UsageError(`--reason must be one of ${Object.values(ParkReason).join(', ')}, got "${values.reason}"`);
+  const since = values.since === undefined ? undefined : new Date(values.since);
+  if (since && Number.isNaN(since.getTime())) throw new UsageError(`--since must be an ISO 8601 time such as 2026-11-30T16:00:00Z, got "${values.since}"`);
+  return { reason: values.reason, agentId: values.agent, tenant, since };
 }
