@@ -292,20 +292,20 @@ describe('the ops CLI against the twin', () => {
     const stack = await locateStack(clients, observability.stackName, 'us-east-1');
     const agentId = agentIds[2] as string;
     const before = await sessionsOf(clients, stack, { agentId }, () => undefined);
-    expect(before.filter((session) => session.state === 'polling')).toHaveLength(1);
+    expect(before.filter((session) => session.running)).toHaveLength(1);
     const restarted = await restartAgent(clients, stack, agentId);
     expect(restarted.started).toMatch(/-r1$/);
     const after = await sessionsOf(clients, stack, { agentId }, () => undefined);
-    expect(after.filter((session) => session.state === 'polling').map((session) => session.execution)).toEqual([restarted.started]);
+    expect(after.filter((session) => session.running).map((session) => session.execution)).toEqual([restarted.started]);
     expect(after.find((session) => session.execution === restarted.stopped)?.state).toBe('stopped');
     // Whatever generation was running when it was restarted, no other poller of the login runs.
     await stopSessions(
       clients,
       stack,
-      after.filter((session) => session.state === 'polling'),
+      after.filter((session) => session.running),
       () => undefined,
     );
-    expect((await sessionsOf(clients, stack, { agentId }, () => undefined)).filter((session) => session.state === 'polling')).toEqual([]);
+    expect((await sessionsOf(clients, stack, { agentId }, () => undefined)).filter((session) => session.running)).toEqual([]);
     expect(simulator.agents().find((agent) => agent.agentId === agentId)?.loggedIn).toBe(true);
   });
 
