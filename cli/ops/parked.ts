@@ -39,7 +39,10 @@ export async function redrive(
       eventSource: stack.eventSource,
     },
     filter,
-    { dryRun: options.dryRun, onProgress: (running) => progress(`… ${running.republished} re-published, ${running.stillParked} still parked`) },
+    {
+      dryRun: options.dryRun,
+      onProgress: (running) => progress(`… ${running.republished} ${options.dryRun ? 'would be ' : ''}re-published, ${running.stillParked} still parked`),
+    },
   );
   return { ...report, dryRun: options.dryRun };
 }
