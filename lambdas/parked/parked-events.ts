@@ -6,7 +6,7 @@ import { type PutEventsPort, publishInOrder } from '../publishing/publisher.js';
 
 /**
  * What is parked, and putting it back on the bus: used by the scheduled redrive function, by
- * `npm run parked`, and by any operations tool. No AWS SDK here: the store and the bus are ports.
+ * `npm run ops -- parked|redrive` (cli/ops/parked.ts). No AWS SDK here: the store and the bus are ports.
  */
 
 /** Which parked items a command is about; every field narrows. */

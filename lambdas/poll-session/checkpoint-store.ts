@@ -20,6 +20,12 @@ export interface SessionCheckpoint {
   endReason?: 'agent-session-end' | 'session-gone';
   /** Epoch ms until which another invocation is writing a checkpoint too large for one transaction. */
   lockedUntil?: number;
+  /**
+   * An operator asked this execution (by name) to hand over to its next generation after its next
+   * answered poll (`npm run ops -- roll`): the next generation starts on the state machine's current
+   * definition with the whole state. Another execution of the session ignores it.
+   */
+  handOverRequestedFor?: string;
 }
 
 /** What an answered poll changes in the checkpoint. */

@@ -83,6 +83,20 @@ export class DynamoDbCheckpointStore implements CheckpointStore {
     return (await this.load(sessionKey)) ? 'busy' : undefined;
   }
 
+  /**
+   * Asks the named execution of the session to hand over after its next answered poll (the poller
+   * reads it with the lease). False when the session has no checkpoint (it has not polled yet, or
+   * the key is wrong). Writing it again is harmless: only that execution acts on it, once.
+   */
+  async requestHandOver(sessionKey: string, executionName: string): Promise<boolean> {
+    return this.conditionalUpdate(sessionKey, {
+      UpdateExpression: 'SET #handOverRequestedFor = :execution',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeNames: names('handOverRequestedFor'),
+      ExpressionAttributeValues: { ':execution': { S: executionName } },
+    });
+  }
+
   async release(sessionKey: string, token: string): Promise<void> {
     await this.conditionalUpdate(sessionKey, {
       UpdateExpression: 'REMOVE #leaseToken, #leasedUntil',
@@ -322,6 +336,7 @@ function fromHeadItem(item: Record<string, AttributeValue>): SessionCheckpoint {
     sessionEnded: item.sessionEnded?.BOOL ?? false,
     ...(endReason === 'agent-session-end' || endReason === 'session-gone' ? { endReason } : {}),
     ...(item.lockedUntil?.N ? { lockedUntil: Number(item.lockedUntil.N) } : {}),
+    ...(item.handOverRequestedFor?.S ? { handOverRequestedFor: item.handOverRequestedFor.S } : {}),
   };
 }
 

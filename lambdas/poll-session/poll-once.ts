@@ -536,9 +536,14 @@ class PollRun {
     };
   }
 
-  /** After a poll that leaves the session running: hand over once this execution has polled enough. */
+  /**
+   * After a poll that leaves the session running: hand over once this execution has polled enough,
+   * or when an operator asked it to (a roll onto a new deploy). The answered poll is checkpointed
+   * and published by now, so the next generation loses nothing.
+   */
   private afterPoll(status: PollStatus, extra: Partial<PollState> = {}): PollOutcome {
-    if (this.state.polls >= this.deps.handOverAfterPolls) {
+    const requested = this.checkpoint?.handOverRequestedFor === this.deps.executionName;
+    if (this.state.polls >= this.deps.handOverAfterPolls || requested) {
       return this.finish({ ...extra, status: PollStatus.HandOver, polls: 0, nextExecutionName: nextGenerationName(this.deps.executionName) });
     }
     return this.finish({ ...extra, status });

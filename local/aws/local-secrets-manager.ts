@@ -1,8 +1,10 @@
 import { AwsApiError, type AwsOperation } from './local-aws-server.js';
 
-/** Secrets Manager's GetSecretValue over an in-memory map, looked up by name or by ARN. */
+/** Secrets Manager's GetSecretValue, PutSecretValue and DescribeSecret over an in-memory map, looked up by name or by ARN. */
 export class LocalSecretsManager {
   private readonly secrets = new Map<string, string>();
+  /** When each secret's value last changed (DescribeSecret's LastChangedDate). */
+  private readonly changedAt = new Map<string, Date>();
 
   constructor(
     private readonly region: string,
@@ -12,6 +14,7 @@ export class LocalSecretsManager {
   /** Stores a secret; returns the partial ARN a CDK `fromSecretNameV2` reference resolves to. */
   put(name: string, value: string): string {
     this.secrets.set(name, value);
+    this.changedAt.set(name, new Date());
     return this.arnOf(name);
   }
 
@@ -45,7 +48,15 @@ export class LocalSecretsManager {
       'secretsmanager.PutSecretValue': (request) => {
         const name = this.nameOf(request.SecretId);
         this.secrets.set(name, String(request.SecretString ?? ''));
+        this.changedAt.set(name, new Date());
         return { ARN: this.arnOf(name), Name: name, VersionId: crypto.randomUUID(), VersionStages: ['AWSCURRENT'] };
+      },
+      // The secret's metadata, never its value: LastChangedDate is when its value was last written.
+      // https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DescribeSecret.html
+      'secretsmanager.DescribeSecret': (request) => {
+        const name = this.nameOf(request.SecretId);
+        const changed = (this.changedAt.get(name) ?? new Date()).getTime() / 1000;
+        return { ARN: this.arnOf(name), Name: name, LastChangedDate: changed };
       },
     };
   }

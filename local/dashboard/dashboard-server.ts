@@ -76,9 +76,11 @@ export async function startDashboardServer(twin: ObservedTwin, options: { port?:
 }
 
 /** `npm start`'s dashboard: serves it for the twin and prints its address. */
-export async function serveTwinDashboard(twin: ObservedTwin, print: (line: string) => void): Promise<void> {
+export async function serveTwinDashboard(twin: ObservedTwin, print: (line: string) => void, cxoneIssuerUrl?: string): Promise<void> {
   const server = await startDashboardServer(twin);
-  print(
-    `dashboard    ${server.url} (the stack's dashboard and alarms, live; ops CLI: AWS_ENDPOINT_URL=${twin.aws.endpoint} npm run ops -- status --stack ${server.observability.stackName})`,
-  );
+  print(`dashboard    ${server.url} (the stack's dashboard and alarms, live)`);
+  // DynamoDB (the checkpoint table, which `ops roll` writes to) has its own local endpoint.
+  const dynamoDb = process.env.AWS_ENDPOINT_URL_DYNAMODB ? ` AWS_ENDPOINT_URL_DYNAMODB=${process.env.AWS_ENDPOINT_URL_DYNAMODB}` : '';
+  const issuer = cxoneIssuerUrl ? ` CXONE_ISSUER_URL=${cxoneIssuerUrl}` : '';
+  print(`ops CLI      AWS_ENDPOINT_URL=${twin.aws.endpoint}${dynamoDb}${issuer} npm run ops -- status --stack ${server.observability.stackName}`);
 }

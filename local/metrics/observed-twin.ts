@@ -20,6 +20,8 @@ export interface ObservedStack {
   functions: { logicalId: string; arn: string }[];
   rules: { name: string; eventBusName: string; targets: { deadLetterQueueUrl?: string }[] }[];
   queues: { logicalId: string; url: string }[];
+  /** Physical ids the twin gave resources it names itself (buckets, secrets, tables), by logical id. */
+  physicalIds?: Record<string, string>;
 }
 
 /** Told of each Lambda invocation; `start` may refuse one by throwing, as a throttle does. */

@@ -39,8 +39,8 @@ export function stackTokenResolver(stack: ObservedStack): (value: unknown) => un
       case 'AWS::CloudWatch::Dashboard':
         return String(props.DashboardName ?? logicalId);
       default:
-        // Functions, queues' names and the rest: the twin names them by logical id.
-        return logicalId;
+        // Buckets, secrets and tables as the twin created them; functions, queues' names and the rest by logical id.
+        return stack.physicalIds?.[logicalId] ?? logicalId;
     }
   };
   const getAtt = (logicalId: string, attribute: string): string => {

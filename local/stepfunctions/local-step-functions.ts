@@ -52,6 +52,8 @@ export interface LocalExecution {
   transitions: number;
   /** History events Step Functions would have written so far (see history-model.ts); fails past 25,000. */
   historyEventCount: number;
+  /** The state machine revision the execution runs: it keeps it whatever is deployed later. */
+  revisionId: string;
   done: Promise<void>;
   abort: () => void;
 }
@@ -82,15 +84,39 @@ export class LocalStepFunctions {
   /** Executions ended by a limit or StopExecution, whose later engine events are not history. */
   private readonly cut = new Set<string>();
   private readonly counters = new Map<string, HistoryCounter>();
+  /** Every revision ever registered, by id: an execution describes the one it started on. */
+  private readonly revisions = new Map<string, Revision>();
 
+  /** Deploys a new definition of a registered state machine, keeping its handlers (see register). */
+  updateDefinition(stateMachineArn: string, definition: StateMachineDefinition): void {
+    const machine = this.machines.get(stateMachineArn);
+    if (!machine) throw new AwsApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachineArn}'`);
+    this.register({
+      arn: machine.arn,
+      definition,
+      taskHandlers: machine.taskHandlers,
+      waitTimeOverrides: machine.waitTimeOverrides,
+      timeScale: machine.timeScale,
+    });
+  }
+
+  /**
+   * Registers a state machine, or deploys a new definition of a registered one (as UpdateStateMachine
+   * does): a new revision that executions started from now on run, while running executions "continue
+   * to use the previous definition" (https://docs.aws.amazon.com/step-functions/latest/apireference/API_UpdateStateMachine.html).
+   */
   register(machine: LocalStateMachine): void {
     const timeScale = machine.timeScale ?? 1;
     if (!(timeScale > 0)) throw new Error(`timeScale must be positive, got ${timeScale}`);
     // Validate the service's definition; the engine runs the time-scaled rewrite of it.
     new StateMachine(machine.definition, { validationOptions: { checkArn: false } });
     const scaled = scaleDefinition(machine.definition, timeScale);
+    const revision: Revision = { revisionId: crypto.randomUUID(), definition: JSON.stringify(machine.definition), updateDate: new Date() };
+    this.revisions.set(revision.revisionId, revision);
     this.machines.set(machine.arn, {
       ...machine,
+      revision,
+      creationDate: this.machines.get(machine.arn)?.creationDate ?? revision.updateDate,
       timeScale,
       waits: scaled.waits,
       stateTypes: stateTypesOf(machine.definition),
@@ -138,6 +164,7 @@ export class LocalStepFunctions {
       history: [],
       transitions: 0,
       historyEventCount: 0,
+      revisionId: machine.revision.revisionId,
       abort: () => undefined,
       done: Promise.resolve(),
     };
@@ -253,6 +280,35 @@ export class LocalStepFunctions {
           nextToken: offset + size < matching.length ? String(offset + size) : undefined,
         };
       },
+      // https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeStateMachine.html
+      'AWSStepFunctions.DescribeStateMachine': (request) => {
+        const machine = this.machines.get(String(request.stateMachineArn));
+        if (!machine) throw new AwsApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${request.stateMachineArn}'`);
+        return {
+          ...stateMachineDescription(machine.arn, machine.revision),
+          status: 'ACTIVE',
+          type: 'STANDARD',
+          creationDate: machine.creationDate.getTime() / 1000,
+        };
+      },
+      // The definition and revision the execution runs, which a later deploy does not change.
+      // https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeStateMachineForExecution.html
+      'AWSStepFunctions.DescribeStateMachineForExecution': (request) => {
+        const execution = this.executions.get(String(request.executionArn));
+        const revision = execution && this.revisions.get(execution.revisionId);
+        if (!execution || !revision) throw new AwsApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${request.executionArn}'`);
+        return stateMachineDescription(execution.stateMachineArn, revision);
+      },
+      // https://docs.aws.amazon.com/step-functions/latest/apireference/API_GetExecutionHistory.html
+      'AWSStepFunctions.GetExecutionHistory': (request) => {
+        const execution = this.executions.get(String(request.executionArn));
+        if (!execution) throw new AwsApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${request.executionArn}'`);
+        const events = historyEventsOf(execution, request.includeExecutionData !== false);
+        if (request.reverseOrder === true) events.reverse();
+        const offset = Number(request.nextToken ?? 0);
+        const size = Math.min(Number(request.maxResults ?? 100) || 100, 1000);
+        return { events: events.slice(offset, offset + size), nextToken: offset + size < events.length ? String(offset + size) : undefined };
+      },
       'AWSStepFunctions.StopExecution': (request) => {
         const execution = this.executions.get(String(request.executionArn));
         if (!execution) throw new AwsApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${request.executionArn}'`);
@@ -321,7 +377,17 @@ export class LocalStepFunctions {
 
 const CLOSING_EVENTS = new Set(['ExecutionSucceeded', 'ExecutionFailed', 'ExecutionAborted', 'ExecutionTimeout']);
 
+/** One deployed definition of a state machine. */
+interface Revision {
+  revisionId: string;
+  /** The definition as the service returns it: JSON text. */
+  definition: string;
+  updateDate: Date;
+}
+
 type RegisteredMachine = LocalStateMachine & {
+  revision: Revision;
+  creationDate: Date;
   timeScale: number;
   engine: StateMachine;
   waits: ReturnType<typeof scaleDefinition>['waits'];
@@ -347,4 +413,44 @@ function failureOf(error: unknown): [ExecutionStatus, { error?: string; cause?: 
   // ExecutionError wraps the state's error; its cause carries the name and message.
   const inner = error instanceof Error && error.cause instanceof Error ? error.cause : error instanceof Error ? error : undefined;
   return ['FAILED', { error: inner?.name ?? name, cause: inner?.message ?? String(error) }];
+}
+
+/** What DescribeStateMachine and DescribeStateMachineForExecution share. */
+function stateMachineDescription(stateMachineArn: string, revision: Revision) {
+  return {
+    stateMachineArn,
+    name: stateMachineArn.split(':').at(-1),
+    definition: revision.definition,
+    roleArn: 'arn:aws:iam::000000000000:role/local',
+    revisionId: revision.revisionId,
+    updateDate: revision.updateDate.getTime() / 1000,
+  };
+}
+
+/**
+ * The execution's history in the service's shape (HistoryEvent: `<Type>StateEntered` with the state's
+ * input, `<Type>StateExited` with its output, the execution's start and end), from the engine's events.
+ * Retries and catches, which the engine reports apart, appear as the failed state's `LambdaFunctionFailed`.
+ * https://docs.aws.amazon.com/step-functions/latest/apireference/API_HistoryEvent.html
+ */
+function historyEventsOf(execution: LocalExecution, includeData: boolean): Record<string, unknown>[] {
+  const data = (value: unknown) => (includeData ? JSON.stringify(value ?? null) : undefined);
+  const events: Record<string, unknown>[] = [];
+  const push = (type: string, timestamp: number, details: Record<string, unknown> = {}) =>
+    events.push({ id: events.length + 1, previousEventId: events.length, type, timestamp: timestamp / 1000, ...details });
+  push('ExecutionStarted', execution.startDate.getTime(), { executionStartedEventDetails: { input: data(JSON.parse(execution.input)) } });
+  for (const event of execution.history) {
+    if (!('state' in event) || 'parentState' in event) continue;
+    const { name, type, input, output } = event.state;
+    if (event.type === 'StateEntered') push(`${type}StateEntered`, event.timestamp, { stateEnteredEventDetails: { name, input: data(input) } });
+    else if (event.type === 'StateExited') push(`${type}StateExited`, event.timestamp, { stateExitedEventDetails: { name, output: data(output) } });
+    else if (event.type === 'StateFailed' && type === 'Task')
+      push('LambdaFunctionFailed', event.timestamp, { lambdaFunctionFailedEventDetails: { error: event.Error, cause: String(event.Cause ?? '') } });
+  }
+  const end = execution.stopDate?.getTime() ?? 0;
+  if (execution.status === 'SUCCEEDED') push('ExecutionSucceeded', end, { executionSucceededEventDetails: { output: execution.output } });
+  else if (execution.status === 'FAILED') push('ExecutionFailed', end, { executionFailedEventDetails: { error: execution.error, cause: execution.cause } });
+  else if (execution.status === 'ABORTED') push('ExecutionAborted', end, { executionAbortedEventDetails: { error: execution.error, cause: execution.cause } });
+  else if (execution.status === 'TIMED_OUT') push('ExecutionTimedOut', end, {});
+  return events;
 }

@@ -76,7 +76,9 @@ try {
     signal: stop.signal,
     progress: (line) => console.log(line),
     progressWidth: process.stdout.columns,
-    onReady: options.dashboard ? ({ twin }) => serveTwinDashboard(twin, (line) => console.log(line)) : undefined,
+    onReady: options.dashboard
+      ? ({ twin, simulator }) => serveTwinDashboard(twin, (line) => console.log(line), simulator?.issuerUrl ?? external?.issuerUrl)
+      : undefined,
   });
 } catch (error) {
   console.error(errorLine('local twin failed', error));

@@ -63,6 +63,8 @@ export interface SynthesizedStack {
   queues: SynthesizedQueue[];
   /** Secrets the stack creates (by logical id), which the twin must hold too. */
   createdSecrets: { logicalId: string; arn: string }[];
+  /** The twin's physical ids (Ref) of the stack's buckets, secrets and tables, by logical id: what CloudFormation would report for them. */
+  physicalIds: Record<string, string>;
   /** SSM parameters the stack creates, with their initial values. */
   parameters: { name: string; value: string }[];
   /** DynamoDB tables the stack creates: name, keys and billing as the template declares them. */
@@ -166,6 +168,12 @@ export function readTemplate(template: Template, options: ReadTemplateOptions = 
     ],
     createdSecrets: ofType('AWS::SecretsManager::Secret').map(([logicalId]) => ({ logicalId, arn: resolve({ Ref: logicalId }) as string })),
     buckets: ofType('AWS::S3::Bucket').map(([logicalId]) => resolve({ Ref: logicalId }) as string),
+    physicalIds: Object.fromEntries(
+      [...ofType('AWS::S3::Bucket'), ...ofType('AWS::SecretsManager::Secret'), ...ofType('AWS::DynamoDB::Table')].map(([logicalId]) => [
+        logicalId,
+        String(resolve({ Ref: logicalId })),
+      ]),
+    ),
     parameters: ofType('AWS::SSM::Parameter').map(([logicalId, resource]) => ({
       name: resolve({ Ref: logicalId }) as string,
       value: String(resource.Properties?.Value ?? ''),

@@ -2,12 +2,9 @@ import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { locateStack, type OpsClients, restartAgent, sessionsOf, statusOf, stopSessions } from '../../cli/ops/operations.js';
+import { createOpsClients, locateStack, type OpsClients, restartAgent, sessionsOf, statusOf, stopSessions } from '../../cli/ops/operations.js';
 import type { RouteInput } from '../../infra/routes-config.js';
 import { type CxoneSimulator, startCxoneSimulator } from '../../local/cxone-simulator/index.js';
 import { renderDashboard } from '../../local/dashboard/dashboard-model.js';
@@ -92,8 +89,8 @@ beforeAll(async () => {
   // Alarms are evaluated at the times the test chooses.
   observability = observeTwin(twin, { evaluateEveryMs: 0 });
   dashboard = await startDashboardServer(twin, { observability });
-  const config = { region: 'us-east-1', endpoint: twin.aws.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
-  clients = { cloudFormation: new CloudFormationClient(config), stepFunctions: new SFNClient(config), cloudWatch: new CloudWatchClient(config) };
+  // The twin put its endpoints (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_DYNAMODB) and credentials in the environment.
+  clients = createOpsClients({ region: 'us-east-1' });
 
   // A standard run: agents log in and are polled, events flow to the bus and the routes.
   for (const agentId of agentIds) {
@@ -283,7 +280,7 @@ describe('the ops CLI against the twin', () => {
     const stack = await locateStack(clients, observability.stackName, 'us-east-1');
     expect(stack.stateMachineArn).toBe(twin.stack.stateMachine.arn);
     expect(stack.alarmNames).toHaveLength(observability.alarms.states.length);
-    const status = await statusOf(clients, stack, () => undefined);
+    const status = await statusOf(clients, stack, undefined, () => undefined);
     // Every agent still logged in has its poller (one logged out early, above; a hand-over may briefly show two generations).
     expect(status.sessions.polling).toBeGreaterThanOrEqual(simulator.agents().filter((agent) => agent.loggedIn).length);
     expect(status.sessions.failedLast24h).toBe(1);
@@ -295,20 +292,20 @@ describe('the ops CLI against the twin', () => {
     const stack = await locateStack(clients, observability.stackName, 'us-east-1');
     const agentId = agentIds[2] as string;
     const before = await sessionsOf(clients, stack, { agentId }, () => undefined);
-    expect(before.filter((session) => session.state === 'polling')).toHaveLength(1);
+    expect(before.filter((session) => session.running)).toHaveLength(1);
     const restarted = await restartAgent(clients, stack, agentId);
     expect(restarted.started).toMatch(/-r1$/);
     const after = await sessionsOf(clients, stack, { agentId }, () => undefined);
-    expect(after.filter((session) => session.state === 'polling').map((session) => session.execution)).toEqual([restarted.started]);
+    expect(after.filter((session) => session.running).map((session) => session.execution)).toEqual([restarted.started]);
     expect(after.find((session) => session.execution === restarted.stopped)?.state).toBe('stopped');
     // Whatever generation was running when it was restarted, no other poller of the login runs.
     await stopSessions(
       clients,
       stack,
-      after.filter((session) => session.state === 'polling'),
+      after.filter((session) => session.running),
       () => undefined,
     );
-    expect((await sessionsOf(clients, stack, { agentId }, () => undefined)).filter((session) => session.state === 'polling')).toEqual([]);
+    expect((await sessionsOf(clients, stack, { agentId }, () => undefined)).filter((session) => session.running)).toEqual([]);
     expect(simulator.agents().find((agent) => agent.agentId === agentId)?.loggedIn).toBe(true);
   });
 

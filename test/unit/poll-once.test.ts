@@ -561,6 +561,25 @@ describe('pollOnce', () => {
     expect(await realStore.load(key)).toMatchObject({ cursor: 'cursor-2', sequence: 5 });
   });
 
+  it('hands over after the answered poll when an operator asked this execution to, and only this one', async () => {
+    const { executionName, key } = await resumed({ sequence: 4, publishedThrough: 4 });
+    expect(await realStore.requestHandOver(key, executionName)).toBe(true);
+    const bus = recordingBus();
+    const cxone = scriptedCxone({ kind: 'events', response: { sessionId: 'cursor-2', events: [available] } }, { kind: 'no-events' });
+    const { state } = await pollOnce(initial({ polls: 3 }), deps(cxone, bus.putEvents, { executionName }));
+    expect(state).toMatchObject({ status: PollStatus.HandOver, polls: 0, sequence: 5, nextExecutionName: `${executionName}-g2` });
+    // What the answered poll delivered is on the bus and checkpointed before the hand-over.
+    expect(bus.published).toHaveLength(1);
+    expect(await realStore.load(key)).toMatchObject({ cursor: 'cursor-2', sequence: 5, publishedThrough: 5, handOverRequestedFor: executionName });
+    // The next generation reads the same request and polls on.
+    const next = await pollOnce({ ...state, status: undefined }, deps(cxone, bus.putEvents, { executionName: `${executionName}-g2` }));
+    expect(next.state.status).toBe(PollStatus.NoEvents);
+  });
+
+  it('refuses a hand-over request for a session that has no checkpoint', async () => {
+    expect(await realStore.requestHandOver('acme-2103457-nosuchlogin', 'acme-2103457-nosuchlogin')).toBe(false);
+  });
+
   it("numbers lifecycle events in their own series, never with a CXone event's sequence", async () => {
     const bus = recordingBus();
     const cxone = scriptedCxone(
