@@ -1,12 +1,11 @@
 import { createInterface } from 'node:readline/promises';
 import { ParkReason } from '../contract/dead-letter.js';
-import { isLoopbackHost } from '../lambdas/cxone/http.js';
 import type { ParkedFilter } from '../lambdas/parked/parked-events.js';
 import { formatParked, formatRedrive, formatRoll, formatRollPlan, formatSessions, formatStatus } from './ops/format.js';
 import { createOpsClients, locateStack, OpsError, restartAgent, sessionsOf, statusOf, stopSessions, tenantOf } from './ops/operations.js';
 import { parkedItemsOf, redrive } from './ops/parked.js';
 import { planRoll, rollSessions } from './ops/roll.js';
-import { parseCommandLine, UsageError } from './usage.js';
+import { httpsOrLoopbackUrl, parseCommandLine, UsageError } from './usage.js';
 
 export const OPS_USAGE = `usage: npm run ops -- <command> [options]
 
@@ -74,9 +73,7 @@ export async function runOps(argv: readonly string[]): Promise<number> {
   // Against local endpoints (the twin) CXone is the simulator: never fall back to the real CXone there.
   const local = Boolean(process.env.AWS_ENDPOINT_URL);
   const issuerUrl = values['cxone-issuer'] ?? (local ? undefined : 'https://cxone.niceincontact.com');
-  const issuer = issuerUrl !== undefined && URL.canParse(issuerUrl) ? new URL(issuerUrl) : undefined;
-  if (issuerUrl !== undefined && !(issuer && (issuer.protocol === 'https:' || (issuer.protocol === 'http:' && isLoopbackHost(issuer.hostname)))))
-    throw new UsageError(`--cxone-issuer must be an https URL (plain http only for loopback addresses), got "${issuerUrl}"`);
+  if (issuerUrl !== undefined) httpsOrLoopbackUrl(issuerUrl, 'cxone-issuer');
   const stackName = values.stack ?? (values.tenant ? `CxoneEventBridge-${values.tenant}` : undefined);
   if (!stackName) throw new UsageError('name the stack: --stack NAME or --tenant NAME (or CXONE_STACK_NAME / TENANT)');
 
