@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npx tsx bench/outage-recovery.ts [--sessions 1000] [--minutes 5] [--ms-per-second 50] [--hold 1]`
+ * `npx tsx bench/outage-recovery.ts [--sessions 1000] [--minutes 5] [--ms-per-second 1000] [--hold 20] [--out FILE.json]`
  *
  * CXone down (503 and connection resets) for a window of simulated time while N sessions run on the
  * twin, then back: how long from CXone's return until every session polls again. Two figures:
@@ -9,41 +9,99 @@
  * - observed: until each session's PollingRecovered reached the bus, on the twin's simulated clock
  *   (each simulated second lasts --ms-per-second real ms, so the twin's own CPU time is counted too).
  * Not part of the suite: a bench prints figures, it asserts nothing but zero loss.
+ *
+ * At 1,000 sessions on 2 cores the whole twin (engine, handlers, dynalite, simulator) shares one
+ * Node.js thread, so: the hold is real (CXone's long poll is not scaled; 1,000 sessions at a 1 s hold
+ * would be 1,000 polls a second), progress is checked once a second from per-agent indexes (a scan
+ * of every bus event per agent every 25 ms is quadratic), and the clock runs at 1 simulated second
+ * per real second by default (the outage's retries and back-offs cost CPU; a faster clock at this
+ * scale measures the CPU queue, not the loop).
  */
+import { writeFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 
 // The twin reports its own figures; EMF and INFO lines would flood the output (read when those modules load).
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+// SILENT: at 1,000 sessions every failed poll of the outage would print an ERROR line with its stack.
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 const { StateName } = await import('../contract/state-machine.js');
+const { isLifecycleDetailType } = await import('../contract/lifecycle.js');
 const { startCxoneSimulator } = await import('../local/cxone-simulator/index.js');
 const { startLocalTwin } = await import('../local/twin/local-twin.js');
-const { busyEvents, executionsOf, lifecycleOf, percentile, RECOVERED, recordBus, sleepSimulated, takeCxoneDown } = await import('../test/twin/outage-run.js');
-const { accountFor, cxoneEvents, waitFor } = await import('../test/twin/zero-loss.js');
+const { busyEvents, DEGRADED, detailOf, executionsOf, percentile, RECOVERED, takeCxoneDown } = await import('../test/twin/outage-run.js');
+const { accountFor } = await import('../test/twin/zero-loss.js');
+type BusEvent = import('../local/eventbridge/local-event-bus.js').EventBridgeEvent;
 
 const { values } = parseArgs({
   options: {
     sessions: { type: 'string', default: '1000' },
     minutes: { type: 'string', default: '5' },
-    'ms-per-second': { type: 'string', default: '50' },
-    hold: { type: 'string', default: '1' },
+    'ms-per-second': { type: 'string', default: '1000' },
+    hold: { type: 'string', default: '20' },
+    out: { type: 'string' },
   },
 });
 const sessions = Number(values.sessions);
 const minutes = Number(values.minutes);
 const msPerSecond = Number(values['ms-per-second']);
+const hold = Number(values.hold);
 const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+
+const lag = monitorEventLoopDelay({ resolution: 20 });
+lag.enable();
+let peakRssMb = 0;
+const rssSampler = setInterval(() => {
+  peakRssMb = Math.max(peakRssMb, process.memoryUsage.rss() / 1e6);
+}, 1_000);
+const cpuAtStart = process.cpuUsage();
+const startedAt = Date.now();
 
 const simulator = await startCxoneSimulator({ agents: 1, seed: 47 });
 const twin = await startLocalTwin({
   cxoneIssuerUrl: simulator.issuerUrl,
   credentials: simulator.credentials,
-  config: { pollTimeoutSeconds: Number(values.hold) },
+  config: { pollTimeoutSeconds: hold },
   timeScale: 1000 / msPerSecond,
 });
-const received = recordBus(twin);
+
+// Per-agent indexes, kept as the bus accepts events: every check below is linear in the agents.
+const cxoneOnBus: BusEvent[] = [];
+const firstRecoveredAt = new Map<string, number>();
+const degraded = new Set<string>();
+twin.bus.onEvent(({ event }) => {
+  const type = event['detail-type'];
+  if (!isLifecycleDetailType(type)) {
+    cxoneOnBus.push(event);
+    return;
+  }
+  const agentId = detailOf(event).metadata.agentId;
+  if (type === DEGRADED) degraded.add(agentId);
+  if (type === RECOVERED && !firstRecoveredAt.has(agentId)) firstRecoveredAt.set(agentId, Date.now());
+});
+
+/** Checks once a second (the twin runs on the same thread), logging progress every 10 s. */
+async function until(condition: () => boolean, what: string, progress: () => string, timeoutMs = 1_800_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastLog = Date.now();
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms (${progress()})`);
+    if (Date.now() - lastLog >= 10_000) {
+      log(
+        `  waiting for ${what}: ${progress()}; rss ${Math.round(process.memoryUsage.rss() / 1e6)} MB, loop lag p99 ${(lag.percentile(99) / 1e6).toFixed(0)} ms`,
+      );
+      lastLog = Date.now();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+}
+
+const agentIds = Array.from({ length: sessions }, (_, n) => String(3_500_000 + n));
+const ours = new Set(agentIds);
+const undelivered = () => simulator.emittedEvents().filter((event) => ours.has(event.agentId) && event.deliveredAt === undefined).length;
+
 try {
-  const agentIds = Array.from({ length: sessions }, (_, n) => String(3_500_000 + n));
+  let started = 0;
   for (let start = 0; start < agentIds.length; start += 20) {
     await Promise.all(
       agentIds.slice(start, start + 20).map(async (agentId) => {
@@ -58,21 +116,36 @@ try {
           }
         }
         simulator.enqueueEvents(agentId, busyEvents(agentId, 'before', 2));
+        started += 1;
       }),
     );
+    if (start % 200 === 0) log(`  ${started} of ${sessions} sessions started`);
   }
-  const delivered = (agentId: string) => simulator.emittedEvents({ agentId }).every((event) => event.deliveredAt !== undefined);
-  await waitFor(() => agentIds.every(delivered), 600_000, 'events before the outage delivered');
+  await until(
+    () => undelivered() === 0,
+    'events before the outage delivered',
+    () => `${undelivered()} undelivered`,
+  );
   log(`${sessions} sessions polling; CXone down for ${minutes} simulated minutes`);
 
   takeCxoneDown(simulator);
   for (const agentId of agentIds) simulator.enqueueEvents(agentId, busyEvents(agentId, 'during', 2));
-  await sleepSimulated(minutes * 60, msPerSecond);
+  const downUntil = Date.now() + minutes * 60 * msPerSecond;
+  await until(
+    () => Date.now() >= downUntil,
+    'the end of the outage',
+    () => `${degraded.size} sessions degraded`,
+  );
   const backAt = Date.now();
   simulator.clearFaults();
-  log('CXone back');
+  log(`CXone back; ${degraded.size} of ${sessions} sessions had published PollingDegraded`);
 
-  await waitFor(() => agentIds.every((agentId) => lifecycleOf(received, agentId, RECOVERED).length > 0), 900_000, 'every session recovered');
+  await until(
+    () => firstRecoveredAt.size === sessions,
+    'every session recovered',
+    () => `${firstRecoveredAt.size} recovered`,
+  );
+  const recoveredAllAt = Date.now();
   // Scheduled: the rest of the Wait each session was in when CXone came back (0 if it was not waiting),
   // read from the history once it is complete.
   const scheduled = agentIds.map((agentId) => {
@@ -84,20 +157,71 @@ try {
     const seconds = (lastWait as { state: { input: { backOffSeconds?: number } } }).state.input.backOffSeconds ?? 0;
     return Math.max(0, (lastWait.timestamp + seconds * msPerSecond - backAt) / msPerSecond);
   });
-  const observed = agentIds.map((agentId) => ((lifecycleOf(received, agentId, RECOVERED)[0]?.at ?? backAt) - backAt) / msPerSecond);
-  await waitFor(() => agentIds.every(delivered), 600_000, 'events of the outage delivered');
+  const observed = agentIds.map((agentId) => ((firstRecoveredAt.get(agentId) ?? backAt) - backAt) / msPerSecond);
+  const notRunningWhenBack = agentIds.filter((agentId) => !executionsOf(twin, agentId).some((execution) => execution.status === 'RUNNING')).length;
+  await until(
+    () => undelivered() === 0,
+    'events of the outage delivered',
+    () => `${undelivered()} undelivered`,
+  );
   for (const agentId of agentIds) simulator.logoutAgent(agentId);
-  await waitFor(() => agentIds.every((agentId) => executionsOf(twin, agentId).every((execution) => execution.status !== 'RUNNING')), 600_000, 'sessions ended');
-  const figures = accountFor(simulator, twin, cxoneEvents(received.map(({ event }) => event)), agentIds);
+  const stillRunning = () => agentIds.filter((agentId) => executionsOf(twin, agentId).some((execution) => execution.status === 'RUNNING')).length;
+  await until(
+    () => stillRunning() === 0,
+    'sessions ended',
+    () => `${stillRunning()} running`,
+  );
+
+  const figures = accountFor(simulator, twin, cxoneOnBus, agentIds);
   const failed = agentIds.filter((agentId) => executionsOf(twin, agentId).some((execution) => execution.status !== 'SUCCEEDED')).length;
+  // Gap-free: each session's distinct sequence numbers are 1..n.
+  const sequences = new Map<string, Set<number>>();
+  for (const event of cxoneOnBus) {
+    const { agentId, sequence } = detailOf(event).metadata;
+    sequences.set(agentId, (sequences.get(agentId) ?? new Set()).add(sequence));
+  }
+  const withGaps = agentIds.filter((agentId) => {
+    const seen = [...(sequences.get(agentId) ?? [])].sort((a, b) => a - b);
+    return !seen.every((sequence, index) => sequence === index + 1);
+  }).length;
+  const cpu = process.cpuUsage(cpuAtStart);
+  const summary = (list: number[]) => ({ p50: percentile(list, 50), p90: percentile(list, 90), p99: percentile(list, 99), max: Math.max(...list) });
+  const result = {
+    sessions,
+    outageMinutes: minutes,
+    msPerSimulatedSecond: msPerSecond,
+    holdSeconds: hold,
+    events: figures,
+    executionsNotSucceeded: failed,
+    sessionsWithoutRunningExecutionWhenBack: notRunningWhenBack,
+    sessionsWithSequenceGaps: withGaps,
+    maxConcurrentPollsPerAgent: twin.maxConcurrentPollsPerAgent(),
+    degradedSessions: degraded.size,
+    scheduledSeconds: summary(scheduled),
+    observedSeconds: summary(observed),
+    everySessionRecoveredAfterRealSeconds: (recoveredAllAt - backAt) / 1000,
+    pollerInvocations: twin.lambdaStats.invocations,
+    pollerErrors: Object.fromEntries(twin.lambdaStats.errors),
+    machine: { cores: (await import('node:os')).availableParallelism(), loadAverage: (await import('node:os')).loadavg(), node: process.version },
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    wallSeconds: (Date.now() - startedAt) / 1000,
+    peakRssMb: Math.round(peakRssMb),
+    eventLoopLagMs: { p50: lag.percentile(50) / 1e6, p99: lag.percentile(99) / 1e6, max: lag.max / 1e6 },
+    measuredAt: new Date().toISOString(),
+  };
   const row = (name: string, list: number[]) =>
     `${name}: p50 ${percentile(list, 50).toFixed(0)} s, p90 ${percentile(list, 90).toFixed(0)} s, max ${Math.max(...list).toFixed(0)} s`;
   console.log(
-    `outage ${minutes} min (simulated), ${sessions} sessions, ${figures.emitted} events: lost ${figures.lost}, duplicates ${figures.duplicates}, executions not SUCCEEDED ${failed}`,
+    `outage ${minutes} min (simulated), ${sessions} sessions, ${figures.emitted} events: lost ${figures.lost}, duplicates ${figures.duplicates} (${figures.duplicatesWithoutEarlierId} without an earlier eventId), sessions with sequence gaps ${withGaps}, executions not SUCCEEDED ${failed}`,
   );
   console.log(`CXone back → every session polling again, ${row('scheduled', scheduled)}`);
   console.log(`CXone back → PollingRecovered on the bus (twin clock, ${msPerSecond} ms per simulated s), ${row('observed', observed)}`);
+  console.log(
+    `process: ${result.cpuSeconds.toFixed(0)} s CPU in ${result.wallSeconds.toFixed(0)} s, peak RSS ${result.peakRssMb} MB, event-loop lag p99 ${result.eventLoopLagMs.p99.toFixed(0)} ms, ${result.pollerInvocations} poller invocations`,
+  );
+  if (values.out) writeFileSync(values.out, `${JSON.stringify(result, null, 2)}\n`);
 } finally {
+  clearInterval(rssSampler);
   await twin.close();
   await simulator.close();
 }

@@ -1,3 +1,4 @@
+import type { AwsFaultTarget } from '../aws/aws-faults.js';
 import type { Fault } from '../cxone-simulator/faults.js';
 import type { CxoneSimulator } from '../cxone-simulator/index.js';
 import type { LocalTwin } from './local-twin.js';
@@ -14,6 +15,7 @@ export const FAULT_KINDS = {
   'cxone-slow': 'CXone answers every call 20 real seconds late',
   'eventbridge-down': 'EventBridge PutEvents fails with InternalException (HTTP 500)',
   'dlq-down': 'the parking store (S3 PutObject in the large-event bucket: parked items, claim checks) fails with ServiceUnavailable (HTTP 503)',
+  'dynamodb-down': 'the checkpoint store (every DynamoDB call) fails with ServiceUnavailable (HTTP 503)',
 } as const;
 export type FaultKind = keyof typeof FAULT_KINDS;
 
@@ -53,6 +55,12 @@ const CXONE_FAULTS: Partial<Record<FaultKind, Fault>> = {
   'cxone-slow': { delayMs: 20_000 },
 };
 
+const AWS_FAULTS: Partial<Record<FaultKind, AwsFaultTarget>> = {
+  'eventbridge-down': 'eventbridge',
+  'dlq-down': 'dlq',
+  'dynamodb-down': 'dynamodb',
+};
+
 /**
  * Applies the faults from now: AWS ones on the twin's local endpoint, CXone ones on the simulator
  * (converted from the twin's time scale to the simulator's).
@@ -66,7 +74,7 @@ export function applyFaultSpecs(specs: FaultSpec[], twin: LocalTwin, simulator: 
       simulator.injectFault({ scope: 'all', afterSeconds: spec.afterSeconds * toSimulator, forSeconds: spec.forSeconds * toSimulator, fault: cxoneFault });
       continue;
     }
-    twin.faults.awsDown(spec.kind === 'eventbridge-down' ? 'eventbridge' : 'dlq', { afterSeconds: spec.afterSeconds, forSeconds: spec.forSeconds });
+    twin.faults.awsDown(AWS_FAULTS[spec.kind] as AwsFaultTarget, { afterSeconds: spec.afterSeconds, forSeconds: spec.forSeconds });
   }
 }
 

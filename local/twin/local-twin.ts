@@ -94,7 +94,7 @@ export interface LocalTwin {
 /**
  * Faults the twin injects on the AWS side. Lambda's (inherited): `loseNextResult(agentId?)` and
  * `crashNextInvocation({ agentId?, atCall, errorType? })` for the state machine's function; the
- * local AWS endpoint's: `awsDown('eventbridge' | 'dlq' | '<X-Amz-Target>', { afterSeconds?, forSeconds })`.
+ * local AWS endpoints': `awsDown('eventbridge' | 'dlq' | 'dynamodb' | '<X-Amz-Target>', { afterSeconds?, forSeconds })`.
  */
 export class TwinFaults extends LambdaFaults {
   constructor(readonly aws: AwsFaults) {
@@ -147,7 +147,7 @@ export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTw
   const ssm = new LocalSsm();
   for (const parameter of stack.parameters) ssm.put(parameter.name, parameter.value);
   const stepFunctions = new LocalStepFunctions();
-  const dynamodb = await startLocalDynamoDb(stack.tables);
+  const dynamodb = await startLocalDynamoDb(stack.tables, faults.aws);
   Object.assign(operations, bus.operations(), stepFunctions.operations(), secrets.operations(), sqs.operations(), ssm.operations());
   // The routes deliver what the bus matched, as EventBridge would, to real endpoints or the sink.
   const sendMessage = sqs.operations()['AmazonSQS.SendMessage'] as AwsOperation;
