@@ -36,9 +36,19 @@ export const POLL_STATUS_PATH = '$.status';
 export const POLL_STATE_VERSION = 2;
 
 /**
+ * Most bytes of events (their JSON) a state may carry in `unsaved.events`: half of Step Functions'
+ * 256 KiB state limit, which fails the execution uncatchably when exceeded
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html), so the rest of the
+ * state and Step Functions' own fields keep ample room. Reader: lambdas/poll-session/poll-once.ts.
+ */
+export const CARRIED_EVENTS_MAX_BYTES = 128 * 1024;
+
+/**
  * A checkpoint the store refused to take after CXone had answered (the store was unavailable): the
  * new cursor and sequence ride in the state until the next invocation can write them, so the
- * consumed cursor is never polled again. Its events were published (or parked) directly.
+ * consumed cursor is never polled again. Its events were published (or parked) directly; those that
+ * EventBridge and the parking store both refused ride here too (`events`, at most
+ * CARRIED_EVENTS_MAX_BYTES) and are stored with the checkpoint.
  */
 export const UnsavedCheckpointSchema = z.object({
   /** HEAD as it was when the poll was made: the write applies only if HEAD still says so. */
@@ -49,6 +59,8 @@ export const UnsavedCheckpointSchema = z.object({
   platformSessionId: z.string().nullable(),
   sessionEnded: z.boolean(),
   endReason: PollingEndReasonSchema.optional(),
+  /** Events of the batch that are neither on the bus nor parked, in sequence order. */
+  events: z.array(SequencedEventSchema).optional(),
 });
 export type UnsavedCheckpoint = z.infer<typeof UnsavedCheckpointSchema>;
 

@@ -9,7 +9,15 @@ import {
   PublishFailedError,
 } from '../../contract/errors.js';
 import { unhandledKind } from '../../contract/exhaustive.js';
-import { type LegacyPollState, nextGenerationName, POLL_STATE_VERSION, type PollState, PollStatus, type UnsavedCheckpoint } from '../../contract/poll-state.js';
+import {
+  CARRIED_EVENTS_MAX_BYTES,
+  type LegacyPollState,
+  nextGenerationName,
+  POLL_STATE_VERSION,
+  type PollState,
+  PollStatus,
+  type UnsavedCheckpoint,
+} from '../../contract/poll-state.js';
 import type { PollReport } from '../cxone/agent-api.js';
 import type { ClaimCheckPort } from '../publishing/claim-check.js';
 import { PUT_EVENTS_MAX_ENTRIES, PUT_EVENTS_MAX_REQUEST_BYTES, putEventsEntrySize } from '../publishing/limits.js';
@@ -273,7 +281,12 @@ class PollRun {
     if (this.leaseToken) await this.deps.store.release(this.sessionKey, this.leaseToken).catch(() => undefined);
   }
 
-  /** Writes a checkpoint an earlier invocation could not, unless the checkpoint moved on since. */
+  /**
+   * Writes a checkpoint an earlier invocation could not, with the events it carried (those nothing
+   * else took), unless the checkpoint moved on since. The published mark stays: the backlog reads
+   * only stored events, so events that waited from before are published first, then the carried
+   * ones, and the batch's events that went out directly are simply not there.
+   */
   private async saveCarried(checkpoint: SessionCheckpoint, unsaved: UnsavedCheckpoint): Promise<SessionCheckpoint> {
     if (checkpoint.cursor !== unsaved.expectedCursor || checkpoint.sequence !== unsaved.expectedSequence) return checkpoint;
     const next: CheckpointAdvance = {
@@ -283,12 +296,11 @@ class PollRun {
       sessionEnded: unsaved.sessionEnded,
       ...(unsaved.endReason ? { endReason: unsaved.endReason } : {}),
     };
-    if (!(await this.deps.store.commit(this.sessionKey, { cursor: checkpoint.cursor, sequence: checkpoint.sequence }, next, [], this.lockUntil()))) {
+    const expected = { cursor: checkpoint.cursor, sequence: checkpoint.sequence };
+    if (!(await this.deps.store.commit(this.sessionKey, expected, next, unsaved.events ?? [], this.lockUntil()))) {
       return (await this.deps.store.load(this.sessionKey)) ?? checkpoint;
     }
-    // Its events went out (or were parked) directly when the checkpoint could not be written.
-    await this.deps.store.markPublished(this.sessionKey, unsaved.sequence, []);
-    return { ...checkpoint, ...next, publishedThrough: Math.max(checkpoint.publishedThrough, unsaved.sequence) };
+    return { ...checkpoint, ...next };
   }
 
   /** Publishes what earlier polls left in the store, oldest first; true when nothing is left there. */
@@ -381,7 +393,8 @@ class PollRun {
   /**
    * The checkpoint store refused the answered poll (it is unavailable). The least lossy course:
    * publish the batch directly (park what EventBridge refuses) and carry the new cursor and sequence
-   * in the state until the store takes them. If the dead-letter store refuses too, the events are lost.
+   * in the state until the store takes them. If the parking store refuses too, the refused events
+   * ride in the state as well (up to CARRIED_EVENTS_MAX_BYTES); only a larger batch is then lost.
    */
   private async publishUncheckpointed(checkpoint: SessionCheckpoint, next: CheckpointAdvance, events: SequencedEvent[]): Promise<PollOutcome> {
     const failures = await publishInOrder(
@@ -394,15 +407,25 @@ class PollRun {
     const items = refused.map(({ event, failure }) =>
       this.parkedEvent(event, failure.retryable ? ParkReason.CheckpointUnavailable : ParkReason.Oversized, failure.reason),
     );
+    let carried: SequencedEvent[] = [];
     if (items.length > 0) {
       try {
         await this.deps.park(items);
+        this.parked.push(...items);
       } catch (cause) {
-        throw new PublishFailedError('could not checkpoint, publish or park an answered batch', { cause });
+        // Nothing durable takes them now: they ride in the state, if they fit, until the store is back.
+        carried = refused.map(({ event }) => event);
+        if (Buffer.byteLength(JSON.stringify(carried)) > CARRIED_EVENTS_MAX_BYTES) {
+          throw new PublishFailedError('could not checkpoint, publish, park or carry an answered batch', { cause });
+        }
       }
-      this.parked.push(...items);
     }
-    const unsaved: UnsavedCheckpoint = { expectedCursor: checkpoint.cursor, expectedSequence: checkpoint.sequence, ...next };
+    const unsaved: UnsavedCheckpoint = {
+      expectedCursor: checkpoint.cursor,
+      expectedSequence: checkpoint.sequence,
+      ...next,
+      ...(carried.length > 0 ? { events: carried } : {}),
+    };
     const status = next.sessionEnded ? PollStatus.Ended : PollStatus.Events;
     return next.sessionEnded ? this.finish({ status, unsaved }) : this.afterPoll(status, { unsaved });
   }

@@ -169,6 +169,64 @@ describe('the checkpoint store (DynamoDB) down for ten minutes of simulated time
   });
 });
 
+describe('the checkpoint store down while events already wait in it', () => {
+  it('publishes the events that waited from before the store outage, and those of the batch it could not checkpoint', { timeout: 240_000 }, async () => {
+    // Prepare: EventBridge refuses, so what CXone hands over waits in the checkpoint store.
+    const agentIds = await busySessions();
+    twin.faults.awsDown('eventbridge', { forSeconds: 1200 });
+    for (const agentId of agentIds) simulator.enqueueEvents(agentId, busyEvents(agentId, 'waiting', 5));
+    await waitFor(() => agentIds.every(delivered), 60_000, 'events handed over into the store');
+    await waitFor(() => simulator.stats().heldPolls >= SESSIONS, 30_000, 'every poll held');
+    // Act: the store goes too; the held polls are answered with a batch that can be neither
+    // checkpointed nor published, so it is parked (CHECKPOINT_UNAVAILABLE).
+    twin.faults.awsDown('dynamodb', { forSeconds: 600 });
+    for (const agentId of agentIds) simulator.enqueueEvents(agentId, busyEvents(agentId, 'during', 5));
+    await waitFor(() => parkedFor(agentIds).length >= agentIds.length * 5, 60_000, 'the refused batches parked');
+    const runningAtTheEnd = agentIds.map((agentId) => executionsOf(twin, agentId).at(-1)?.status);
+    await waitFor(() => !twin.faults.aws.pending(), 60_000, 'the outage windows closed');
+    await waitFor(() => parkedFor(agentIds).length === 0, 60_000, 'the scheduled redrive re-published the parked events');
+    for (const agentId of agentIds) simulator.enqueueEvents(agentId, busyEvents(agentId, 'after', 5));
+    await endSessions(agentIds);
+
+    // Assess
+    expect(agentIds.filter(carriedUnsaved)).toEqual(agentIds);
+    expectWholeAndInOrder(agentIds, runningAtTheEnd);
+  });
+
+  it('carries a batch that neither the store, EventBridge nor the parking store takes in the state, and publishes it afterwards', {
+    timeout: 240_000,
+  }, async () => {
+    // Prepare
+    const agentIds = await busySessions();
+    // Act: all three refuse as the held polls are answered.
+    for (const target of ['dynamodb', 'eventbridge', 'dlq']) twin.faults.awsDown(target, { forSeconds: 600 });
+    for (const agentId of agentIds) simulator.enqueueEvents(agentId, busyEvents(agentId, 'during', 5));
+    await twin.advance(300);
+    for (const agentId of agentIds) simulator.enqueueEvents(agentId, busyEvents(agentId, 'later', 5));
+    await twin.advance(300);
+    const runningAtTheEnd = agentIds.map((agentId) => executionsOf(twin, agentId).at(-1)?.status);
+    await waitFor(() => !twin.faults.aws.pending(), 60_000, 'the outage windows closed');
+    await endSessions(agentIds);
+
+    // Assess: the batch rode in the state (no resync snapshot: the loop went on with the new cursor).
+    const carriedEvents = (agentId: string) =>
+      executionsOf(twin, agentId).some((execution) =>
+        execution.history.some(
+          (event) => ((event as { state?: { output?: { unsaved?: { events?: unknown[] } } } }).state?.output?.unsaved?.events?.length ?? 0) > 0,
+        ),
+      );
+    expect(agentIds.filter(carriedEvents)).toEqual(agentIds);
+    for (const agentId of agentIds)
+      expect(
+        simulator
+          .deliveredBatches({ agentId })
+          .slice(1)
+          .filter((batch) => batch.snapshot),
+      ).toEqual([]);
+    expectWholeAndInOrder(agentIds, runningAtTheEnd);
+  });
+});
+
 describe('the AWS outages', () => {
   it('never ran two pollers for one session', () => {
     expect(twin.maxConcurrentPollsPerAgent()).toBe(1);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ParkedItem, ParkPort } from '../../contract/dead-letter.js';
+import { type ParkedItem, type ParkPort, ParkReason } from '../../contract/dead-letter.js';
 import type { EnvelopeEntry } from '../../contract/envelope.js';
 import { CheckpointStoreUnavailableError, CxoneContractViolationError, CxoneSessionNotFoundError, CxoneUnavailableError } from '../../contract/errors.js';
 import { isLifecycleDetailType } from '../../contract/lifecycle.js';
@@ -366,6 +366,60 @@ describe('pollOnce', () => {
     expect(first.state.unsaved).toMatchObject({ expectedCursor: 'cursor-1', cursor: 'cursor-2', sequence: 2 });
     expect(cxone.polls.map((poll) => poll.sessionId)).toEqual(['cursor-1', 'cursor-2']);
     expect(second.state).not.toHaveProperty('unsaved');
+    expect(await realStore.load(key)).toMatchObject({ cursor: 'cursor-2', sequence: 2, publishedThrough: 2 });
+  });
+
+  it('carries the batch in the state when the store, EventBridge and the dead-letter store all refuse it, and stores and publishes it once the store is back', async () => {
+    // Prepare: a store whose commit fails once, a bus that refuses once, a dead-letter store that refuses.
+    const { executionName, key } = await resumed();
+    let down = true;
+    const flaky: CheckpointStore = Object.create(realStore, {
+      commit: {
+        value: async (...args: Parameters<CheckpointStore['commit']>) => {
+          if (down) throw new CheckpointStoreUnavailableError('could not advance the checkpoint: ServiceUnavailable');
+          return realStore.commit(...args);
+        },
+      },
+    });
+    const bus = recordingBus(() => down);
+    const cxone = scriptedCxone({ kind: 'events', response: { sessionId: 'cursor-2', events: [start, available] } }, { kind: 'no-events' });
+    const d = deps(cxone, bus.putEvents, { executionName, store: flaky, park: recordingParking(true).park });
+    // Act
+    const first = await pollOnce(initial(), d);
+    down = false;
+    const second = await pollOnce(first.state, d);
+    // Assess: carried, then stored and published in order; the loop went on with the new cursor.
+    expect(first.state.unsaved?.events?.map((event) => event.sequence)).toEqual([1, 2]);
+    expect(bus.published.map((entry) => detailOf(entry).metadata.sequence)).toEqual([1, 2]);
+    expect(cxone.polls.map((poll) => poll.sessionId)).toEqual(['cursor-1', 'cursor-2']);
+    expect(second.state).not.toHaveProperty('unsaved');
+    expect(await realStore.load(key)).toMatchObject({ cursor: 'cursor-2', sequence: 2, publishedThrough: 2 });
+  });
+
+  it('still publishes events that waited in the store before it refused a later batch', async () => {
+    // Prepare: one event waits in the store (EventBridge had refused it); the store then refuses a commit.
+    const waiting = { sequence: 1, platformSessionId: null, receivedAt: '2025-03-12T14:05:00.000Z', data: start };
+    const { executionName, key } = await resumed({ sequence: 1, publishedThrough: 0 }, [waiting]);
+    let down = true;
+    const flaky: CheckpointStore = Object.create(realStore, {
+      commit: {
+        value: async (...args: Parameters<CheckpointStore['commit']>) => {
+          if (down) throw new CheckpointStoreUnavailableError('could not advance the checkpoint: ServiceUnavailable');
+          return realStore.commit(...args);
+        },
+      },
+    });
+    const bus = recordingBus(() => down);
+    const parking = recordingParking();
+    const cxone = scriptedCxone({ kind: 'events', response: { sessionId: 'cursor-2', events: [available] } }, { kind: 'no-events' });
+    const d = deps(cxone, bus.putEvents, { executionName, store: flaky, park: parking.park });
+    // Act
+    const first = await pollOnce(initial(), d);
+    down = false;
+    await pollOnce(first.state, d);
+    // Assess: the new batch was parked; the event that waited from before reached the bus afterwards.
+    expect(parking.parked.map((item) => [item.reason, item.sequence])).toEqual([[ParkReason.CheckpointUnavailable, 2]]);
+    expect(bus.published.map((entry) => detailOf(entry).metadata.sequence)).toEqual([1]);
     expect(await realStore.load(key)).toMatchObject({ cursor: 'cursor-2', sequence: 2, publishedThrough: 2 });
   });
 
