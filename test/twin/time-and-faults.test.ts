@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +14,7 @@ describe('--fault specs', () => {
     expect(parseFaultSpec('cxone-down@60s+5m')).toEqual({ kind: 'cxone-down', afterSeconds: 60, forSeconds: 300 });
     expect(parseFaultSpec('eventbridge-down@0s+1h')).toEqual({ kind: 'eventbridge-down', afterSeconds: 0, forSeconds: 3600 });
     expect(parseFaultSpec('dlq-down@1.5m+90s')).toEqual({ kind: 'dlq-down', afterSeconds: 90, forSeconds: 90 });
+    expect(parseFaultSpec('dynamodb-down@60s+10m')).toEqual({ kind: 'dynamodb-down', afterSeconds: 60, forSeconds: 600 });
   });
 
   it.each([
@@ -65,13 +67,17 @@ describe('faults injected into a running twin, answered as the services do', () 
     new EventBridgeClient({ maxAttempts: 1 }).send(new PutEventsCommand({ Entries: [{ Source: 'test', DetailType: 'Probe', Detail: '{}' }] }));
   const sendToDlq = () =>
     new S3Client({ maxAttempts: 1 }).send(new PutObjectCommand({ Bucket: twin.largeEventBucket, Key: 'parked/probe.json', Body: 'probe' }));
+  // The poller's own client shape: the endpoint from AWS_ENDPOINT_URL_DYNAMODB, which the twin set.
+  const readCheckpoint = () =>
+    new DynamoDBClient({ maxAttempts: 1 }).send(new GetItemCommand({ TableName: twin.sessionTableName, Key: { pk: { S: 'probe' }, sk: { S: 'HEAD' } } }));
 
-  it('refuses PutEvents and SendMessage, and CXone answers 503 everywhere but its admin API, while the windows are open', async () => {
+  it('refuses PutEvents, PutObject and every DynamoDB call, and CXone answers 503 everywhere but its admin API, while the windows are open', async () => {
     // An hour of simulated outage from now: 36 real seconds at 100x, far longer than this test.
-    applyFaultSpecs([parseFaultSpec('eventbridge-down@0s+1h'), parseFaultSpec('dlq-down@0s+1h'), parseFaultSpec('cxone-down@0s+1h')], twin, simulator);
+    applyFaultSpecs(['eventbridge-down@0s+1h', 'dlq-down@0s+1h', 'dynamodb-down@0s+1h', 'cxone-down@0s+1h'].map(parseFaultSpec), twin, simulator);
 
     await expect(putEvents()).rejects.toMatchObject({ name: 'InternalException', $metadata: { httpStatusCode: 500 } });
     await expect(sendToDlq()).rejects.toMatchObject({ $metadata: { httpStatusCode: 503 } });
+    await expect(readCheckpoint()).rejects.toMatchObject({ name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } });
     expect((await fetch(`${simulator.issuerUrl}/.well-known/openid-configuration`)).status).toBe(503);
     expect((await fetch(`${simulator.issuerUrl}/admin/stats`)).status).toBe(200);
 
@@ -79,6 +85,7 @@ describe('faults injected into a running twin, answered as the services do', () 
     simulator.clearFaults();
     await expect(putEvents()).resolves.toMatchObject({ FailedEntryCount: 0 });
     await expect(sendToDlq()).resolves.toHaveProperty('ETag');
+    await expect(readCheckpoint()).resolves.toMatchObject({ $metadata: { httpStatusCode: 200 } });
     expect((await fetch(`${simulator.issuerUrl}/.well-known/openid-configuration`)).status).toBe(200);
   });
 });
