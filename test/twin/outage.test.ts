@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isLifecycleDetailType } from '../../contract/lifecycle.js';
 import { BACK_OFF } from '../../contract/retry-policy.js';
 import { type CxoneSimulator, startCxoneSimulator } from '../../local/cxone-simulator/index.js';
 import { type LocalTwin, startLocalTwin } from '../../local/twin/local-twin.js';
@@ -133,6 +134,34 @@ describe.each([5, 60])('CXone down (503 and connection resets) for %i minutes of
       `[outage ${minutes} min] ${SESSIONS} sessions, ${figures.emitted} events, lost ${figures.lost}; CXone back to every session polling again: ` +
         `p50 ${percentile(recoveredAfter, 50).toFixed(0)} s, max ${Math.max(...recoveredAfter).toFixed(0)} s simulated; outage lasted ${((backAt - downAt) / MS_PER_SECOND / 60).toFixed(1)} min simulated`,
     );
+  });
+});
+
+describe('CXone down from the first poll of a session', () => {
+  it('announces PollingDegraded numbered 1 before any checkpoint exists, then PollingStarted and PollingRecovered after it', { timeout: 120_000 }, async () => {
+    // Prepare: an agent logged in while CXone is down; its execution starts as discovery would start it.
+    const agentId = String(nextAgentId++);
+    simulator.loginAgent(agentId);
+    // Every CXone endpoint, the join included, answers 503 (for far longer than the test).
+    simulator.injectFault({ scope: 'all', forSeconds: 3_600, fault: { status: 503 } });
+    twin.stepFunctions.startExecution(twin.stack.stateMachine.arn, `${twin.tenant}-${agentId}-20250312T140001000Z`, JSON.stringify({ agentId }));
+    // Act: the first poll (the execution's own join) fails past the quick retries; then CXone is back.
+    await waitFor(() => lifecycleOf(received, agentId, DEGRADED).length > 0, 60_000, 'PollingDegraded');
+    simulator.clearFaults();
+    await waitFor(() => lifecycleOf(received, agentId, RECOVERED).length > 0, 60_000, 'PollingRecovered');
+    simulator.logoutAgent(agentId);
+    await waitFor(() => executionsOf(twin, agentId).every((execution) => execution.status !== 'RUNNING'), 60_000, 'session ended');
+    // Assess: one series, in the order published, with no gap.
+    const series = received
+      .filter(({ event }) => isLifecycleDetailType(event['detail-type']) && detailOf(event).metadata.agentId === agentId)
+      .map(({ event }) => [event['detail-type'], (detailOf(event).metadata as { lifecycleSequence?: number }).lifecycleSequence]);
+    expect(series.slice(0, 3)).toEqual([
+      [DEGRADED, 1],
+      ['CxoneEventBridge.PollingStarted', 2],
+      [RECOVERED, 3],
+    ]);
+    expect(series.map(([, number]) => number)).toEqual(series.map((_, index) => index + 1));
+    expect(executionsOf(twin, agentId).map((execution) => execution.status)).toEqual(['SUCCEEDED']);
   });
 });
 
