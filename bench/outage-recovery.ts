@@ -6,10 +6,12 @@
  * twin, then back: how long from CXone's return until every session polls again. Two figures:
  * - scheduled: what the loop itself decided, from the Wait each session was in when CXone came back
  *   (its start and its backOffSeconds) — independent of this machine's speed;
- * - observed: until each session's first event queued during the outage reached the bus (its first
- *   poll that CXone answered), on the twin's simulated clock (each simulated second lasts
- *   --ms-per-second real ms, so the twin's own CPU time is counted too). Not PollingRecovered: a
- *   session still inside its quick retries when CXone came back never degraded, so never recovers.
+ * - observed: until CXone answered each session's first poll after its return (a marker event queued
+ *   for every agent as CXone comes back, handed over by that poll), on the twin's simulated clock
+ *   (each simulated second lasts --ms-per-second real ms, so the twin's own CPU time is counted too);
+ *   and until that marker reached the bus. Not PollingRecovered: a session still inside its quick
+ *   retries when CXone came back never degraded, so never recovers. Not the events queued during
+ *   the outage: a poll held when the outage began is answered with them before the outage hits it.
  * Not part of the suite: a bench prints figures, it asserts nothing but zero loss.
  *
  * At 1,000 sessions on 2 cores the whole twin (engine, handlers, dynalite, simulator) shares one
@@ -78,7 +80,8 @@ twin.bus.onEvent(({ event }) => {
   if (!isLifecycleDetailType(type)) {
     cxoneOnBus.push(event);
     const agentId = detailOf(event).metadata.agentId;
-    if (backAt !== undefined && !firstDeliveredAfterBack.has(agentId)) firstDeliveredAfterBack.set(agentId, Date.now());
+    const marker = (detailOf(event).data as { eventName?: string } | null)?.eventName?.startsWith('back-');
+    if (marker && !firstDeliveredAfterBack.has(agentId)) firstDeliveredAfterBack.set(agentId, Date.now());
     return;
   }
   const agentId = detailOf(event).metadata.agentId;
@@ -146,12 +149,22 @@ try {
   const back = backAt;
   const degradedWhenBack = degraded.size;
   simulator.clearFaults();
+  // No poll is held at CXone now (every poll of the last minutes failed): each session's first
+  // answered poll hands its marker over.
+  for (const agentId of agentIds) simulator.enqueueEvents(agentId, busyEvents(agentId, 'back', 1));
+  const markers = new Map(
+    simulator
+      .emittedEvents()
+      .filter((event) => ours.has(event.agentId) && (event.event as { eventName?: string }).eventName === `back-${event.agentId}-0`)
+      .map((event) => [event.agentId, event]),
+  );
   log(`CXone back; ${degradedWhenBack} of ${sessions} sessions had published PollingDegraded`);
+  const pollingAgain = () => [...markers.values()].filter((marker) => marker.deliveredAt !== undefined).length;
 
   await until(
-    () => firstDeliveredAfterBack.size === sessions,
+    () => pollingAgain() === sessions && firstDeliveredAfterBack.size === sessions,
     'every session polling again',
-    () => `${firstDeliveredAfterBack.size} polling again, ${firstRecoveredAt.size} PollingRecovered`,
+    () => `${pollingAgain()} answered by CXone, ${firstDeliveredAfterBack.size} with events on the bus, ${firstRecoveredAt.size} PollingRecovered`,
   );
   const recoveredAllAt = Date.now();
   // Scheduled: the rest of the Wait each session was in when CXone came back (0 if it was not waiting),
@@ -165,7 +178,8 @@ try {
     const seconds = (lastWait as { state: { input: { backOffSeconds?: number } } }).state.input.backOffSeconds ?? 0;
     return Math.max(0, (lastWait.timestamp + seconds * msPerSecond - back) / msPerSecond);
   });
-  const observed = agentIds.map((agentId) => ((firstDeliveredAfterBack.get(agentId) ?? back) - back) / msPerSecond);
+  const observed = agentIds.map((agentId) => ((markers.get(agentId)?.deliveredAt ?? back) - back) / msPerSecond);
+  const onBusAgain = agentIds.map((agentId) => ((firstDeliveredAfterBack.get(agentId) ?? back) - back) / msPerSecond);
   const recoveredEvents = agentIds.flatMap((agentId) => {
     const at = firstRecoveredAt.get(agentId);
     return at === undefined ? [] : [(at - back) / msPerSecond];
@@ -214,6 +228,7 @@ try {
     pollingRecoveredSeconds: recoveredEvents.length > 0 ? summary(recoveredEvents) : null,
     scheduledSeconds: summary(scheduled),
     observedSeconds: summary(observed),
+    onTheBusAgainSeconds: summary(onBusAgain),
     everySessionPollingAgainAfterRealSeconds: (recoveredAllAt - back) / 1000,
     pollerInvocations: twin.lambdaStats.invocations,
     pollerErrors: Object.fromEntries(twin.lambdaStats.errors),
@@ -230,7 +245,8 @@ try {
     `outage ${minutes} min (simulated), ${sessions} sessions, ${figures.emitted} events: lost ${figures.lost}, duplicates ${figures.duplicates} (${figures.duplicatesWithoutEarlierId} without an earlier eventId), sessions with sequence gaps ${withGaps}, executions not SUCCEEDED ${failed}`,
   );
   console.log(`CXone back → every session polling again, ${row('scheduled', scheduled)}`);
-  console.log(`CXone back → first event of the outage on the bus (twin clock, ${msPerSecond} ms per simulated s), ${row('observed', observed)}`);
+  console.log(`CXone back → CXone answers the session's first poll (twin clock, ${msPerSecond} ms per simulated s), ${row('observed', observed)}`);
+  console.log(`CXone back → an event on the bus again, ${row('observed', onBusAgain)}`);
   console.log(`sessions that published PollingDegraded ${degraded.size} (${degradedWhenBack} by CXone's return), PollingRecovered ${firstRecoveredAt.size}`);
   console.log(
     `process: ${result.cpuSeconds.toFixed(0)} s CPU in ${result.wallSeconds.toFixed(0)} s, peak RSS ${result.peakRssMb} MB, event-loop lag p99 ${result.eventLoopLagMs.p99.toFixed(0)} ms, ${result.pollerInvocations} poller invocations`,
