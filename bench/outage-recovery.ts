@@ -31,6 +31,7 @@ process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 const { StateName } = await import('../contract/state-machine.js');
 const { isLifecycleDetailType } = await import('../contract/lifecycle.js');
+const { canonicalJson } = await import('../contract/envelope.js');
 const { startCxoneSimulator } = await import('../local/cxone-simulator/index.js');
 const { startLocalTwin } = await import('../local/twin/local-twin.js');
 const { busyEvents, DEGRADED, detailOf, executionsOf, percentile, RECOVERED, takeCxoneDown } = await import('../test/twin/outage-run.js');
@@ -210,6 +211,27 @@ try {
     const seen = [...(sequences.get(agentId) ?? [])].sort((a, b) => a - b);
     return !seen.every((sequence, index) => sequence === index + 1);
   }).length;
+  // What was lost, and what the agent's poller and CXone did around it (empty when nothing was).
+  const onBusKeys = new Set(cxoneOnBus.map((event) => `${detailOf(event).metadata.agentId}|${canonicalJson(detailOf(event).data)}`));
+  const lostEvents = simulator.emittedEvents().filter((event) => ours.has(event.agentId) && !onBusKeys.has(`${event.agentId}|${canonicalJson(event.event)}`));
+  const lostDetail = lostEvents.map((event) => ({
+    agentId: event.agentId,
+    event: event.event,
+    emittedAfterBackS: (event.emittedAt - back) / 1000,
+    deliveredAfterBackS: event.deliveredAt === undefined ? null : (event.deliveredAt - back) / 1000,
+    batches: simulator.deliveredBatches({ agentId: event.agentId }).map((batch) => ({
+      atAfterBackS: (batch.deliveredAt - back) / 1000,
+      snapshot: batch.snapshot,
+      events: batch.events.length,
+      request: batch.requestSessionId.slice(-6),
+      response: batch.responseSessionId.slice(-6),
+    })),
+    failures: executionsOf(twin, event.agentId).flatMap((execution) =>
+      execution.history
+        .filter((entry) => JSON.stringify(entry).includes('Sandbox.Timedout') || JSON.stringify(entry).includes('"unsaved"'))
+        .map((entry) => ({ type: entry.type, atAfterBackS: (entry.timestamp - back) / 1000 })),
+    ),
+  }));
   const cpu = process.cpuUsage(cpuAtStart);
   const summary = (list: number[]) => ({ p50: percentile(list, 50), p90: percentile(list, 90), p99: percentile(list, 99), max: Math.max(...list) });
   const result = {
@@ -238,6 +260,7 @@ try {
     peakRssMb: Math.round(peakRssMb),
     eventLoopLagMs: { p50: lag.percentile(50) / 1e6, p99: lag.percentile(99) / 1e6, max: lag.max / 1e6 },
     measuredAt: new Date().toISOString(),
+    lost: lostDetail,
   };
   const row = (name: string, list: number[]) =>
     `${name}: p50 ${percentile(list, 50).toFixed(0)} s, p90 ${percentile(list, 90).toFixed(0)} s, max ${Math.max(...list).toFixed(0)} s`;
