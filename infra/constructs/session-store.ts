@@ -3,8 +3,12 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 
-/** The DynamoDB item actions the poller's checkpoint store uses (lambdas/poll-session/dynamodb-checkpoint-store.ts), and no others. */
-export const CHECKPOINT_STORE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'] as const;
+/**
+ * The DynamoDB item actions the poller's checkpoint store calls (lambdas/poll-session/dynamodb-checkpoint-store.ts),
+ * one per API operation, and no others: BatchWriteItem's puts and deletes need `dynamodb:BatchWriteItem` alone
+ * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html).
+ */
+export const CHECKPOINT_STORE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'] as const;
 
 /**
  * The per-session checkpoint store: one on-demand table keyed by session (`pk`) and item (`sk`:

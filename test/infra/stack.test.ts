@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { RETRYABLE_ERROR_NAMES } from '../../contract/errors.js';
@@ -7,6 +8,7 @@ import { PollStatus } from '../../contract/poll-state.js';
 import { BACK_OFF, LAMBDA_SERVICE_ERROR_RETRY, POLL_RETRY } from '../../contract/retry-policy.js';
 import { FAULT_RESULT_PATH, LAMBDA_SERVICE_ERRORS, StateName } from '../../contract/state-machine.js';
 import { parseBridgeConfig } from '../../infra/config.js';
+import { CHECKPOINT_STORE_ACTIONS } from '../../infra/constructs/session-store.js';
 import { readTemplate } from '../../local/twin/synthesized-stack.js';
 import { synthesizeForTest, TEST_CONFIG } from './stack-fixture.js';
 
@@ -83,8 +85,8 @@ describe('poller function', () => {
           ],
         },
         {
-          // Item actions only, on the checkpoint table only: no Scan, no DeleteItem, no table management.
-          Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'],
+          // Item actions only, on the checkpoint table only: no Scan, no PutItem or DeleteItem, no table management.
+          Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'],
           Effect: 'Allow',
           Resource: [{ 'Fn::GetAtt': [expect.stringMatching(/^SessionStoreTable/), 'Arn'] }],
         },
@@ -92,6 +94,12 @@ describe('poller function', () => {
     );
     expect(statements).toHaveLength(6);
     template.resourcePropertiesCountIs('AWS::IAM::Role', { ManagedPolicyArns: Match.anyValue() }, 0);
+  });
+
+  it('grants the poller exactly the DynamoDB operations its checkpoint store sends, so a new call cannot go ungranted', () => {
+    const source = readFileSync(new URL('../../lambdas/poll-session/dynamodb-checkpoint-store.ts', import.meta.url), 'utf8');
+    const sent = [...source.matchAll(/new (\w+)Command\(/g)].map(([, operation]) => `dynamodb:${operation}`);
+    expect([...new Set(sent)].sort()).toEqual([...CHECKPOINT_STORE_ACTIONS].sort());
   });
 });
 
