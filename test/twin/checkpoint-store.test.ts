@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
+import { eventIdOf } from '../../contract/envelope.js';
 import { isLifecycleDetailType } from '../../contract/lifecycle.js';
 import type { LegacyPollStateSchema, PollState } from '../../contract/poll-state.js';
 import type { CxoneAgentApi } from '../../lambdas/cxone/agent-api.js';
@@ -179,7 +180,11 @@ describe('deploys never break running sessions', () => {
         const pending = withPending ? received.slice(2) : [];
         for (const event of received.slice(0, received.length - pending.length)) {
           onBus.push({
-            detail: { metadata: { agentId, sequence: event.sequence, eventId: `old-${event.sequence}`, platformSessionId: null }, data: event.data },
+            // The earlier build derived the eventId as this build does (contract/envelope.ts): a repeat carries it.
+            detail: {
+              metadata: { agentId, sequence: event.sequence, eventId: eventIdOf(event, { tenant: twin.tenant, agentId }), platformSessionId: null },
+              data: event.data,
+            },
           } as unknown as EventBridgeEvent);
         }
         const oldState: z.input<typeof LegacyPollStateSchema> = {
@@ -218,7 +223,7 @@ describe('deploys never break running sessions', () => {
     expect(ran.map((execution) => execution.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
     for (const { agentId } of sessions) {
       expect(gapFree(agentId)).toBe(true);
-      expect(accountFor(simulator, twin, onBus, [agentId])).toMatchObject({ lost: 0 });
+      expect(accountFor(simulator, twin, onBus, [agentId])).toMatchObject({ lost: 0, duplicatesWithoutEarlierId: 0 });
     }
     // The migrated state no longer carries events, only the version.
     expect(ran.every((execution) => JSON.parse(execution.output ?? '{}').v === 2)).toBe(true);
