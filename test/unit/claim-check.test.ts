@@ -4,30 +4,8 @@ import { type ParkedItem, parkedItemKey, parseParkedKey } from '../../contract/d
 import { ClaimCheckDetailSchema, toEnvelopeEntry } from '../../contract/envelope.js';
 import { objectStoreClaimCheck } from '../../lambdas/publishing/claim-check.js';
 import { PUT_EVENTS_MAX_ENTRY_BYTES, PUT_EVENTS_MAX_REQUEST_BYTES, putEventsEntrySize } from '../../lambdas/publishing/limits.js';
-import type { ObjectStore } from '../../lambdas/publishing/object-store.js';
 import { objectStorePark } from '../../lambdas/publishing/parking.js';
-
-/** An object store in memory that checks the SHA-256 it is given, as S3 does. */
-function memoryStore(): ObjectStore & { objects: Map<string, string> } {
-  const objects = new Map<string, string>();
-  return {
-    bucket: 'large-events',
-    objects,
-    async put(key, body, options = {}) {
-      if (options.sha256 && createHash('sha256').update(body).digest('hex') !== options.sha256) throw new Error('BadDigest');
-      objects.set(key, body);
-    },
-    async get(key) {
-      return objects.get(key) ?? '';
-    },
-    async *list(prefix) {
-      for (const key of [...objects.keys()].filter((k) => k.startsWith(prefix)).sort()) yield { key, size: Buffer.byteLength(objects.get(key) ?? '') };
-    },
-    async delete(key) {
-      objects.delete(key);
-    },
-  };
-}
+import { memoryObjectStore } from './memory-object-store.js';
 
 const huge = { Type: 'CustomEvent', data: 'é'.repeat(800_000) };
 const event = { sequence: 7, platformSessionId: '698120331042', receivedAt: '2026-11-30T16:00:00.000Z', data: huge };
@@ -44,7 +22,7 @@ describe('limits', () => {
 
 describe('objectStoreClaimCheck', () => {
   it('stores the whole detail byte for byte and points at it with the same detail-type and metadata', async () => {
-    const store = memoryStore();
+    const store = memoryObjectStore();
     const entry = toEnvelopeEntry(event, { tenant: 'acme', agentId: '2103457' }, 'cxone.agent-events');
     const pointer = await objectStoreClaimCheck(store)(entry);
 
@@ -64,7 +42,7 @@ describe('objectStoreClaimCheck', () => {
   });
 
   it('writes the same key again for the same event, leaving one object', async () => {
-    const store = memoryStore();
+    const store = memoryObjectStore();
     const entry = toEnvelopeEntry(event, { tenant: 'acme', agentId: '2103457' }, 'cxone.agent-events');
     await objectStoreClaimCheck(store)(entry);
     await objectStoreClaimCheck(store)(entry);
@@ -72,7 +50,9 @@ describe('objectStoreClaimCheck', () => {
   });
 
   it('rejects an entry that is not a bridge envelope', async () => {
-    await expect(objectStoreClaimCheck(memoryStore())({ Source: 's', DetailType: 'd', Detail: '{"x":1}', Time: new Date() })).rejects.toThrow(/envelopes/);
+    await expect(objectStoreClaimCheck(memoryObjectStore())({ Source: 's', DetailType: 'd', Detail: '{"x":1}', Time: new Date() })).rejects.toThrow(
+      /envelopes/,
+    );
   });
 });
 
@@ -93,7 +73,7 @@ describe('parking in the object store', () => {
   };
 
   it('keeps a payload of any size whole, under a key that tells reason, tenant, agent, time and sequence', async () => {
-    const store = memoryStore();
+    const store = memoryObjectStore();
     await objectStorePark(store)([item]);
     const key = 'parked/PUBLISH_ATTEMPTS_EXHAUSTED/acme/2103457/20261130T160500.123Z-000000000007-68e0ddd3-e8f2-b74a-2cda-bee3c076ba1b.json';
     expect([...store.objects.keys()]).toEqual([key]);
@@ -116,7 +96,7 @@ describe('parking in the object store', () => {
   });
 
   it('throws when the store refuses, so the caller keeps the items', async () => {
-    const store = memoryStore();
+    const store = memoryObjectStore();
     store.put = async () => {
       throw new Error('SlowDown');
     };

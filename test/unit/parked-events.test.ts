@@ -1,34 +1,10 @@
-import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ParkedItem } from '../../contract/dead-letter.js';
 import { type EnvelopeEntry, eventIdOf } from '../../contract/envelope.js';
 import { listParked, redriveParked } from '../../lambdas/parked/parked-events.js';
-import type { ObjectStore } from '../../lambdas/publishing/object-store.js';
 import { objectStorePark } from '../../lambdas/publishing/parking.js';
 import type { PutEventsPort } from '../../lambdas/publishing/publisher.js';
-
-function memoryStore(): ObjectStore & { objects: Map<string, string> } {
-  const objects = new Map<string, string>();
-  return {
-    bucket: 'large-events',
-    objects,
-    async put(key, body, options = {}) {
-      if (options.sha256 && createHash('sha256').update(body).digest('hex') !== options.sha256) throw new Error('BadDigest');
-      objects.set(key, body);
-    },
-    async get(key) {
-      const body = objects.get(key);
-      if (body === undefined) throw new Error(`NoSuchKey ${key}`);
-      return body;
-    },
-    async *list(prefix) {
-      for (const key of [...objects.keys()].filter((k) => k.startsWith(prefix)).sort()) yield { key, size: Buffer.byteLength(objects.get(key) ?? '') };
-    },
-    async delete(key) {
-      objects.delete(key);
-    },
-  };
-}
+import { memoryObjectStore } from './memory-object-store.js';
 
 function parkedEvent(agentId: string, sequence: number, parkedAt: string, overrides: Partial<ParkedItem> = {}): ParkedItem {
   const payload = { Type: 'CustomEvent', n: sequence, agentId };
@@ -61,8 +37,8 @@ function bus(refuse: (entry: EnvelopeEntry) => boolean = () => false) {
   return { accepted, putEvents };
 }
 
-async function parkedStore(): Promise<ReturnType<typeof memoryStore>> {
-  const store = memoryStore();
+async function parkedStore(): Promise<ReturnType<typeof memoryObjectStore>> {
+  const store = memoryObjectStore();
   await objectStorePark(store)([
     parkedEvent('2', 8, '2026-11-30T16:00:02.000Z'),
     parkedEvent('1', 5, '2026-11-30T16:00:01.000Z'),
