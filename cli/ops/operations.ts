@@ -22,7 +22,7 @@ import { StackOutput } from '../../contract/stack-outputs.js';
 import { CxoneAgentApi } from '../../lambdas/cxone/agent-api.js';
 import { CxoneAuth } from '../../lambdas/cxone/auth.js';
 import { EPOCH_CURSOR } from '../../lambdas/discovery/discover-sessions.js';
-import { executionNameFor, sessionNameOf } from '../../lambdas/sessions/execution-name.js';
+import { executionNameFor, parseExecutionName, restartName, sessionNameOf } from '../../lambdas/sessions/execution-name.js';
 import { isLoggedIn } from '../../lambdas/sessions/start-agent-session.js';
 import { secretCredentialsLoader } from '../../lambdas/shared/secret-credentials.js';
 
@@ -316,7 +316,7 @@ export async function sessionsOf(
       agentId: agentId ?? '?',
       execution: name,
       executionArn: execution.executionArn ?? '',
-      generation: Number(/-g(\d+)$/.exec(name)?.[1] ?? 1),
+      generation: parseExecutionName(name).generation,
       state: running ? (loop?.state ?? 'polling') : (STATE_OF[execution.status ?? ''] ?? 'failed'),
       running,
       ...(loop?.polls === undefined ? {} : { polls: loop.polls }),
@@ -406,27 +406,20 @@ function agentOf(input: string | undefined): string | undefined {
   }
 }
 
-/** The login's name behind restarts and generations: `<base>-r2-g3` → `<base>`. */
-export function loginNameOf(executionName: string): string {
-  return sessionNameOf(executionName);
-}
-
 /**
- * Stops the agent's running poller (if any) and starts its login again as `<login>-r<N+1>` with the
- * latest execution's input; the CXone session is not touched (a stale cursor is rejoined by the poller).
+ * Stops the agent's running poller (if any) and starts its login again as `<login>-r<N+1>` with a
+ * first execution's input (see restartInput); the CXone session is not touched (a stale cursor is rejoined by the poller).
  */
 export async function restartAgent(clients: OpsClients, stack: LocatedStack, agentId: string): Promise<{ stopped: string | null; started: string }> {
   const sessions = await sessionsOf(clients, stack, { agentId }, () => undefined);
   const latest = sessions[0];
   if (!latest) throw new OpsError(`agent ${agentId} has no session in the last 24 hours: start one with npm run session -- start`);
-  const login = loginNameOf(latest.execution);
-  const restarts = sessions
-    .filter((session) => loginNameOf(session.execution) === login)
-    .map((session) => Number(/-r(\d+)(?:-g\d+)?$/.exec(session.execution)?.[1] ?? 0));
+  const login = sessionNameOf(latest.execution);
+  const restarts = sessions.filter((session) => sessionNameOf(session.execution) === login).map((session) => parseExecutionName(session.execution).restart);
   const described = await clients.stepFunctions.send(new DescribeExecutionCommand({ executionArn: latest.executionArn }));
   const stopped =
     (await stopLogins(clients, stack, new Set([login]), { error: 'OperatorRestart', cause: 'npm run ops -- restart' }, () => undefined)).at(-1) ?? null;
-  const name = `${login}-r${Math.max(0, ...restarts) + 1}`;
+  const name = restartName(login, Math.max(0, ...restarts) + 1);
   await clients.stepFunctions.send(
     new StartExecutionCommand({ stateMachineArn: stack.stateMachineArn, name, input: JSON.stringify(restartInput(described.input, agentId)) }),
   );
@@ -452,7 +445,7 @@ export async function stopSessions(clients: OpsClients, stack: LocatedStack, ses
   return stopLogins(
     clients,
     stack,
-    new Set(sessions.map((session) => loginNameOf(session.execution))),
+    new Set(sessions.map((session) => sessionNameOf(session.execution))),
     { error: 'OperatorStop', cause: 'npm run ops -- stop' },
     progress,
   );
@@ -471,7 +464,7 @@ async function stopLogins(
 ): Promise<string[]> {
   const stopped: string[] = [];
   for (let round = 0; round < 5; round += 1) {
-    const running = (await listExecutions(clients, stack.stateMachineArn, 'RUNNING')).filter((execution) => logins.has(loginNameOf(execution.name ?? '')));
+    const running = (await listExecutions(clients, stack.stateMachineArn, 'RUNNING')).filter((execution) => logins.has(sessionNameOf(execution.name ?? '')));
     if (running.length === 0) return stopped;
     for (const execution of running) {
       await clients.stepFunctions.send(new StopExecutionCommand({ executionArn: execution.executionArn, ...reason }));
