@@ -20,8 +20,8 @@ import {
 } from '../../contract/poll-state.js';
 import type { PollReport } from '../cxone/agent-api.js';
 import type { ClaimCheckPort } from '../publishing/claim-check.js';
-import { PUT_EVENTS_MAX_ENTRIES, PUT_EVENTS_MAX_REQUEST_BYTES, putEventsEntrySize } from '../publishing/limits.js';
-import { type PutEventsPort, publishInOrder } from '../publishing/publisher.js';
+import { putEventsEntrySize } from '../publishing/limits.js';
+import { inPutEventsRequests, type PutEventsPort, publishInOrder } from '../publishing/publisher.js';
 import { sessionNameOf } from '../sessions/execution-name.js';
 import type { CheckpointAdvance, CheckpointStore, SessionCheckpoint } from './checkpoint-store.js';
 import { lifecycleEntries, lifecycleEvents } from './lifecycle.js';
@@ -335,7 +335,7 @@ class PollRun {
     const checkpoint = this.checkpoint as SessionCheckpoint;
     // One PutEvents request at a time: a refused request stops the next one, so no later request
     // overtakes it on the bus, and an EventBridge outage costs one failed request per invocation.
-    for (const slice of this.requestSlices(events)) {
+    for (const slice of inPutEventsRequests(events, (event) => putEventsEntrySize(toEnvelopeEntry(event, this.identity, this.deps.eventSource)))) {
       const failures = await publishInOrder(
         slice.map((event) => toEnvelopeEntry(event, this.identity, this.deps.eventSource)),
         this.deps.putEvents,
@@ -369,25 +369,6 @@ class PollRun {
       if (blocked) return false;
     }
     return true;
-  }
-
-  /** Consecutive runs of events that fit one PutEvents request (10 entries, 256 KB). */
-  private requestSlices(events: SequencedEvent[]): SequencedEvent[][] {
-    const slices: SequencedEvent[][] = [];
-    let current: SequencedEvent[] = [];
-    let bytes = 0;
-    for (const event of events) {
-      const size = putEventsEntrySize(toEnvelopeEntry(event, this.identity, this.deps.eventSource));
-      if (current.length === PUT_EVENTS_MAX_ENTRIES || (current.length > 0 && bytes + size >= PUT_EVENTS_MAX_REQUEST_BYTES)) {
-        slices.push(current);
-        current = [];
-        bytes = 0;
-      }
-      current.push(event);
-      bytes += size;
-    }
-    if (current.length > 0) slices.push(current);
-    return slices;
   }
 
   /**

@@ -81,7 +81,7 @@ export async function publishInOrder(entries: EnvelopeEntry[], putEvents: PutEve
       await sleep(delay);
     }
     const stillFailing: number[] = [];
-    for (const batch of toRequests(pending, toSend)) {
+    for (const batch of inPutEventsRequests(pending, (index) => putEventsEntrySize(toSend[index] as EnvelopeEntry))) {
       if (now() >= options.deadline) {
         stillFailing.push(...batch);
         continue;
@@ -108,19 +108,22 @@ export async function publishInOrder(entries: EnvelopeEntry[], putEvents: PutEve
   return failures.sort((a, b) => a.index - b.index);
 }
 
-/** Splits entry indexes into PutEvents requests by count and total size, keeping order. */
-function toRequests(indexes: number[], entries: EnvelopeEntry[]): number[][] {
-  const requests: number[][] = [];
-  let current: number[] = [];
+/**
+ * Splits items into consecutive PutEvents requests by count (10 entries) and total size, keeping
+ * order; `sizeOf` is an item's entry size as EventBridge counts it.
+ */
+export function inPutEventsRequests<T>(items: T[], sizeOf: (item: T) => number): T[][] {
+  const requests: T[][] = [];
+  let current: T[] = [];
   let currentBytes = 0;
-  for (const index of indexes) {
-    const size = putEventsEntrySize(entries[index] as EnvelopeEntry);
+  for (const item of items) {
+    const size = sizeOf(item);
     if (current.length === PUT_EVENTS_MAX_ENTRIES || (current.length > 0 && currentBytes + size >= PUT_EVENTS_MAX_REQUEST_BYTES)) {
       requests.push(current);
       current = [];
       currentBytes = 0;
     }
-    current.push(index);
+    current.push(item);
     currentBytes += size;
   }
   if (current.length > 0) requests.push(current);
