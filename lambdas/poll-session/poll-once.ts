@@ -335,9 +335,12 @@ class PollRun {
     const checkpoint = this.checkpoint as SessionCheckpoint;
     // One PutEvents request at a time: a refused request stops the next one, so no later request
     // overtakes it on the bus, and an EventBridge outage costs one failed request per invocation.
-    for (const slice of inPutEventsRequests(events, (event) => putEventsEntrySize(toEnvelopeEntry(event, this.identity, this.deps.eventSource)))) {
+    // Each event's entry is built once (its id is a SHA-256 of the event), for its size and for sending.
+    const entries = events.map((event) => ({ event, entry: toEnvelopeEntry(event, this.identity, this.deps.eventSource) }));
+    for (const request of inPutEventsRequests(entries, ({ entry }) => putEventsEntrySize(entry))) {
+      const slice = request.map(({ event }) => event);
       const failures = await publishInOrder(
-        slice.map((event) => toEnvelopeEntry(event, this.identity, this.deps.eventSource)),
+        request.map(({ entry }) => entry),
         this.deps.putEvents,
         { deadline: this.now() + Math.max(0, this.deps.remainingTimeMs() - 3_000), now: this.now, claimCheck: this.deps.claimCheck },
       );
