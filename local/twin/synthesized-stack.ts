@@ -8,6 +8,7 @@ import type { RouteTargetKind } from '../../infra/routes-config.js';
 import { CxoneEventBridgeStack } from '../../infra/stack.js';
 import type { InputTransformer } from '../../rules/input-transformer.js';
 import { EVENTBRIDGE_DEFAULT_TARGET_RETRY } from '../aws/aws-limits.js';
+import type { LocalTableDefinition } from '../aws/local-dynamodb.js';
 import type { LocalRuleTarget, LocalTargetKind } from '../eventbridge/targets.js';
 
 /** The local account and region every twin resource lives in. */
@@ -68,16 +69,9 @@ export interface SynthesizedStack {
   /** SSM parameters the stack creates, with their initial values. */
   parameters: { name: string; value: string }[];
   /** DynamoDB tables the stack creates: name, keys and billing as the template declares them. */
-  tables: SynthesizedTable[];
+  tables: LocalTableDefinition[];
   /** Names of the S3 buckets the stack creates (the twin's S3 creates them empty). */
   buckets: string[];
-}
-
-export interface SynthesizedTable {
-  name: string;
-  keySchema: { AttributeName: string; KeyType: 'HASH' | 'RANGE' }[];
-  attributeDefinitions: { AttributeName: string; AttributeType: 'S' | 'N' | 'B' }[];
-  billingMode: string;
 }
 
 export interface ReadTemplateOptions {
@@ -180,8 +174,8 @@ export function readTemplate(template: Template, options: ReadTemplateOptions = 
     })),
     tables: ofType('AWS::DynamoDB::Table').map(([logicalId, resource]) => ({
       name: resolve({ Ref: logicalId }) as string,
-      keySchema: resource.Properties?.KeySchema as SynthesizedTable['keySchema'],
-      attributeDefinitions: resource.Properties?.AttributeDefinitions as SynthesizedTable['attributeDefinitions'],
+      keySchema: resource.Properties?.KeySchema as LocalTableDefinition['keySchema'],
+      attributeDefinitions: resource.Properties?.AttributeDefinitions as LocalTableDefinition['attributeDefinitions'],
       billingMode: String(resource.Properties?.BillingMode ?? 'PROVISIONED'),
     })),
     queues: ofType('AWS::SQS::Queue').map(([logicalId, resource]) => ({
