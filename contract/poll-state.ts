@@ -93,6 +93,12 @@ export const PollStateSchema = z.object({
   lastActivityAt: z.number().optional(),
   /** See UnsavedCheckpointSchema. */
   unsaved: UnsavedCheckpointSchema.optional(),
+  /**
+   * Every event up to this sequence is on the bus or parked, as this execution line knows (the
+   * checkpoint's mark is written with the next commit, so publishing costs no write). Present once
+   * the line has polled: it then never claims the session's lease from another execution.
+   */
+  publishedThrough: z.number().int().nonnegative().optional(),
   status: z.enum(Object.values(PollStatus) as [PollStatus, ...PollStatus[]]).optional(),
   ...FaultFieldsSchema.shape,
   /** Set by a back-off signal's Catch (contract/loop-signals.ts): the loop waited; this entry polls. */

@@ -1,4 +1,5 @@
 import type { SequencedEvent } from '../../contract/envelope.js';
+import type { SessionLease } from './session-lease.js';
 
 /**
  * The per-session checkpoint: where polling stands for one agent login, kept in a durable store so
@@ -26,6 +27,13 @@ export interface SessionCheckpoint {
    * definition with the whole state. Another execution of the session ignores it.
    */
   handOverRequestedFor?: string;
+  /** Which execution polls the session (see session-lease.ts). */
+  lease: SessionLease;
+  /**
+   * The last answered batch, held in HEAD itself (sequences up to `sequence`), so that an answered
+   * poll costs one write. Those at or below the published mark are on the bus already.
+   */
+  inline?: SequencedEvent[];
 }
 
 /** What an answered poll changes in the checkpoint. */
@@ -34,37 +42,59 @@ export type CheckpointAdvance = Pick<SessionCheckpoint, 'cursor' | 'sequence' | 
 /** What the poll was made with: the checkpoint advances only if it still says so. */
 export type CheckpointExpectation = Pick<SessionCheckpoint, 'cursor' | 'sequence'>;
 
+/** Where the published mark stands when a batch is committed: the commit writes it along. */
+export interface PublishedMark {
+  /** Every event up to here is on the bus or parked (the checkpoint's mark or a later one this execution knows). */
+  through: number;
+  /** Events HEAD holds inline that are not on the bus yet: they move to event items before the batch replaces them. */
+  unpublishedInline: SequencedEvent[];
+}
+
 /**
  * The store behind the checkpoint. Every write is conditional or idempotent, so an invocation that
  * ran "completely, partially, or not at all" can be run again.
  */
 export interface CheckpointStore {
-  /** The session's checkpoint (strongly consistent), or undefined before its first poll. */
-  load(sessionKey: string): Promise<SessionCheckpoint | undefined>;
+  /** The session's checkpoint (strongly consistent unless asked otherwise), or undefined before its first poll. */
+  load(sessionKey: string, options?: { consistent?: boolean }): Promise<SessionCheckpoint | undefined>;
   /**
-   * Takes the session's poll lease until `until` (epoch ms) and returns the checkpoint with it, so
-   * that two invocations (a stopped execution's last one and its restart's first) never poll the
-   * same cursor at once. 'busy' while another invocation holds a live lease; undefined when there is
-   * no checkpoint yet.
+   * Creates the checkpoint, owned by `owner` until `until`, with the events it already holds (a
+   * migrated state's pending events); false when a checkpoint exists already (it wins: it is newer).
    */
-  lease(sessionKey: string, until: number): Promise<{ checkpoint: SessionCheckpoint; token: string } | 'busy' | undefined>;
-  /** Gives the lease back (best effort: it also ends by itself at its `until`). */
-  release(sessionKey: string, token: string): Promise<void>;
-  /**
-   * Creates the checkpoint, with the events it already holds (a migrated state's pending events);
-   * false when a checkpoint exists already (it wins: it is newer).
-   */
-  create(sessionKey: string, checkpoint: SessionCheckpoint, events: SequencedEvent[]): Promise<boolean>;
+  create(sessionKey: string, checkpoint: Omit<SessionCheckpoint, 'lease'>, events: SequencedEvent[], owner: string, until: number): Promise<boolean>;
+  /** Takes the lease for `executionName` until `until`, if it is still as `seen`. */
+  takeLease(sessionKey: string, executionName: string, until: number, seen: SessionLease): Promise<boolean>;
+  /** Extends the owner's lease to `until`, unless another execution claimed it meanwhile. */
+  renewLease(sessionKey: string, executionName: string, until: number): Promise<boolean>;
+  /** Claims the lease (taken without the owner's yield from `fenceAt`), if it is still as `seen`. */
+  claimLease(sessionKey: string, executionName: string, fenceAt: number, seen: SessionLease): Promise<boolean>;
+  /** The owner hands the lease to the execution that claimed it. */
+  yieldLease(sessionKey: string, executionName: string, claimant: string, until: number): Promise<boolean>;
   /**
    * Stores an answered poll's events and advances the checkpoint, atomically with respect to
-   * other invocations: false (and nothing visible changed) when the checkpoint no longer matches
-   * `expected`, i.e. another invocation advanced it first.
+   * other invocations: 'superseded' (and nothing visible changed) when the checkpoint no longer
+   * matches `expected`, i.e. another invocation advanced it first; otherwise where the events went
+   * (held in HEAD, or event items for a batch too large for it).
    */
-  commit(sessionKey: string, expected: CheckpointExpectation, next: CheckpointAdvance, events: SequencedEvent[], lockUntil: number): Promise<boolean>;
-  /** Stored events with `after` < sequence ≤ `through`, oldest first, up to about `maxBytes` of them (at least one). */
-  backlog(sessionKey: string, after: number, through: number, maxBytes: number): Promise<SequencedEvent[]>;
-  /** Records that everything up to `through` is on the bus or parked (never moves back), then drops those events. */
-  markPublished(sessionKey: string, through: number, published: SequencedEvent[]): Promise<void>;
+  commit(
+    sessionKey: string,
+    expected: CheckpointExpectation,
+    next: CheckpointAdvance,
+    events: SequencedEvent[],
+    lockUntil: number,
+    published: PublishedMark,
+  ): Promise<'inline' | 'items' | 'superseded'>;
+  /**
+   * Stored events with `after` < sequence ≤ `through`, oldest first, up to about `maxBytes` of them
+   * (at least one): event items first, then those HEAD holds `inline`.
+   */
+  backlog(sessionKey: string, after: number, through: number, maxBytes: number, inline?: SequencedEvent[]): Promise<SequencedEvent[]>;
+  /**
+   * Records that everything up to `through` is on the bus or parked (never moves back), then drops
+   * those events' items. With `inline`, HEAD also drops the batch it holds, after moving the events
+   * to `keep` of it (those still to be published) to items.
+   */
+  markPublished(sessionKey: string, through: number, published: SequencedEvent[], inline?: { keep: SequencedEvent[] }): Promise<void>;
   /**
    * Reserves `count` lifecycle numbers; returns the first of them. Works before the checkpoint exists
    * (the session's first poll failed and PollingDegraded needs a number); create() keeps them.

@@ -85,6 +85,7 @@ export function createPollHandler(env: PollerEnvironment): PollHandler {
         eventSource: env.EVENT_SOURCE,
         pollTimeoutSeconds: env.POLL_TIMEOUT_SECONDS,
         publishReserveMs: env.PUBLISH_RESERVE_MS,
+        invocationMaxMs: env.FUNCTION_TIMEOUT_SECONDS * 1000,
         handOverAfterPolls: env.HAND_OVER_AFTER_POLLS,
         heartbeatIntervalMs: env.HEARTBEAT_SECONDS * 1000,
         executionName,

@@ -23,8 +23,9 @@ import type { ClaimCheckPort } from '../publishing/claim-check.js';
 import { putEventsEntrySize } from '../publishing/limits.js';
 import { inPutEventsRequests, type PutEventsPort, publishInOrder } from '../publishing/publisher.js';
 import { sessionNameOf } from '../sessions/execution-name.js';
-import type { CheckpointAdvance, CheckpointStore, SessionCheckpoint } from './checkpoint-store.js';
+import type { CheckpointAdvance, CheckpointStore, PublishedMark, SessionCheckpoint } from './checkpoint-store.js';
 import { lifecycleEntries, lifecycleEvents } from './lifecycle.js';
+import { claimFence, LEASE_MS, type LeaseSeeker, nextLeaseStep, predecessorOf } from './session-lease.js';
 
 /** The CXone calls a poll makes. */
 export interface SessionSource {
@@ -49,6 +50,8 @@ export interface PollDependencies {
   remainingTimeMs: () => number;
   /** Time kept back from the HTTP deadline for publishing and returning. */
   publishReserveMs: number;
+  /** The longest an invocation of the poller can run (its function timeout): the session lease's fences. */
+  invocationMaxMs: number;
   /** This execution's name, and after how many polls it hands over to the next generation. */
   executionName: string;
   handOverAfterPolls: number;
@@ -86,6 +89,10 @@ export interface PollOutcome {
 
 /** Margin between CXone's hold time and our HTTP deadline, so a 304 arrives before we give up. */
 const HOLD_MARGIN_MS = 5_000;
+/** How often an execution waiting for the session's lease reads it again. */
+const LEASE_RECHECK_MS = 1_000;
+/** Lease writes refused in a row (HEAD changed between read and write) before the invocation gives up. */
+const LEASE_ATTEMPTS = 10;
 
 /**
  * One iteration of the session loop. It resumes from the session's checkpoint, publishes events an
@@ -102,7 +109,7 @@ export async function pollOnce(input: PollState | LegacyPollState, deps: PollDep
   try {
     outcome = await run.execute();
   } finally {
-    await run.releaseLease();
+    await run.yieldIfClaimed();
   }
   const now = (deps.now ?? Date.now)();
   const lifecycle = lifecycleEvents(toLoopState(input), outcome.state, outcome.received, {
@@ -149,7 +156,8 @@ function toLoopState(input: PollState | LegacyPollState): PollState {
 class PollRun {
   readonly sessionKey: string;
   checkpoint: SessionCheckpoint | undefined;
-  private leaseToken: string | undefined;
+  /** This invocation holds the session's lease (session-lease.ts). */
+  private owns = false;
   private state: PollState;
   private readonly now: () => number;
   private readonly identity: SessionIdentity;
@@ -170,7 +178,9 @@ class PollRun {
 
   async execute(): Promise<PollOutcome> {
     const checkpoint = await this.resume();
-    if (!checkpoint) return this.finish({ status: PollStatus.Ended });
+    if (checkpoint === 'no-session') return this.finish({ status: PollStatus.Ended });
+    // Waiting for the lease took this invocation's time: no poll, the next invocation goes on waiting.
+    if (checkpoint === 'waiting') return this.finish({ status: PollStatus.NoEvents });
     if ((checkpoint.lockedUntil ?? 0) > this.now()) {
       throw new CheckpointStoreUnavailableError("another invocation is writing this session's checkpoint");
     }
@@ -211,23 +221,109 @@ class PollRun {
   /**
    * Loads the checkpoint, creating it on the session's first poll (joining the agent's session, or
    * taking the cursor the bridge got when it started the session) or from a state written by a
-   * build before version 2. Returns undefined when there is no session to join.
+   * build before version 2, and makes sure this execution holds the session's lease. 'no-session'
+   * when there is no session to join; 'waiting' when another execution still holds the lease.
    */
-  private async resume(): Promise<SessionCheckpoint | undefined> {
-    let checkpoint = await this.takeLease();
-    if (!checkpoint) {
+  private async resume(): Promise<SessionCheckpoint | 'no-session' | 'waiting'> {
+    let loaded = await this.deps.store.load(this.sessionKey);
+    if (!loaded) {
       const created = await this.firstCheckpoint();
-      if (!created) return undefined;
-      await this.deps.store.create(this.sessionKey, created.checkpoint, created.events);
-      checkpoint = await this.takeLease();
+      if (!created) return 'no-session';
+      await this.deps.store.create(this.sessionKey, created.checkpoint, created.events, this.deps.executionName, this.now() + LEASE_MS);
+      loaded = await this.deps.store.load(this.sessionKey);
+      if (!loaded) throw new CheckpointStoreUnavailableError('the checkpoint just created cannot be read');
     }
-    if (checkpoint && this.state.unsaved) checkpoint = await this.saveCarried(checkpoint, this.state.unsaved);
+    const leased = await this.acquireLease(loaded);
+    if (leased === 'waiting') return leased;
+    // The execution may know of later publishing than HEAD (a mark it could not write).
+    const published = this.input.v === POLL_STATE_VERSION ? (this.input.publishedThrough ?? 0) : 0;
+    let checkpoint: SessionCheckpoint = { ...leased, publishedThrough: Math.max(leased.publishedThrough, Math.min(published, leased.sequence)) };
+    if (this.state.unsaved) checkpoint = await this.saveCarried(checkpoint, this.state.unsaved);
     this.checkpoint = checkpoint;
-    if (checkpoint) this.state = { ...this.state, sequence: checkpoint.sequence };
+    this.state = { ...this.state, sequence: checkpoint.sequence };
     return checkpoint;
   }
 
-  private async firstCheckpoint(): Promise<{ checkpoint: SessionCheckpoint; events: SequencedEvent[] } | undefined> {
+  /**
+   * Takes, renews, claims or waits for the session's lease until this execution may poll
+   * (session-lease.ts). Reads HEAD again after every write or wait, so each step sees the truth.
+   */
+  private async acquireLease(loaded: SessionCheckpoint): Promise<SessionCheckpoint | 'waiting'> {
+    const { store, executionName } = this.deps;
+    const seeker: LeaseSeeker = {
+      executionName,
+      predecessor: predecessorOf(executionName),
+      // The state carries the published mark once this execution line has polled.
+      heldBefore: this.input.v === POLL_STATE_VERSION && this.input.publishedThrough !== undefined,
+    };
+    const timing = { invocationMaxMs: this.deps.invocationMaxMs };
+    // Waiting stops while the invocation still has time to poll and publish (checked twice: by the
+    // remaining time, and by a count of rechecks in case that time is not moving).
+    const waitBudgetMs = this.deps.remainingTimeMs() - this.deps.publishReserveMs - HOLD_MARGIN_MS * 2;
+    let waits = Math.max(0, Math.floor(waitBudgetMs / LEASE_RECHECK_MS));
+    let checkpoint = loaded;
+    for (let refused = 0; refused < LEASE_ATTEMPTS; ) {
+      const step = nextLeaseStep(checkpoint.lease, seeker, this.now(), timing);
+      const until = this.now() + LEASE_MS;
+      switch (step.kind) {
+        case 'poll':
+          this.owns = true;
+          return checkpoint;
+        case 'renew':
+        case 'take': {
+          const done =
+            step.kind === 'renew'
+              ? await store.renewLease(this.sessionKey, executionName, until)
+              : await store.takeLease(this.sessionKey, executionName, until, checkpoint.lease);
+          if (done) {
+            this.owns = true;
+            return { ...checkpoint, lease: { owner: executionName, ownedUntil: until } };
+          }
+          refused += 1;
+          break;
+        }
+        case 'claim':
+          if (!(await store.claimLease(this.sessionKey, executionName, claimFence(this.now(), timing), checkpoint.lease))) refused += 1;
+          break;
+        case 'yield':
+          await store.yieldLease(this.sessionKey, executionName, step.to, until);
+          throw new CheckpointStoreUnavailableError(`execution ${step.to} took this session over`);
+        case 'superseded':
+          throw new CheckpointStoreUnavailableError(`execution ${step.by} polls this session now`);
+        case 'wait':
+          if (waits <= 0 || this.deps.remainingTimeMs() < this.deps.publishReserveMs + HOLD_MARGIN_MS * 2 + LEASE_RECHECK_MS) return 'waiting';
+          waits -= 1;
+          await this.sleep(Math.min(LEASE_RECHECK_MS, Math.max(0, step.until - this.now())));
+          break;
+        default:
+          return unhandledKind('lease step', step);
+      }
+      const reread = await store.load(this.sessionKey);
+      if (!reread) throw new CheckpointStoreUnavailableError('the checkpoint vanished while its lease was taken');
+      checkpoint = reread;
+    }
+    throw new CheckpointStoreUnavailableError("the session's lease kept changing while this invocation tried to take it");
+  }
+
+  /**
+   * At the end of an invocation: if another execution claimed the lease meanwhile (a restart while
+   * this execution was being stopped), hand it over now rather than at the claim's fence. An
+   * eventually consistent read: a claim it misses is taken at its fence all the same.
+   */
+  async yieldIfClaimed(): Promise<void> {
+    if (!this.owns) return;
+    try {
+      const head = await this.deps.store.load(this.sessionKey, { consistent: false });
+      const claimant = head?.lease.claimant;
+      if (head?.lease.owner === this.deps.executionName && claimant && claimant !== this.deps.executionName) {
+        await this.deps.store.yieldLease(this.sessionKey, this.deps.executionName, claimant, this.now() + LEASE_MS);
+      }
+    } catch {
+      // The claimant takes the lease at its fence.
+    }
+  }
+
+  private async firstCheckpoint(): Promise<{ checkpoint: Omit<SessionCheckpoint, 'lease'>; events: SequencedEvent[] } | undefined> {
     const legacy = this.input.v === POLL_STATE_VERSION ? undefined : this.input;
     if (legacy?.sessionId) {
       // A running execution of an earlier build: its cursor, sequence and pending events move into the store.
@@ -256,7 +352,7 @@ class PollRun {
         throw error;
       }
     }
-    const checkpoint: SessionCheckpoint = {
+    const checkpoint: Omit<SessionCheckpoint, 'lease'> = {
       agentId: this.state.agentId,
       cursor,
       sequence: 0,
@@ -266,19 +362,6 @@ class PollRun {
       sessionEnded: false,
     };
     return { checkpoint, events: [] };
-  }
-
-  /** One poller per session at a time: the checkpoint comes with the session's poll lease. */
-  private async takeLease(): Promise<SessionCheckpoint | undefined> {
-    const leased = await this.deps.store.lease(this.sessionKey, this.lockUntil());
-    if (leased === 'busy') throw new CheckpointStoreUnavailableError('another invocation is polling this session');
-    this.leaseToken = leased?.token;
-    return leased?.checkpoint;
-  }
-
-  /** Gives the poll lease back; if that fails it ends by itself at this invocation's deadline. */
-  async releaseLease(): Promise<void> {
-    if (this.leaseToken) await this.deps.store.release(this.sessionKey, this.leaseToken).catch(() => undefined);
   }
 
   /**
@@ -297,10 +380,10 @@ class PollRun {
       ...(unsaved.endReason ? { endReason: unsaved.endReason } : {}),
     };
     const expected = { cursor: checkpoint.cursor, sequence: checkpoint.sequence };
-    if (!(await this.deps.store.commit(this.sessionKey, expected, next, unsaved.events ?? [], this.lockUntil()))) {
-      return (await this.deps.store.load(this.sessionKey)) ?? checkpoint;
-    }
-    return { ...checkpoint, ...next };
+    const events = unsaved.events ?? [];
+    const placed = await this.deps.store.commit(this.sessionKey, expected, next, events, this.lockUntil(), publishedMark(checkpoint));
+    if (placed === 'superseded') return (await this.deps.store.load(this.sessionKey)) ?? checkpoint;
+    return { ...checkpoint, ...next, ...inlineAfter(checkpoint, events, placed) };
   }
 
   /** Publishes what earlier polls left in the store, oldest first; true when nothing is left there. */
@@ -314,6 +397,7 @@ class PollRun {
         checkpoint.publishedThrough,
         checkpoint.sequence,
         this.deps.backlogBytesPerInvocation ?? 2 * 1024 * 1024,
+        checkpoint.inline,
       );
       if (events.length === 0) {
         // Every event below `sequence` was published before (a build before version 2 published around gaps).
@@ -363,11 +447,18 @@ class PollRun {
         done.push(event);
       }
       const through = done.at(-1)?.sequence ?? checkpoint.publishedThrough;
-      if (done.length + alsoOut.length > 0) {
-        // The mark moves past the unbroken run only; the items of everything out are dropped, so
-        // the backlog later holds just what is still to be published.
-        await this.deps.store.markPublished(this.sessionKey, through, [...done, ...alsoOut]);
+      // The mark moves past the unbroken run only; the items of everything out are dropped with it,
+      // so the backlog later holds just what is still to be published. HEAD drops the batch it holds
+      // once that is settled; when EventBridge stopped it midway, what is not out moves to items.
+      const out = [...done, ...alsoOut];
+      const inline = checkpoint.inline ?? [];
+      const dropInline = inline.length > 0 && (blocked || through >= (inline.at(-1)?.sequence ?? 0));
+      if (out.length > 0 || dropInline) {
+        const keep = blocked ? inline.filter((event) => event.sequence > through && !alsoOut.includes(event)) : [];
+        const items = out.filter((event) => !isInline(checkpoint, event));
+        await this.deps.store.markPublished(this.sessionKey, through, items, dropInline ? { keep } : undefined);
         checkpoint.publishedThrough = Math.max(checkpoint.publishedThrough, through);
+        if (dropInline) checkpoint.inline = undefined;
       }
       if (blocked) return false;
     }
@@ -417,14 +508,16 @@ class PollRun {
   /** Advances the checkpoint from the one this invocation loaded. */
   private async advance(next: CheckpointAdvance, events: SequencedEvent[]): Promise<'committed' | 'superseded' | 'unavailable'> {
     const checkpoint = this.checkpoint as SessionCheckpoint;
+    let placed: Awaited<ReturnType<CheckpointStore['commit']>>;
     try {
-      if (!(await this.deps.store.commit(this.sessionKey, { cursor: checkpoint.cursor, sequence: checkpoint.sequence }, next, events, this.lockUntil())))
-        return 'superseded';
+      const expected = { cursor: checkpoint.cursor, sequence: checkpoint.sequence };
+      placed = await this.deps.store.commit(this.sessionKey, expected, next, events, this.lockUntil(), publishedMark(checkpoint));
     } catch (error) {
       if (error instanceof CheckpointStoreUnavailableError && events.length > 0) return 'unavailable';
       throw error;
     }
-    Object.assign(checkpoint, next);
+    if (placed === 'superseded') return 'superseded';
+    Object.assign(checkpoint, next, inlineAfter(checkpoint, events, placed));
     this.state = { ...this.state, sequence: next.sequence };
     return 'committed';
   }
@@ -562,6 +655,7 @@ class PollRun {
     if (this.checkpoint) delete state.sessionId;
     if (!changes.unsaved) delete state.unsaved;
     if (state.status !== PollStatus.HandOver) delete state.nextExecutionName;
+    if (this.checkpoint) state.publishedThrough = this.checkpoint.publishedThrough;
     const waiting = this.checkpoint ? this.checkpoint.sequence - this.checkpoint.publishedThrough : 0;
     return {
       state,
@@ -577,6 +671,23 @@ class PollRun {
   private sleep(ms: number): Promise<void> {
     return (this.deps.sleep ?? ((delay: number) => new Promise<void>((resolve) => setTimeout(resolve, delay))))(ms);
   }
+}
+
+/** The mark a commit writes along, and the inline events it must move to items first. */
+function publishedMark(checkpoint: SessionCheckpoint): PublishedMark {
+  const unpublishedInline = (checkpoint.inline ?? []).filter((event) => event.sequence > checkpoint.publishedThrough);
+  return { through: checkpoint.publishedThrough, unpublishedInline };
+}
+
+/** What HEAD holds inline after a commit of `events` placed as the store says. */
+function inlineAfter(checkpoint: SessionCheckpoint, events: SequencedEvent[], placed: 'inline' | 'items'): Pick<SessionCheckpoint, 'inline'> {
+  if (events.length === 0) return { inline: checkpoint.inline };
+  return { inline: placed === 'inline' ? events : undefined };
+}
+
+function isInline(checkpoint: SessionCheckpoint, event: SequencedEvent): boolean {
+  const first = checkpoint.inline?.[0]?.sequence;
+  return first !== undefined && event.sequence >= first;
 }
 
 /**

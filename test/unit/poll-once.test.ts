@@ -8,6 +8,7 @@ import type { PollReport } from '../../lambdas/cxone/agent-api.js';
 import type { CheckpointStore, SessionCheckpoint } from '../../lambdas/poll-session/checkpoint-store.js';
 import { DynamoDbCheckpointStore } from '../../lambdas/poll-session/dynamodb-checkpoint-store.js';
 import { type PollDependencies, pollOnce } from '../../lambdas/poll-session/poll-once.js';
+import { CLOCK_SKEW_MS, LEASE_MS } from '../../lambdas/poll-session/session-lease.js';
 import type { PutEventsEntryResult, PutEventsPort } from '../../lambdas/publishing/publisher.js';
 import { type LocalDynamoDb, startLocalDynamoDb } from '../../local/aws/local-dynamodb.js';
 
@@ -117,13 +118,16 @@ function deps(cxone: PollDependencies['cxone'], putEvents: PutEventsPort, overri
     pollTimeoutSeconds: 60,
     remainingTimeMs: () => 100_000,
     publishReserveMs: 20_000,
-    now: () => Date.parse('2025-03-12T14:05:10.000Z'),
+    invocationMaxMs: 100_000,
+    now: () => NOW,
     ...overrides,
   };
 }
 
-/** A session whose checkpoint already exists (an execution that has polled before). */
-async function resumed(checkpoint: Partial<SessionCheckpoint> = {}, events: Parameters<CheckpointStore['create']>[2] = []) {
+const NOW = Date.parse('2025-03-12T14:05:10.000Z');
+
+/** A session whose checkpoint already exists (an execution that has polled before), its lease held by that execution. */
+async function resumed(checkpoint: Partial<SessionCheckpoint> = {}, events: Parameters<CheckpointStore['create']>[2] = [], ownedUntil = NOW + LEASE_MS) {
   const { executionName, key } = session();
   await realStore.create(
     key,
@@ -138,6 +142,8 @@ async function resumed(checkpoint: Partial<SessionCheckpoint> = {}, events: Para
       ...checkpoint,
     },
     events,
+    executionName,
+    ownedUntil,
   );
   return { executionName, key };
 }
@@ -188,7 +194,8 @@ describe('pollOnce', () => {
   });
 
   it('continues the sequence of the checkpoint, across executions of the same login', async () => {
-    const { executionName } = await resumed({ sequence: 41, publishedThrough: 41, platformSessionId: '698120331042', cursor: 'cursor-8' });
+    // The earlier execution's lease has run out: it polls no more.
+    const { executionName } = await resumed({ sequence: 41, publishedThrough: 41, platformSessionId: '698120331042', cursor: 'cursor-8' }, [], NOW - 1);
     const cxone = scriptedCxone({ kind: 'events', response: { sessionId: 'cursor-9', events: [available] } });
     const bus = recordingBus();
     // The restart of this login, in its second generation: same session key.
@@ -299,6 +306,7 @@ describe('pollOnce', () => {
           { cursor: 'cursor-2', sequence: 1, platformSessionId: null, sessionEnded: false },
           [stored(1, start)],
           Date.now() + 60_000,
+          { through: 0, unpublishedInline: [] },
         );
         return cxone.getNextEvent(...args);
       },
@@ -306,39 +314,98 @@ describe('pollOnce', () => {
     const { state } = await pollOnce(initial(), deps(racing, bus.putEvents, { executionName }));
     expect(state.status).toBe(PollStatus.NoEvents);
     expect(bus.published).toEqual([]);
-    expect(await realStore.load(key)).toMatchObject({ cursor: 'cursor-2', sequence: 1 });
-    expect(await realStore.backlog(key, 0, 1, 1_000_000)).toEqual([stored(1, start)]);
+    const head = await realStore.load(key);
+    expect(head).toMatchObject({ cursor: 'cursor-2', sequence: 1 });
+    expect(await realStore.backlog(key, 0, 1, 1_000_000, head?.inline)).toEqual([stored(1, start)]);
   });
 
   it("does not poll while another invocation holds the checkpoint's write lock", async () => {
     const { executionName } = await resumed();
     const locked: CheckpointStore = Object.create(realStore, {
-      lease: {
-        value: async (...args: Parameters<CheckpointStore['lease']>) => {
-          const leased = await realStore.lease(...args);
-          return typeof leased === 'object' ? { ...leased, checkpoint: { ...leased.checkpoint, lockedUntil: Date.now() + 30_000 } } : leased;
+      load: {
+        value: async (...args: Parameters<CheckpointStore['load']>) => {
+          const loaded = await realStore.load(...args);
+          return loaded && { ...loaded, lockedUntil: NOW + 30_000 };
         },
       },
     });
     const cxone = scriptedCxone();
-    await expect(pollOnce(initial(), deps(cxone, recordingBus().putEvents, { executionName, store: locked, now: Date.now }))).rejects.toBeInstanceOf(
+    await expect(pollOnce(initial(), deps(cxone, recordingBus().putEvents, { executionName, store: locked }))).rejects.toBeInstanceOf(
       CheckpointStoreUnavailableError,
     );
     expect(cxone.polls).toHaveLength(0);
   });
 
-  it("does not poll while another invocation (a stopped execution's last one) holds the session's poll lease, and polls once it is given back", async () => {
+  it("lets a restart poll only once the stopped execution's last invocation has yielded the session's lease", async () => {
+    // Prepare: the stopped execution owns the lease; its last invocation is holding a poll when the restart starts.
     const { executionName, key } = await resumed();
-    const other = await realStore.lease(key, Date.now() + 30_000);
+    const restart = `${executionName}-r1`;
+    let holding = 0;
+    let mostAtOnce = 0;
+    const polls: string[] = [];
+    const cxone: PollDependencies['cxone'] = {
+      joinSession: async () => 'unused',
+      getNextEvent: async (sessionId) => {
+        holding += 1;
+        mostAtOnce = Math.max(mostAtOnce, holding);
+        polls.push(sessionId);
+        if (polls.length === 1) {
+          // Act: the restart's first invocation claims the lease and waits, without polling.
+          const waited = await pollOnce(initial(), deps(cxone, recordingBus().putEvents, { executionName: restart, remainingTimeMs: () => 25_000 }));
+          expect(waited.state.status).toBe(PollStatus.NoEvents);
+          expect((await realStore.load(key))?.lease).toMatchObject({ owner: executionName, claimant: restart });
+        }
+        holding -= 1;
+        return { kind: 'no-events' };
+      },
+    };
+    // The owner's last invocation ends: it sees the claim and yields.
+    await pollOnce({ ...initial(), publishedThrough: 0 }, deps(cxone, recordingBus().putEvents, { executionName }));
+    expect((await realStore.load(key))?.lease).toEqual({ owner: restart, ownedUntil: NOW + LEASE_MS });
+    const { state } = await pollOnce(initial(), deps(cxone, recordingBus().putEvents, { executionName: restart }));
+    // Assess: one poll by the owner's last invocation, then one by the restart; never both at once.
+    expect(state.status).toBe(PollStatus.NoEvents);
+    expect(polls).toEqual(['cursor-1', 'cursor-1']);
+    expect(mostAtOnce).toBe(1);
+  });
+
+  it('takes the lease from a claimed owner that never yields once the claim is older than the longest invocation', async () => {
+    const { executionName, key } = await resumed();
+    const restart = `${executionName}-r1`;
+    let now = NOW;
     const cxone = scriptedCxone({ kind: 'no-events' });
-    await expect(pollOnce(initial(), deps(cxone, recordingBus().putEvents, { executionName: `${executionName}-r1`, now: Date.now }))).rejects.toBeInstanceOf(
-      CheckpointStoreUnavailableError,
+    const at = () => deps(cxone, recordingBus().putEvents, { executionName: restart, now: () => now, remainingTimeMs: () => 25_000 });
+    await pollOnce(initial(), at());
+    expect(cxone.polls).toHaveLength(0);
+    now += 100_000 + CLOCK_SKEW_MS + 1;
+    await pollOnce(initial(), at());
+    expect(cxone.polls).toHaveLength(1);
+    expect((await realStore.load(key))?.lease).toMatchObject({ owner: restart });
+  });
+
+  it('hands the lease from one generation to the next without waiting, and renews it before it would run out during a poll', async () => {
+    const { executionName, key } = await resumed({}, [], NOW + 60_000);
+    const cxone = scriptedCxone({ kind: 'no-events' }, { kind: 'no-events' });
+    await pollOnce({ ...initial(), publishedThrough: 0 }, deps(cxone, recordingBus().putEvents, { executionName }));
+    // 60 s left is less than an invocation may take: renewed first.
+    expect((await realStore.load(key))?.lease).toEqual({ owner: executionName, ownedUntil: NOW + LEASE_MS });
+    await pollOnce({ ...initial(), publishedThrough: 0 }, deps(cxone, recordingBus().putEvents, { executionName: nextGenerationName(executionName) }));
+    expect((await realStore.load(key))?.lease).toEqual({ owner: nextGenerationName(executionName), ownedUntil: NOW + LEASE_MS });
+    expect(cxone.polls).toHaveLength(2);
+  });
+
+  it('never polls beside another execution that took the lease from this one: it was superseded', async () => {
+    const { executionName, key } = await resumed();
+    const other = `${executionName}-r1`;
+    const loaded = await realStore.load(key);
+    await realStore.takeLease(key, other, NOW + LEASE_MS, { ...loaded?.lease, ownedUntil: loaded?.lease.ownedUntil });
+    // The lease as seen had to match: take it for real with the owner's values.
+    expect((await realStore.load(key))?.lease.owner).toBe(other);
+    const cxone = scriptedCxone();
+    await expect(pollOnce({ ...initial(), publishedThrough: 0 }, deps(cxone, recordingBus().putEvents, { executionName }))).rejects.toThrow(
+      `execution ${other} polls this session now`,
     );
     expect(cxone.polls).toHaveLength(0);
-    if (typeof other === 'object') await realStore.release(key, other.token);
-    const { state } = await pollOnce(initial(), deps(cxone, recordingBus().putEvents, { executionName: `${executionName}-r1`, now: Date.now }));
-    expect(state.status).toBe(PollStatus.NoEvents);
-    expect(cxone.polls.map((poll) => poll.sessionId)).toEqual(['cursor-1']);
   });
 
   it('publishes directly and carries the checkpoint in the state when the store refuses it after CXone answered, then saves it', async () => {
