@@ -35,6 +35,8 @@ export const EVENT_PART_MAX_BYTES = 300 * 1024;
  * HEAD than as event items up to this size. Larger batches are stored as event items.
  */
 export const INLINE_BATCH_MAX_BYTES = 16 * 1024;
+/** And at most this much before compression, so that every read of HEAD stays cheap to decode. */
+export const INLINE_BATCH_MAX_RAW_BYTES = 256 * 1024;
 /** The token of event items moved out of HEAD: every writer writes the same, identical parts. */
 const INLINE_SPILL_TOKEN = 'inline';
 /** BatchWriteItem takes at most 25 put or delete requests (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchWriteItem.html). */
@@ -71,9 +73,7 @@ export class DynamoDbCheckpointStore implements CheckpointStore {
 
   async load(sessionKey: string, options: { consistent?: boolean } = {}): Promise<SessionCheckpoint | undefined> {
     const output = await this.call('read the checkpoint', () =>
-      this.client.send(
-        new GetItemCommand({ TableName: this.tableName, Key: key(sessionKey, HEAD_SORT_KEY), ConsistentRead: options.consistent ?? true }),
-      ),
+      this.client.send(new GetItemCommand({ TableName: this.tableName, Key: key(sessionKey, HEAD_SORT_KEY), ConsistentRead: options.consistent ?? true })),
     );
     // A HEAD without a cursor holds only lifecycle numbers (reserved before the first poll succeeded).
     return output.Item?.cursor ? fromHeadItem(output.Item) : undefined;
@@ -159,7 +159,7 @@ export class DynamoDbCheckpointStore implements CheckpointStore {
     // (identical items whoever writes them, and numbered at or below HEAD's sequence).
     await this.writeEvents(sessionKey, published.unpublishedInline, INLINE_SPILL_TOKEN);
     const inline = encodeInline(events);
-    if (inline.byteLength <= INLINE_BATCH_MAX_BYTES) {
+    if (inline && inline.byteLength <= INLINE_BATCH_MAX_BYTES) {
       const held = { ...advance, inline: { B: inline }, inlineFirst: num(events[0]?.sequence ?? 0) };
       return (await this.advanceFrom(sessionKey, expected, held)) ? 'inline' : 'superseded';
     }
@@ -184,9 +184,10 @@ export class DynamoDbCheckpointStore implements CheckpointStore {
   /** One conditional write: HEAD advances from the cursor and sequence the poll was made with. */
   private advanceFrom(sessionKey: string, expected: CheckpointExpectation, attributes: Record<string, AttributeValue>): Promise<boolean> {
     return this.conditionalUpdate(sessionKey, {
-      UpdateExpression: setExpression(attributes),
+      // A lock left by a holder that died (it expired) goes with the write.
+      UpdateExpression: `${setExpression(attributes)} REMOVE #lockToken, #lockedUntil`,
       ConditionExpression: `${EXPECTED_CONDITION} AND (attribute_not_exists(#lockedUntil) OR #lockedUntil < :now)`,
-      ExpressionAttributeNames: names(...new Set([...Object.keys(attributes), 'cursor', 'sequence', 'lockedUntil'])),
+      ExpressionAttributeNames: names(...new Set([...Object.keys(attributes), 'cursor', 'sequence', 'lockToken', 'lockedUntil'])),
       ExpressionAttributeValues: { ...setValues(attributes), ...expectedValues(expected), ':now': num(this.now()) },
     });
   }
@@ -394,9 +395,10 @@ function leaseAsSeen(seen: SessionLease, now: number): { condition: string; valu
   return { condition: parts.join(' AND '), values };
 }
 
-/** An answered batch as HEAD holds it: brotli-compressed JSON (events compress several times over). */
-function encodeInline(events: SequencedEvent[]): Buffer {
+/** An answered batch as HEAD holds it: brotli-compressed JSON (events compress several times over); undefined when too large. */
+function encodeInline(events: SequencedEvent[]): Buffer | undefined {
   const json = Buffer.from(JSON.stringify(events));
+  if (json.byteLength > INLINE_BATCH_MAX_RAW_BYTES) return undefined;
   return brotliCompressSync(json, { params: { [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT, [zlib.BROTLI_PARAM_SIZE_HINT]: json.byteLength } });
 }
 
