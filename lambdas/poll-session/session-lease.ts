@@ -17,6 +17,10 @@
  * Inside one execution, a retried attempt never overlaps the attempt before it: the state machine
  * waits at least the function's timeout before retrying an error after which that attempt may still
  * be running (contract/retry-policy.ts).
+ *
+ * Every bound rests on the function's timeout, "the maximum amount of time in seconds that a Lambda
+ * function can run" (https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html); each
+ * write is conditional on the lease as read, so two executions deciding at once cannot both win.
  */
 export interface SessionLease {
   /** The execution that polls the session. */
