@@ -92,9 +92,10 @@ export interface CheckpointStore {
   /**
    * Records that everything up to `through` is on the bus or parked (never moves back), then drops
    * those events' items. With `inline`, HEAD also drops the batch it holds, after moving the events
-   * to `keep` of it (those still to be published) to items.
+   * to `keep` of it (those still to be published) to items. Returns the lease as HEAD holds it after
+   * the write, or undefined when the mark stood further already.
    */
-  markPublished(sessionKey: string, through: number, published: SequencedEvent[], inline?: { keep: SequencedEvent[] }): Promise<void>;
+  markPublished(sessionKey: string, through: number, published: SequencedEvent[], inline?: { keep: SequencedEvent[] }): Promise<SessionLease | undefined>;
   /**
    * Reserves `count` lifecycle numbers; returns the first of them. Works before the checkpoint exists
    * (the session's first poll failed and PollingDegraded needs a number); create() keeps them.

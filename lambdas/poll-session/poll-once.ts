@@ -25,7 +25,7 @@ import { inPutEventsRequests, type PutEventsPort, publishInOrder } from '../publ
 import { sessionNameOf } from '../sessions/execution-name.js';
 import type { CheckpointAdvance, CheckpointStore, PublishedMark, SessionCheckpoint } from './checkpoint-store.js';
 import { lifecycleEntries, lifecycleEvents } from './lifecycle.js';
-import { claimFence, LEASE_MS, type LeaseSeeker, nextLeaseStep, predecessorOf } from './session-lease.js';
+import { claimFence, LEASE_MS, type LeaseSeeker, nextLeaseStep, predecessorOf, type SessionLease } from './session-lease.js';
 
 /** The CXone calls a poll makes. */
 export interface SessionSource {
@@ -158,6 +158,8 @@ class PollRun {
   checkpoint: SessionCheckpoint | undefined;
   /** This invocation holds the session's lease (session-lease.ts). */
   private owns = false;
+  /** The lease as the last published-mark write returned it (saves the read at the invocation's end). */
+  private leaseAfterMark: SessionLease | undefined;
   private state: PollState;
   private readonly now: () => number;
   private readonly identity: SessionIdentity;
@@ -307,15 +309,17 @@ class PollRun {
 
   /**
    * At the end of an invocation: if another execution claimed the lease meanwhile (a restart while
-   * this execution was being stopped), hand it over now rather than at the claim's fence. An
-   * eventually consistent read: a claim it misses is taken at its fence all the same.
+   * this execution was being stopped), hand it over now rather than at the claim's fence. The lease
+   * as the published mark's write returned it, or an eventually consistent read
+   * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.ReadConsistency.html):
+   * a claim either misses is taken at its fence all the same.
    */
   async yieldIfClaimed(): Promise<void> {
     if (!this.owns) return;
     try {
-      const head = await this.deps.store.load(this.sessionKey, { consistent: false });
-      const claimant = head?.lease.claimant;
-      if (head?.lease.owner === this.deps.executionName && claimant && claimant !== this.deps.executionName) {
+      const lease = this.leaseAfterMark ?? (await this.deps.store.load(this.sessionKey, { consistent: false }))?.lease;
+      const claimant = lease?.claimant;
+      if (lease?.owner === this.deps.executionName && claimant && claimant !== this.deps.executionName) {
         await this.deps.store.yieldLease(this.sessionKey, this.deps.executionName, claimant, this.now() + LEASE_MS);
       }
     } catch {
@@ -456,7 +460,7 @@ class PollRun {
       if (out.length > 0 || dropInline) {
         const keep = blocked ? inline.filter((event) => event.sequence > through && !alsoOut.includes(event)) : [];
         const items = out.filter((event) => !isInline(checkpoint, event));
-        await this.deps.store.markPublished(this.sessionKey, through, items, dropInline ? { keep } : undefined);
+        this.leaseAfterMark = await this.deps.store.markPublished(this.sessionKey, through, items, dropInline ? { keep } : undefined);
         checkpoint.publishedThrough = Math.max(checkpoint.publishedThrough, through);
         if (dropInline) checkpoint.inline = undefined;
       }
