@@ -255,6 +255,8 @@ class PollRun {
     const seeker: LeaseSeeker = {
       executionName,
       predecessor: predecessorOf(executionName),
+      // A hand-over from the fault mode carries the fault: the attempt that failed may still run.
+      predecessorFinished: this.state.degraded === undefined,
       // The state carries the published mark once this execution line has polled.
       heldBefore: this.input.v === POLL_STATE_VERSION && this.input.publishedThrough !== undefined,
     };

@@ -6,8 +6,9 @@
  * The lease belongs to an execution, not to an invocation, so the common path costs one strongly
  * consistent read of HEAD per poll and a write only every few minutes (a renewal):
  * - the owner polls while its lease outlives the longest invocation, and renews it before it would not;
- * - the next generation takes it from its predecessor, whose last invocation returned before the
- *   hand-over started it;
+ * - the next generation takes it from its predecessor at once when the predecessor's last invocation
+ *   returned before the hand-over started it; after a failed one (that attempt may still run), it
+ *   claims the lease as a restart does;
  * - anyone takes an expired lease: the owner polled only while the lease outlived its invocation;
  * - any other execution (a restart, after the owner was stopped or failed) claims it: the owner's
  *   invocations see the claim and yield at their start or end, and the claimant takes it anyway once
@@ -40,6 +41,8 @@ export interface LeaseSeeker {
   executionName: string;
   /** The generation this execution continues (`<name>-g2` continues `<name>`), if any. */
   predecessor?: string;
+  /** The predecessor's last invocation returned (it handed over after a poll, not after a fault). */
+  predecessorFinished: boolean;
   /** This execution line held the lease before (it has polled): it never claims. */
   heldBefore: boolean;
 }
@@ -73,8 +76,12 @@ export function nextLeaseStep(lease: SessionLease, seeker: LeaseSeeker, now: num
     return (lease.ownedUntil ?? 0) - now < timing.invocationMaxMs + CLOCK_SKEW_MS ? { kind: 'renew' } : { kind: 'poll' };
   }
   if (owner === undefined) return live(lease.legacyLeasedUntil) ? { kind: 'wait', until: lease.legacyLeasedUntil as number } : { kind: 'take' };
-  if (owner === seeker.predecessor || !live(lease.ownedUntil)) return { kind: 'take' };
-  if (seeker.heldBefore) return { kind: 'superseded', by: owner };
+  if (!live(lease.ownedUntil)) return { kind: 'take' };
+  if (owner === seeker.predecessor) {
+    if (seeker.predecessorFinished) return { kind: 'take' };
+  } else if (seeker.heldBefore) {
+    return { kind: 'superseded', by: owner };
+  }
   if (claimant === seeker.executionName) return live(lease.claimFenceAt) ? { kind: 'wait', until: lease.claimFenceAt as number } : { kind: 'take' };
   // Another execution's claim: let it run its course (its fence plus one more invocation) first.
   const claimLapsesAt = (lease.claimFenceAt ?? 0) + timing.invocationMaxMs;

@@ -69,11 +69,14 @@ async function stopByHand(agentId: string): Promise<void> {
   expect(runningOf(agentId)).toEqual([]);
 }
 
+/** Longest a restart may wait for the stopped execution's lease: the poller's timeout (1 + 40 s) and the clock allowance, with slack. */
+const RESTART_TAKES_OVER_MS = 90_000;
+
 /** A poll of this agent's session has reached the simulator since `before` batches. */
 const polledSince = (agentId: string, before: number) => () => simulator.deliveredBatches({ agentId }).length > before;
 
 describe('self-healing discovery', () => {
-  it('restarts a poller stopped by hand as <base>-r1 at the next reconcile, and the agent is polled again', async () => {
+  it('restarts a poller stopped by hand as <base>-r1 at the next reconcile, and the agent is polled again', { timeout: 180_000 }, async () => {
     const base = login(a1);
     expect((await runDiscovery()).started).toEqual([base]);
     await waitFor(polledSince(a1, 0), 30_000, 'the first poller polls');
@@ -88,7 +91,9 @@ describe('self-healing discovery', () => {
 
     const before = simulator.deliveredBatches({ agentId: a1 }).length;
     simulator.enqueueEvents(a1, [{ IISHost: 'S', VCHost: 'S', Type: 'Mute', AgentMuted: 'True' }]);
-    await waitFor(polledSince(a1, before), 30_000, 'the restarted poller polls');
+    // The restart polls once the stopped execution's last invocation cannot run any more: at once if
+    // that invocation yields the session's lease as it ends, else after the function's timeout (41 s here).
+    await waitFor(polledSince(a1, before), RESTART_TAKES_OVER_MS, 'the restarted poller polls');
     await waitFor(
       () => onBus.some((event) => event['detail-type'] === 'Mute' && (event.detail as { metadata: { agentId: string } }).metadata.agentId === a1),
       30_000,
@@ -183,7 +188,7 @@ describe('self-healing discovery', () => {
   it('never ran two pollers for one agent', () => {
     for (const agentId of [a1, a2, a3, a4, a5]) expect(runningOf(agentId)).toHaveLength(1);
     // A restart's first invocation may overlap the stopped execution's last one (StopExecution does
-    // not stop a running Lambda); the poll lease lets only one of them poll, so CXone never holds two.
+    // not stop a running Lambda); the session's lease lets only one of them poll, so CXone never holds two.
     expect(simulator.stats().overlappingPolls).toBe(0);
   });
 });

@@ -4,8 +4,8 @@ import { CLOCK_SKEW_MS, claimFence, type LeaseSeeker, nextLeaseStep, predecessor
 const NOW = 1_000_000;
 const timing = { invocationMaxMs: 100_000 };
 const base = 'acme-1-20250312T140001000Z';
-const fresh: LeaseSeeker = { executionName: `${base}-r1`, heldBefore: false };
-const owner: LeaseSeeker = { executionName: base, heldBefore: true };
+const fresh: LeaseSeeker = { executionName: `${base}-r1`, heldBefore: false, predecessorFinished: true };
+const owner: LeaseSeeker = { executionName: base, heldBefore: true, predecessorFinished: true };
 
 describe('nextLeaseStep', () => {
   it('lets the owner poll while the lease outlives the longest invocation, and renew it before it would not', () => {
@@ -23,8 +23,13 @@ describe('nextLeaseStep', () => {
   it("takes a free lease, an expired one, and its predecessor generation's at once", () => {
     expect(nextLeaseStep({}, fresh, NOW, timing)).toEqual({ kind: 'take' });
     expect(nextLeaseStep({ owner: base, ownedUntil: NOW - 1 }, fresh, NOW, timing)).toEqual({ kind: 'take' });
-    const successor = { executionName: `${base}-g2`, predecessor: base, heldBefore: true };
+    const successor = { executionName: `${base}-g2`, predecessor: base, heldBefore: true, predecessorFinished: true };
     expect(nextLeaseStep({ owner: base, ownedUntil: NOW + 900_000 }, successor, NOW, timing)).toEqual({ kind: 'take' });
+  });
+
+  it('claims the lease from a predecessor that handed over after a fault: its failed attempt may still run', () => {
+    const successor = { executionName: `${base}-g2`, predecessor: base, heldBefore: true, predecessorFinished: false };
+    expect(nextLeaseStep({ owner: base, ownedUntil: NOW + 900_000 }, successor, NOW, timing)).toEqual({ kind: 'claim' });
   });
 
   it("claims a live lease of another execution, waits for its claim's fence, then takes it", () => {
@@ -40,7 +45,7 @@ describe('nextLeaseStep', () => {
     const claimed = { owner: base, ownedUntil: NOW + 900_000, claimant: `${base}-r2`, claimFenceAt: NOW + 10_000 };
     expect(nextLeaseStep(claimed, fresh, NOW, timing)).toEqual({ kind: 'wait', until: NOW + 110_000 });
     expect(nextLeaseStep(claimed, fresh, NOW + 110_001, timing)).toEqual({ kind: 'claim' });
-    const superseded = { executionName: `${base}-r9`, heldBefore: true };
+    const superseded = { executionName: `${base}-r9`, heldBefore: true, predecessorFinished: true };
     expect(nextLeaseStep({ owner: base, ownedUntil: NOW + 900_000 }, superseded, NOW, timing)).toEqual({ kind: 'superseded', by: base });
   });
 
