@@ -24,8 +24,8 @@ export const TERMINAL_ERRORS = ['ConfigurationError'] as const;
  * failures: https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html;
  * a directly invoked function "might have run completely, partially, or not at all":
  * https://docs.aws.amazon.com/lambda/latest/dg/invocation-retries.html), and the task's own
- * TimeoutSeconds (`States.Timeout`), which stops waiting, not the function
- * (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html). Retried only
+ * TimeoutSeconds (`States.Timeout`): the state fails, and nothing documents that the function is
+ * stopped (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html). Retried only
  * after the function's longest run (contract/retry-policy.ts, `mayStillRunRetry`), so that two
  * attempts of one execution never poll CXone at once.
  */
