@@ -1,4 +1,4 @@
-import { HAND_OVER_RETRY, LAMBDA_SERVICE_ERROR_RETRY, POLL_RETRY } from './retry-policy.js';
+import { HAND_OVER_RETRY, LAMBDA_NOT_RUNNING_RETRY, MAY_STILL_RUN_RETRY_ATTEMPTS, POLL_RETRY } from './retry-policy.js';
 
 /**
  * The execution-history model of the session loop: how many history events each path of the loop
@@ -37,8 +37,11 @@ export const HistoryEvents = {
 /** Attempts the hand-over task may make: the first and its Retry's MaxAttempts. */
 export const HAND_OVER_MAX_ATTEMPTS = 1 + HAND_OVER_RETRY.maxAttempts;
 
-/** Most attempts one entry into the poll task can make: the first plus every retrier's MaxAttempts. */
-export const POLL_ENTRY_MAX_ATTEMPTS = 1 + POLL_RETRY.maxAttempts + LAMBDA_SERVICE_ERROR_RETRY.maxAttempts;
+/**
+ * Most attempts one entry into the poll task can make: the first plus every retrier's MaxAttempts
+ * (the bridge's errors, Lambda errors that leave nothing running, Lambda errors that may): 1 + 2 + 6 + 2.
+ */
+export const POLL_ENTRY_MAX_ATTEMPTS = 1 + POLL_RETRY.maxAttempts + LAMBDA_NOT_RUNNING_RETRY.maxAttempts + MAY_STILL_RUN_RETRY_ATTEMPTS;
 
 /** History events of an entry into the poll task whose last attempt succeeded after `retryCount` failed ones. */
 export function pollEntryEvents(retryCount: number): number {
@@ -68,8 +71,9 @@ export const HAND_OVER_TAIL_EVENTS = HistoryEvents.taskEntry + HistoryEvents.ser
 
 /**
  * Hand over once this many events are used. The margin (5,000 events) covers what can happen while
- * no invocation succeeds to count it: a poller whose function cannot run at all loops through
- * caught entries (2 × CAUGHT_ENTRY_MAX_EVENTS per round, each round about two minutes of Lambda
- * retry delays), about 85 rounds, close to three hours, before the hard limit.
+ * no invocation succeeds to count it: a poller whose function cannot run at all loops through caught
+ * entries (CAUGHT_ENTRY_MAX_EVENTS, 35, each), about 140 of them before the hard limit; an entry
+ * spends a minute of throttled retries (up to 2 + 4 + … + 60 s, full jitter) or, when the attempts
+ * may still run, 2 × the poller's longest run (220 s with a 60 s hold): 2.5 to 8.5 hours.
  */
 export const HAND_OVER_AT_HISTORY_EVENTS = 20_000;

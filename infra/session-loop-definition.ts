@@ -6,12 +6,20 @@ import type { Construct } from 'constructs';
 import { RETRYABLE_ERROR_NAMES } from '../contract/errors.js';
 import { LoopShape, LoopSignal, SIGNAL_RESULT_PATH } from '../contract/loop-signals.js';
 import { POLL_STATUS_PATH, PollStatus } from '../contract/poll-state.js';
-import { HAND_OVER_RETRY, LAMBDA_SERVICE_ERROR_RETRY, POLL_RETRY, type StateRetry, WAIT_BEFORE_PUBLISH_RETRY_SECONDS } from '../contract/retry-policy.js';
+import {
+  HAND_OVER_RETRY,
+  LAMBDA_NOT_RUNNING_RETRY,
+  mayStillRunRetry,
+  POLL_RETRY,
+  type StateRetry,
+  WAIT_BEFORE_PUBLISH_RETRY_SECONDS,
+} from '../contract/retry-policy.js';
 import {
   BACK_OFF_SECONDS_PATH,
   EXECUTION_ALREADY_EXISTS,
   FAULT_RESULT_PATH,
-  LAMBDA_SERVICE_ERRORS,
+  LAMBDA_ERRORS_MAY_STILL_RUN,
+  LAMBDA_ERRORS_NOT_RUNNING,
   START_EXECUTION_RESOURCE,
   StateName,
   TERMINAL_ERRORS,
@@ -19,7 +27,10 @@ import {
 
 export interface SessionLoopDefinitionProps {
   poller: lambda.IFunction;
-  /** The poller's own timeout; the task timeout sits above it. */
+  /**
+   * The poller's own timeout; the task timeout sits above it, and a Lambda error after which the
+   * failed attempt may still be running is retried only after the poller's longest run.
+   */
   pollerTimeout: Duration;
   /**
    * `self` (the deployed loop: one billed transition a poll) or `choice` (the previous Task + Choice
@@ -64,9 +75,12 @@ export function buildSessionLoopDefinition(scope: Construct, props: SessionLoopD
     taskTimeout: sfn.Timeout.duration(props.pollerTimeout.plus(Duration.seconds(30))),
     comment: 'One CXone get-next-event poll; publishes the events to EventBridge. With $.fault set: records the fault and backs off',
   });
-  // A few quick attempts only: a fault that outlives them goes to the fault mode (Catch below).
-  poll.addRetry({ errors: [...RETRYABLE_ERROR_NAMES], ...retryProps(POLL_RETRY), jitterStrategy: sfn.JitterType.FULL });
-  poll.addRetry({ errors: [...LAMBDA_SERVICE_ERRORS], ...retryProps(LAMBDA_SERVICE_ERROR_RETRY), jitterStrategy: sfn.JitterType.FULL });
+  // A few attempts only: a fault that outlives them goes to the fault mode (Catch below). An attempt
+  // that may still be running is retried only once it has surely ended: two concurrent long polls on
+  // one CXone session would split its events between them.
+  poll.addRetry({ errors: [...RETRYABLE_ERROR_NAMES], ...retryProps(POLL_RETRY) });
+  poll.addRetry({ errors: [...LAMBDA_ERRORS_NOT_RUNNING], ...retryProps(LAMBDA_NOT_RUNNING_RETRY) });
+  poll.addRetry({ errors: [...LAMBDA_ERRORS_MAY_STILL_RUN], ...retryProps(mayStillRunRetry(props.pollerTimeout.toSeconds())) });
 
   const failed = new sfn.Fail(scope, StateName.PollingFailed, {
     comment: 'Polling stopped on an error it cannot recover from',
@@ -99,7 +113,6 @@ export function buildSessionLoopDefinition(scope: Construct, props: SessionLoopD
   handOver.addRetry({
     errors: ['StepFunctions.SdkClientException', 'StepFunctions.AWSStepFunctionsException', 'States.Timeout'],
     ...retryProps(HAND_OVER_RETRY),
-    jitterStrategy: sfn.JitterType.FULL,
   });
   // The name is taken: an earlier attempt of this hand-over already started the next generation.
   handOver.addCatch(handedOver, { errors: [EXECUTION_ALREADY_EXISTS], resultPath: sfn.JsonPath.DISCARD });
@@ -135,12 +148,13 @@ export function buildSessionLoopDefinition(scope: Construct, props: SessionLoopD
   return poll.next(poll);
 }
 
-/** A Retry block's timing from the retry policy (contract/retry-policy.ts). */
-function retryProps(policy: StateRetry): Pick<sfn.RetryProps, 'interval' | 'backoffRate' | 'maxDelay' | 'maxAttempts'> {
+/** A Retry block's timing from the retry policy (contract/retry-policy.ts); no JitterStrategy is NONE. */
+function retryProps(policy: StateRetry): Pick<sfn.RetryProps, 'interval' | 'backoffRate' | 'maxDelay' | 'maxAttempts' | 'jitterStrategy'> {
   return {
     interval: Duration.seconds(policy.intervalSeconds),
     backoffRate: policy.backoffRate,
     ...(policy.maxDelaySeconds === undefined ? {} : { maxDelay: Duration.seconds(policy.maxDelaySeconds) }),
     maxAttempts: policy.maxAttempts,
+    ...(policy.jitter === 'FULL' ? { jitterStrategy: sfn.JitterType.FULL } : {}),
   };
 }

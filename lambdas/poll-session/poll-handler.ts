@@ -67,6 +67,7 @@ export function createPollHandler(env: PollerEnvironment): PollHandler {
       executionName,
       putEvents,
       reserveLifecycleNumbers: (count: number) => store.reserveLifecycleNumbers(sessionNameOf(executionName), count),
+      remainingTimeMs: () => context.getRemainingTimeInMillis(),
     };
     try {
       if (state.fault) {

@@ -85,7 +85,7 @@ export function installEnvironmentGuards(): void {
 /** An injected invocation outcome, for tests that prove work survives Lambda's failure modes. */
 interface PlannedFault {
   agentId?: string;
-  kind: 'lose-result' | 'crash';
+  kind: 'lose-result' | 'crash' | 'detach';
   /** For a crash: the outbound call at which the environment dies (1: the first call never leaves). */
   atCall?: number;
   errorType?: string;
@@ -116,6 +116,16 @@ export class LambdaFaults {
   crashNextInvocation(options: { agentId?: string; atCall: number; errorType?: string }): void {
     if (!Number.isInteger(options.atCall) || options.atCall < 1) throw new Error(`atCall must be a whole number of at least 1, got ${options.atCall}`);
     this.planned.push({ kind: 'crash', ...options });
+  }
+
+  /**
+   * The next invocation (for this agent, or any) runs on, side effects included, while Step Functions
+   * gets `errorType` at once (default Lambda.ClientExecutionTimeoutException): the Invoke call failed
+   * on the caller's side and the function may still be running
+   * (https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html).
+   */
+  detachNextInvocation(options: { agentId?: string; errorType?: string } = {}): void {
+    this.planned.push({ kind: 'detach', ...options });
   }
 
   /** Faults planned and not yet used. */
@@ -159,7 +169,14 @@ export interface LocalLambdaStats {
  * concurrent invocation gets its own execution environment (a handler instance with its own
  * clients and caches), reused by later invocations once idle; a stopped one is discarded.
  */
-export function localLambdaTask(fn: SynthesizedFunction, createHandler: () => LambdaHandler, stats: LocalLambdaStats, faults?: LambdaFaults) {
+export function localLambdaTask(
+  fn: SynthesizedFunction,
+  createHandler: () => LambdaHandler,
+  stats: LocalLambdaStats,
+  faults?: LambdaFaults,
+  /** Told of each run of the handler, with a promise that settles when it ends (returned, threw, or its environment stopped). */
+  onRun?: (input: unknown, ended: Promise<void>) => void,
+) {
   installEnvironmentGuards();
   const idle: { handler: LambdaHandler; environment: ExecutionEnvironment }[] = [];
   return async (input: unknown): Promise<unknown> => {
@@ -198,11 +215,26 @@ export function localLambdaTask(fn: SynthesizedFunction, createHandler: () => La
     });
     stats.invocations += 1;
     let failed = false;
+    // Set when Step Functions was answered before the run ended: the environment is freed after it.
+    let detached: Promise<void> | undefined;
     try {
       const running = currentEnvironment.run(environment, () => handler(JSON.parse(JSON.stringify(input ?? null)), context));
+      const run = Promise.race([running, ended]);
+      const runEnded = run.then(
+        () => undefined,
+        () => undefined,
+      );
+      onRun?.(input, runEnded);
+      if (fault?.kind === 'detach') {
+        detached = runEnded;
+        const errorType = fault.errorType ?? 'Lambda.ClientExecutionTimeoutException';
+        throw Object.assign(new Error(`Client execution did not complete before the specified timeout configuration (Request ID: ${requestId})`), {
+          name: errorType,
+        });
+      }
       let result: unknown;
       try {
-        result = await Promise.race([running, ended]);
+        result = await run;
       } catch (error) {
         throw error instanceof LambdaFunctionError ? error : new LambdaFunctionError(lambdaErrorDocument(error).errorType, lambdaErrorDocument(error));
       }
@@ -225,13 +257,17 @@ export function localLambdaTask(fn: SynthesizedFunction, createHandler: () => La
       stats.errors.set(name, (stats.errors.get(name) ?? 0) + 1);
       throw error;
     } finally {
-      clearTimeout(timer);
-      environment.crashAtCall = undefined;
-      environment.onCrash = undefined;
-      stats.billedMs += Math.ceil(performance.now() - started);
-      stats.observer?.end(performance.now() - started, failed);
-      // A stopped environment is discarded, as Lambda does after a timeout.
-      if (!environment.stopped) idle.push(instance);
+      const release = () => {
+        clearTimeout(timer);
+        environment.crashAtCall = undefined;
+        environment.onCrash = undefined;
+        stats.billedMs += Math.ceil(performance.now() - started);
+        stats.observer?.end(performance.now() - started, failed);
+        // A stopped environment is discarded, as Lambda does after a timeout.
+        if (!environment.stopped) idle.push(instance);
+      };
+      if (detached) void detached.then(release);
+      else release();
     }
   };
 }

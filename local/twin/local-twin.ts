@@ -77,7 +77,7 @@ export interface LocalTwin {
   targets: LocalTargets;
   /** Runs every scheduled function now, as its schedule would; resolves with their results. */
   runSchedules(): Promise<unknown[]>;
-  /** Most polls ever in flight at once for one agent: 1 means no session ever had two pollers. */
+  /** Most poller runs ever in flight at once for one agent (a run counts until it ends): 1 means no session ever had two pollers. */
   maxConcurrentPollsPerAgent(): number;
   /** Simulated seconds per real second (LocalTwinOptions.timeScale). */
   timeScale: number;
@@ -92,8 +92,9 @@ export interface LocalTwin {
 }
 
 /**
- * Faults the twin injects on the AWS side. Lambda's (inherited): `loseNextResult(agentId?)` and
- * `crashNextInvocation({ agentId?, atCall, errorType? })` for the state machine's function; the
+ * Faults the twin injects on the AWS side. Lambda's (inherited): `loseNextResult(agentId?)`,
+ * `crashNextInvocation({ agentId?, atCall, errorType? })` and `detachNextInvocation({ agentId?, errorType? })`
+ * for the state machine's function; the
  * local AWS endpoints': `awsDown('eventbridge' | 'dlq' | 'dynamodb' | '<X-Amz-Target>', { afterSeconds?, forSeconds })`.
  */
 export class TwinFaults extends LambdaFaults {
@@ -172,19 +173,15 @@ export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTw
   let closed = false;
   const inFlight = new Map<string, number>();
   let maxConcurrent = 0;
-  const withConcurrencyTracking =
-    (invoke: LocalTaskHandler): LocalTaskHandler =>
-    async (input) => {
-      const agentId = String((input as { state?: { agentId?: unknown } } | null)?.state?.agentId);
-      const now = (inFlight.get(agentId) ?? 0) + 1;
-      inFlight.set(agentId, now);
-      maxConcurrent = Math.max(maxConcurrent, now);
-      try {
-        return await invoke(input);
-      } finally {
-        inFlight.set(agentId, (inFlight.get(agentId) ?? 1) - 1);
-      }
-    };
+  // Counts the poller's handler runs per agent, from start to end (a run Step Functions stopped
+  // waiting for still counts until it ends).
+  const trackRun = (input: unknown, ended: Promise<void>): void => {
+    const agentId = String((input as { state?: { agentId?: unknown } } | null)?.state?.agentId);
+    const now = (inFlight.get(agentId) ?? 0) + 1;
+    inFlight.set(agentId, now);
+    maxConcurrent = Math.max(maxConcurrent, now);
+    void ended.then(() => inFlight.set(agentId, (inFlight.get(agentId) ?? 1) - 1));
+  };
   // Each function of the template runs in-process through its own pool of execution environments.
   const functionStats = new Map<string, LocalLambdaStats>();
   const invokers = new Map<string, LocalTaskHandler>();
@@ -197,7 +194,9 @@ export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTw
     // Invocation faults apply to the state machine's function(s), not to the scheduled ones.
     invokers.set(
       fn.arn,
-      localLambdaTask(fn, () => entry.create(fn.environment), stats, taskFunctionArns.has(fn.arn) ? faults : undefined),
+      taskFunctionArns.has(fn.arn)
+        ? localLambdaTask(fn, () => entry.create(fn.environment), stats, faults, trackRun)
+        : localLambdaTask(fn, () => entry.create(fn.environment), stats),
     );
   }
   let lambdaStats: LocalLambdaStats | undefined;
@@ -212,9 +211,8 @@ export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTw
     const invoker = invokers.get(state.Resource);
     if (!fn || !invoker) throw new Error(`the twin has no in-process handler for task ${stateName} (${state.Resource})`);
     lambdaStats = functionStats.get(fn.logicalId);
-    const invoke = withConcurrencyTracking(invoker);
     // After close() no new invocation starts: an aborted execution must not keep polling.
-    taskHandlers[stateName] = (input) => (closed ? Promise.reject(new TwinClosedError('the local twin is closed')) : invoke(input));
+    taskHandlers[stateName] = (input) => (closed ? Promise.reject(new TwinClosedError('the local twin is closed')) : invoker(input));
   }
   if (!lambdaStats) throw new Error('the state machine invokes no function the twin knows');
   for (const secret of stack.createdSecrets) secrets.put(secret.logicalId, 'placeholder until first written');

@@ -5,8 +5,8 @@ import { RETRYABLE_ERROR_NAMES } from '../../contract/errors.js';
 import { HAND_OVER_MAX_ATTEMPTS, POLL_ENTRY_MAX_ATTEMPTS } from '../../contract/history-budget.js';
 import { LoopSignal, SIGNAL_RESULT_PATH } from '../../contract/loop-signals.js';
 import { PollStatus } from '../../contract/poll-state.js';
-import { BACK_OFF, LAMBDA_SERVICE_ERROR_RETRY, POLL_RETRY } from '../../contract/retry-policy.js';
-import { FAULT_RESULT_PATH, LAMBDA_SERVICE_ERRORS, StateName } from '../../contract/state-machine.js';
+import { BACK_OFF, LAMBDA_NOT_RUNNING_RETRY, mayStillRunRetry, POLL_RETRY, type StateRetry } from '../../contract/retry-policy.js';
+import { FAULT_RESULT_PATH, LAMBDA_ERRORS_MAY_STILL_RUN, LAMBDA_ERRORS_NOT_RUNNING, StateName } from '../../contract/state-machine.js';
 import { parseBridgeConfig } from '../../infra/config.js';
 import { CHECKPOINT_STORE_ACTIONS } from '../../infra/constructs/session-store.js';
 import { readTemplate } from '../../local/twin/synthesized-stack.js';
@@ -176,18 +176,20 @@ describe('session state machine', () => {
     expect(pollState.Resource).toBe(poller?.arn);
   });
 
-  it('retries transient and Lambda invocation errors a few times with backoff and full jitter, never States.ALL', () => {
+  it('retries transient and Lambda invocation errors a few times, an attempt that may still run only after the function timeout, never States.ALL', () => {
+    const expected: [readonly string[], StateRetry][] = [
+      [RETRYABLE_ERROR_NAMES, POLL_RETRY],
+      [LAMBDA_ERRORS_NOT_RUNNING, LAMBDA_NOT_RUNNING_RETRY],
+      [LAMBDA_ERRORS_MAY_STILL_RUN, mayStillRunRetry(pollerTimeout)],
+    ];
     expect(pollState.Retry).toEqual(
-      [
-        [RETRYABLE_ERROR_NAMES, POLL_RETRY],
-        [LAMBDA_SERVICE_ERRORS, LAMBDA_SERVICE_ERROR_RETRY],
-      ].map(([errors, retrier]) => ({
-        ErrorEquals: [...(errors as readonly string[])],
-        IntervalSeconds: (retrier as typeof POLL_RETRY).intervalSeconds,
-        BackoffRate: (retrier as typeof POLL_RETRY).backoffRate,
-        MaxAttempts: (retrier as typeof POLL_RETRY).maxAttempts,
-        MaxDelaySeconds: (retrier as typeof POLL_RETRY).maxDelaySeconds,
-        JitterStrategy: 'FULL',
+      expected.map(([errors, retrier]) => ({
+        ErrorEquals: [...errors],
+        IntervalSeconds: retrier.intervalSeconds,
+        BackoffRate: retrier.backoffRate,
+        MaxAttempts: retrier.maxAttempts,
+        ...(retrier.maxDelaySeconds === undefined ? {} : { MaxDelaySeconds: retrier.maxDelaySeconds }),
+        ...(retrier.jitter === 'FULL' ? { JitterStrategy: 'FULL' } : {}),
       })),
     );
     const retried = pollState.Retry.flatMap((candidate) => candidate.ErrorEquals);
@@ -204,6 +206,7 @@ describe('session state machine', () => {
         'States.Timeout',
       ]),
     );
+    expect(new Set(retried).size).toBe(retried.length);
     expect(retried).not.toContain('States.ALL');
     expect(pollState.Retry.every((candidate) => candidate.MaxAttempts <= 6)).toBe(true);
   });

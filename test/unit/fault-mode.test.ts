@@ -1,14 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import type { EnvelopeEntry } from '../../contract/envelope.js';
+import { RETRYABLE_ERROR_NAMES } from '../../contract/errors.js';
 import { FaultClass, MAX_FAULT_REASON_LENGTH } from '../../contract/fault-state.js';
 import { type PollState, PollStateSchema, PollStatus } from '../../contract/poll-state.js';
-import { BACK_OFF } from '../../contract/retry-policy.js';
+import { BACK_OFF, LAMBDA_INIT_PHASE_LIMIT_SECONDS } from '../../contract/retry-policy.js';
+import { LAMBDA_ERRORS_MAY_STILL_RUN, LAMBDA_ERRORS_NOT_RUNNING } from '../../contract/state-machine.js';
 import { backOffAfterFault, backOffSeconds, classifyFault, faultReason, recoverIfDegraded } from '../../lambdas/poll-session/fault-mode.js';
 
 const lambdaCause = (errorType: string, errorMessage: string) =>
   JSON.stringify({ errorType, errorMessage, trace: Array.from({ length: 200 }, (_, n) => `    at frame${n} (file.js:${n}:1)`) });
 
-function fakeContext(now = 1_700_000_000_000) {
+/** What is left of the fault-mode invocation's timeout when it starts: a 100 s function, 0.6 s in. */
+const REMAINING_MS = 99_400;
+/** The least back-off when an attempt may still run: the rest of the timeout, rounded up, and the Init limit. */
+const WAIT_OUT_SECONDS = 100 + LAMBDA_INIT_PHASE_LIMIT_SECONDS;
+
+function fakeContext(now = 1_700_000_000_000, remainingMs = REMAINING_MS) {
   const published: EnvelopeEntry[] = [];
   let clock = now;
   let lifecycleNumber = 0;
@@ -23,6 +30,7 @@ function fakeContext(now = 1_700_000_000_000) {
       executionName: 'acme-2103457-20250312T140001000Z',
       now: () => clock,
       random: () => 0.5,
+      remainingTimeMs: () => remainingMs,
       reserveLifecycleNumbers: async (count: number) => {
         lifecycleNumber += count;
         return lifecycleNumber - count + 1;
@@ -95,6 +103,49 @@ describe('back-off', () => {
   });
 });
 
+describe('back-off while an attempt of this execution may still be running', () => {
+  const faultAfter = (error: string) => ({ ...baseState(), fault: { Error: error, Cause: 'x' } });
+  const drawingZero = (remainingMs = REMAINING_MS) => ({ ...fakeContext(undefined, remainingMs).context, random: () => 0 });
+
+  it.each([...LAMBDA_ERRORS_MAY_STILL_RUN])(
+    'waits out the poller function after %s: the rest of this invocation plus the Init limit, whatever the jitter draws',
+    async (error) => {
+      const { state } = await backOffAfterFault(faultAfter(error), drawingZero());
+      expect(state.backOffSeconds).toBe(WAIT_OUT_SECONDS);
+    },
+  );
+
+  it.each([...LAMBDA_ERRORS_NOT_RUNNING, 'TypeError', 'States.TaskFailed'])(
+    'waits it out after %s too: a failed fault-mode invocation replaces the fault that sent it there',
+    async (error) => {
+      const { state } = await backOffAfterFault(faultAfter(error), drawingZero());
+      expect(state.backOffSeconds).toBe(WAIT_OUT_SECONDS);
+    },
+  );
+
+  it.each([...RETRYABLE_ERROR_NAMES, 'CxoneAuthFailedError', 'CxoneRequestRejectedError'])(
+    'backs off quickly after %s: only a poll that ended throws it',
+    async (error) => {
+      const { state } = await backOffAfterFault(faultAfter(error), drawingZero());
+      expect(state.backOffSeconds).toBe(BACK_OFF.minSeconds);
+    },
+  );
+
+  it('measures the wait from what is left of this invocation: the rest counts from its own start', async () => {
+    const { state } = await backOffAfterFault(faultAfter('Lambda.ServiceException'), drawingZero(30_001));
+    expect(state.backOffSeconds).toBe(31 + LAMBDA_INIT_PHASE_LIMIT_SECONDS);
+  });
+
+  it('keeps a longer jittered back-off as it is', async () => {
+    const context = { ...fakeContext().context, random: () => 0.999_999 };
+    const { state } = await backOffAfterFault(
+      { ...faultAfter('States.Timeout'), degraded: { since: 1, faults: 11, reason: 'r', faultClass: 'transient' } },
+      context,
+    );
+    expect(state.backOffSeconds).toBe(BACK_OFF.capSeconds);
+  });
+});
+
 describe('fault mode', () => {
   it('records the first fault, publishes PollingDegraded once and backs off', async () => {
     const { context, published, advance } = fakeContext();
@@ -122,7 +173,8 @@ describe('fault mode', () => {
     const second = await backOffAfterFault({ ...first.state, fault: { Error: 'Lambda.Unknown', Cause: 'out of memory' } }, context);
     expect(second.entered).toBe(false);
     expect(second.state.degraded).toMatchObject({ since: 1_700_000_000_000, faults: 2, reason: 'Lambda.Unknown: out of memory' });
-    expect(second.state.backOffSeconds).toBe(2);
+    // Lambda.Unknown may stand for a fault-mode invocation that crashed after an attempt that may still run.
+    expect(second.state.backOffSeconds).toBe(WAIT_OUT_SECONDS);
     expect(published).toHaveLength(1);
   });
 

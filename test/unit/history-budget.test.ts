@@ -4,6 +4,7 @@ import {
   HAND_OVER_AT_HISTORY_EVENTS,
   HAND_OVER_TAIL_EVENTS,
   HISTORY_EVENT_LIMIT,
+  POLL_ENTRY_MAX_ATTEMPTS,
   pollEntryEvents,
   SIGNAL_ENTRY_EVENTS,
 } from '../../contract/history-budget.js';
@@ -24,6 +25,11 @@ describe('history budget', () => {
   it('counts the Choice after every poll of the previous loop', () => {
     const first = spendHistory({ ...start(), status: PollStatus.NoEvents }, { retryCount: 0, caught: false, executionName, loop: 'choice' });
     expect(first.historyEvents).toBe(1 + 5 + 2);
+  });
+
+  it("counts a caught entry at its most: the first attempt and every retrier's (bridge errors 2, Lambda errors that leave nothing running 6, that may still run 2)", () => {
+    expect(POLL_ENTRY_MAX_ATTEMPTS).toBe(11);
+    expect(CAUGHT_ENTRY_MAX_EVENTS).toBe(2 + 3 * 11);
   });
 
   it('counts the caught entry at its most, the fault-mode entry, the entry that signals the back-off and the Wait', () => {
@@ -67,7 +73,7 @@ describe('history budget', () => {
     let actual = 1; // ExecutionStarted
     let rounds = 0;
     for (;;) {
-      const retryCount = 8; // the fault-mode entry's own failed attempts before it succeeded
+      const retryCount = POLL_ENTRY_MAX_ATTEMPTS - 1; // the fault-mode entry's own failed attempts before it succeeded
       actual += CAUGHT_ENTRY_MAX_EVENTS + pollEntryEvents(retryCount) + SIGNAL_ENTRY_EVENTS + 2;
       state = spendHistory({ ...state, status: PollStatus.BackOff, backOffSeconds: 300 }, { retryCount, caught: true, executionName, loop: 'self' });
       rounds += 1;

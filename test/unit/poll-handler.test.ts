@@ -210,6 +210,21 @@ describe('poll handler', () => {
     simulator.logoutAgent('2103460');
   });
 
+  it('backs off at least the rest of its own timeout and the Init limit after a Lambda error that may still run, without polling', async () => {
+    // Prepare: Step Functions gave up on an invocation that may hold a long poll for up to the function's timeout.
+    eventBridge
+      .on(PutEventsCommand)
+      .callsFake(({ Entries = [] }: { Entries?: PutEventsRequestEntry[] }) => ({ FailedEntryCount: 0, Entries: Entries.map(() => ({ EventId: 'e' })) }));
+    const fault = { Error: 'Lambda.ClientExecutionTimeoutException', Cause: 'Client execution did not complete before the specified timeout configuration' };
+    const pollsBefore = simulator.stats().polls.total;
+    // Act: the fault mode, 0.3 s into a 42 s function timeout.
+    const backingOff = await handler()(invocation({ agentId: '2103461', sessionId: 'c', fault }), { getRemainingTimeInMillis: () => 41_700 });
+    // Assess
+    expect(backingOff).toMatchObject({ status: 'BACK_OFF', degraded: { faults: 1 } });
+    expect(backingOff.backOffSeconds).toBeGreaterThanOrEqual(42 + 10);
+    expect(simulator.stats().polls.total).toBe(pollsBefore);
+  });
+
   it('rejects a malformed poll state with a ConfigurationError naming the field', async () => {
     await expect(handler()(invocation({ agentId: 'abc', sessionId: 'x' }), context)).rejects.toMatchObject({
       name: 'ConfigurationError',
