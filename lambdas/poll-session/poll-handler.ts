@@ -92,7 +92,10 @@ export function createPollHandler(env: PollerEnvironment): PollHandler {
         executionName,
         remainingTimeMs: () => context.getRemainingTimeInMillis(),
       });
-      const { state: polled, recovered } = await recoverIfDegraded(outcome.state, faultContext);
+      // Recovered only once a poll worked, not while waiting for another execution's lease.
+      const { state: polled, recovered } = outcome.waitedForLease
+        ? { state: outcome.state, recovered: undefined }
+        : await recoverIfDegraded(outcome.state, faultContext);
       if (recovered) {
         logger.info('polling recovered', { degradedForSeconds: recovered.degradedForSeconds, faults: recovered.faults, reason: recovered.reason });
         metrics.addMetric(MetricName.PollingRecoveries, MetricUnit.Count, 1);
@@ -133,6 +136,7 @@ function record(outcome: PollOutcome): void {
     });
   }
   if (outcome.migrated) logger.info('state of an earlier build migrated to the checkpoint store');
+  if (outcome.waitedForLease) logger.info("waited for the session's lease, which another execution still holds; no poll");
   if (state.unsaved) logger.error('checkpoint store unavailable: batch published directly, checkpoint carried in the state');
   if (state.status === 'RESYNCED') logger.warn('session rejoined', { resyncs: state.resyncs });
   if (outcome.restatementsDropped > 0) logger.info('snapshot restatements merged', { count: outcome.restatementsDropped });

@@ -85,6 +85,8 @@ export interface PollOutcome {
   parked: ParkedItem[];
   /** The state arrived in the shape of a build before version 2 and was migrated. */
   migrated: boolean;
+  /** Another execution still held the session's lease: this invocation waited and did not poll. */
+  waitedForLease: boolean;
 }
 
 /** Margin between CXone's hold time and our HTTP deadline, so a 304 arrives before we give up. */
@@ -167,6 +169,7 @@ class PollRun {
   private published = 0;
   private restatementsDropped = 0;
   private readonly parked: ParkedItem[] = [];
+  private waitedForLease = false;
 
   constructor(
     private readonly input: PollState | LegacyPollState,
@@ -182,7 +185,10 @@ class PollRun {
     const checkpoint = await this.resume();
     if (checkpoint === 'no-session') return this.finish({ status: PollStatus.Ended });
     // Waiting for the lease took this invocation's time: no poll, the next invocation goes on waiting.
-    if (checkpoint === 'waiting') return this.finish({ status: PollStatus.NoEvents });
+    if (checkpoint === 'waiting') {
+      this.waitedForLease = true;
+      return this.finish({ status: PollStatus.NoEvents });
+    }
     if ((checkpoint.lockedUntil ?? 0) > this.now()) {
       throw new CheckpointStoreUnavailableError("another invocation is writing this session's checkpoint");
     }
@@ -671,6 +677,7 @@ class PollRun {
       restatementsDropped: this.restatementsDropped,
       parked: this.parked,
       migrated: this.input.v !== POLL_STATE_VERSION && this.input.sessionId !== undefined,
+      waitedForLease: this.waitedForLease,
     };
   }
 
