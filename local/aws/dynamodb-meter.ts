@@ -35,8 +35,8 @@ export class DynamoDbMeter {
 
   /** Adds one request's units to its table and operation. */
   record(table: string, operation: string, units: { readUnits?: number; writeUnits?: number; failedConditionalWrite?: boolean }): void {
-    let operations = this.tables.get(table);
-    if (!operations) this.tables.set(table, (operations = new Map()));
+    const operations = this.tables.get(table) ?? new Map<string, OperationUnits>();
+    this.tables.set(table, operations);
     const current = operations.get(operation) ?? { requests: 0, readUnits: 0, writeUnits: 0, failedConditionalWrites: 0 };
     operations.set(operation, {
       requests: current.requests + 1,
@@ -155,7 +155,7 @@ export class MeteredDynalite {
     const request = metered ? parseObject(body) : undefined;
     if (!request) return this.dispatch(headers, body, http);
     // dynalite sizes strings in UTF-16 code units, the docs in UTF-8 bytes: equal for ASCII only.
-    if (/[^\x00-\x7f]/.test(body)) this.meter.recordNonAscii();
+    if (Buffer.byteLength(body, 'utf8') !== body.length) this.meter.recordNonAscii();
     const clientAsked = request.ReturnConsumedCapacity === 'TOTAL' || request.ReturnConsumedCapacity === 'INDEXES';
     const answer = await this.dispatch(headers, clientAsked ? body : JSON.stringify({ ...request, ReturnConsumedCapacity: 'TOTAL' }), http);
     const output = answer.statusCode === 200 ? parseObject(answer.body) : undefined;
