@@ -55,6 +55,8 @@ export interface BenchInput {
    * the same run: an idle and a busy phase.
    */
   previousLoop?: { idle: PhaseResult; busy: PhaseResult };
+  /** A busy bare-loop run with large batches, for the store's units per answered poll apart from those per event. */
+  storeSplit?: PhaseResult;
   handOverAfterPolls: number;
   heartbeatSeconds: number;
   memoryGb: number;
@@ -176,7 +178,7 @@ export function sizeFigures(size: SizeResult, memoryGb: number): SizeFigures {
 /**
  * The checkpoint store's request units, from the meter's readings over every measured window: the idle
  * windows (polls that timed out) and the busy ones, the state machine's and the bare loop's alike (the
- * same handler and store), the previous loop's included.
+ * same handler and store), the previous loop's and the store-split run's included.
  */
 export function storeUnits(input: BenchInput): MeasuredStoreUnits {
   const idle = [storeWindow('idle, state machine', input.idle.orchestrated), storeWindow('idle, bare loop', input.idle.bare)];
@@ -188,8 +190,10 @@ export function storeUnits(input: BenchInput): MeasuredStoreUnits {
     idle.push(storeWindow('idle, previous loop', input.previousLoop.idle));
     busy.push(storeWindow(`busy ${input.previousLoop.busy.sessions}, previous loop`, input.previousLoop.busy));
   }
+  if (input.storeSplit) busy.push(storeWindow(`busy ${input.storeSplit.sessions} at ${input.storeSplit.timeScale}x, bare loop`, input.storeSplit));
   const phases = [input.idle.orchestrated, input.idle.bare, ...input.sizes.flatMap((size) => [size.orchestrated, size.bare])];
   if (input.previousLoop) phases.push(input.previousLoop.idle, input.previousLoop.busy);
+  if (input.storeSplit) phases.push(input.storeSplit);
   return measureStoreUnits(
     idle,
     busy,

@@ -56,7 +56,7 @@ const driverCount: Record<Driver, (window: StoreWindow) => number> = {
  * The store's units per idle poll, per answered poll, per event and per lifecycle event, from the
  * meter's readings over the windows: per poll is the idle windows' units per (timed-out) poll; the
  * busy windows' units beyond that are split over answered polls, events and lifecycle events by least
- * squares on each window's units per poll (so every window weighs the same). A driver no window had, or
+ * squares on each window's units per poll, weighted by its polls. A driver no window had, or
  * one the fit could not tell from another (a negative or undetermined share), is left at 0 and the
  * fit is repeated without it, so its units go to the drivers kept.
  */
@@ -70,9 +70,10 @@ export function measureStoreUnits(idleWindows: StoreWindow[], busyWindows: Store
     let kept: Driver[] = DRIVERS.filter((driver) => rows.some(({ window }) => driverCount[driver](window) > 0));
     let shares: number[] = [];
     while (kept.length > 0) {
+      // Weighted by polls: a window's units per poll vary about as 1 / polls (a 3-poll window weighs little).
       const fitted = leastSquares(
-        rows.map(({ window }) => kept.map((driver) => driverCount[driver](window) / window.polls)),
-        rows.map(({ residual }) => residual),
+        rows.map(({ window }) => kept.map((driver) => (driverCount[driver](window) / window.polls) * Math.sqrt(window.polls))),
+        rows.map(({ window, residual }) => residual * Math.sqrt(window.polls)),
       );
       if (fitted && fitted.every((share) => share >= 0)) {
         shares = fitted;
