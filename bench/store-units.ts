@@ -75,7 +75,7 @@ export function measureStoreUnits(idleWindows: StoreWindow[], busyWindows: Store
         rows.map(({ window }) => kept.map((driver) => (driverCount[driver](window) / window.polls) * Math.sqrt(window.polls))),
         rows.map(({ window, residual }) => residual * Math.sqrt(window.polls)),
       );
-      if (fitted && fitted.every((share) => share >= 0)) {
+      if (fitted?.every((share) => share >= 0)) {
         shares = fitted;
         break;
       }

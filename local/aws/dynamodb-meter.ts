@@ -249,8 +249,10 @@ function parseObject(text: string): JsonObject | undefined {
   }
 }
 
-/** The answer with another body: its length and the CRC32 DynamoDB sends of it
- * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.LowLevelAPI.html: x-amz-crc32). */
+/**
+ * The answer with another body, its length and its CRC32: DynamoDB sends X-Amz-Crc32 of the body and
+ * the AWS SDKs check it (https://pkg.go.dev/github.com/aws/aws-sdk-go-v2/service/dynamodb/internal/customizations).
+ */
 function withBody(answer: DynaliteAnswer, body: string): DynaliteAnswer {
   const bytes = Buffer.from(body, 'utf8');
   return { ...answer, body, headers: { ...answer.headers, 'content-length': bytes.length, 'x-amz-crc32': crc32(bytes) } };
