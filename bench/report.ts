@@ -57,6 +57,8 @@ export interface BenchInput {
   previousLoop?: { idle: PhaseResult; busy: PhaseResult };
   /** A busy bare-loop run with large batches, for the store's units per answered poll apart from those per event. */
   storeSplit?: PhaseResult;
+  /** An idle bare-loop run with a Heartbeat after every poll, for the store's units per lifecycle event. */
+  storeLifecycle?: PhaseResult;
   handOverAfterPolls: number;
   heartbeatSeconds: number;
   memoryGb: number;
@@ -178,7 +180,7 @@ export function sizeFigures(size: SizeResult, memoryGb: number): SizeFigures {
 /**
  * The checkpoint store's request units, from the meter's readings over every measured window: the idle
  * windows (polls that timed out) and the busy ones, the state machine's and the bare loop's alike (the
- * same handler and store), the previous loop's and the store-split run's included.
+ * same handler and store), the previous loop's, the store-split run's and the Heartbeat run's included.
  */
 export function storeUnits(input: BenchInput): MeasuredStoreUnits {
   const idle = [storeWindow('idle, state machine', input.idle.orchestrated), storeWindow('idle, bare loop', input.idle.bare)];
@@ -194,6 +196,9 @@ export function storeUnits(input: BenchInput): MeasuredStoreUnits {
   const phases = [input.idle.orchestrated, input.idle.bare, ...input.sizes.flatMap((size) => [size.orchestrated, size.bare])];
   if (input.previousLoop) phases.push(input.previousLoop.idle, input.previousLoop.busy);
   if (input.storeSplit) phases.push(input.storeSplit);
+  // Its polls are idle ones too, but its Heartbeats make it one of the windows the fit splits.
+  if (input.storeLifecycle) busy.push(storeWindow('idle with a Heartbeat every poll, bare loop', input.storeLifecycle));
+  if (input.storeLifecycle) phases.push(input.storeLifecycle);
   return measureStoreUnits(
     idle,
     busy,

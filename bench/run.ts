@@ -168,6 +168,19 @@ const storeSplit = await runWorker({
   modes: ['bare'],
 });
 
+// Lifecycle events fall outside every other window (logins before, logouts after, a Heartbeat every
+// 300 s): an idle bare-loop run whose poller sends a Heartbeat after every poll carries them.
+say(`store lifecycle: ${plan.idle.sessions} idle sessions, bare loop, a Heartbeat every poll`);
+const storeLifecycle = await runWorker({
+  sessions: plan.idle.sessions,
+  timeScale: busyTimeScale,
+  pollTimeoutSeconds: plan.idle.pollTimeoutSeconds,
+  windowSeconds: plan.idle.windowSeconds,
+  activity: 'idle',
+  modes: ['bare'],
+  heartbeatSeconds: 1,
+});
+
 const [idleOrchestrated, idleBare] = phasesOf(idle.phases);
 const input: BenchInput = {
   mode: plan.mode,
@@ -178,6 +191,7 @@ const input: BenchInput = {
   sizes: sizeResults,
   previousLoop: { idle: orchestratedOf(previousIdle.phases), busy: orchestratedOf(previousBusy.phases) },
   storeSplit: storeSplit.phases.find((phase) => phase.mode === 'bare'),
+  storeLifecycle: storeLifecycle.phases.find((phase) => phase.mode === 'bare'),
   // Taken from the synthesized stack, as deployed: 128 MB, a hand-over every 2,000 polls by default.
   handOverAfterPolls: idle.poller.handOverAfterPolls,
   heartbeatSeconds: idle.poller.heartbeatSeconds,

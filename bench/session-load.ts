@@ -36,6 +36,11 @@ export interface LoadProfile {
   modes: LoadMode[];
   /** The loop the synthesized definition runs: `self` (deployed) or `choice` (the previous Task + Choice loop). @default 'self' */
   loopShape?: LoopShape;
+  /**
+   * Bare loop only: the poller's HEARTBEAT_SECONDS instead of the stack's, so that an idle window carries
+   * lifecycle events (a Heartbeat per poll at 1 s) and the store's units per lifecycle event can be measured.
+   */
+  heartbeatSeconds?: number;
   seed?: number;
   /** Write a V8 CPU profile of each mode's window (not start-up) into this directory. */
   cpuProfileDir?: string;
@@ -227,7 +232,8 @@ async function runPhase(
           return;
         }
         // One handler per session: its own clients and caches, as one Lambda execution environment.
-        const handler = createPollHandler(PollerEnvironmentSchema.parse(poller.environment));
+        const heartbeat = profile.heartbeatSeconds === undefined ? {} : { HEARTBEAT_SECONDS: profile.heartbeatSeconds };
+        const handler = createPollHandler(PollerEnvironmentSchema.parse({ ...poller.environment, ...heartbeat }));
         bareRunning += 1;
         bareLoops.push(
           runBareLoop({ agentId, sessionId, executionName, handler, timeoutSeconds: poller.timeoutSeconds, stats: bareStats, signal: stopBare.signal }).finally(

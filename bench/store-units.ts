@@ -24,7 +24,9 @@ export interface StoreUnitsSplit {
 export interface MeasuredStoreUnits {
   write: StoreUnitsSplit;
   read: StoreUnitsSplit;
+  /** Windows of timed-out polls only: units per poll. */
   idleWindows: StoreWindow[];
+  /** Windows whose units beyond the per-poll ones are split over answered polls, events and lifecycle events. */
   busyWindows: StoreWindow[];
   /** Metered requests with non-ASCII text (see local/aws/dynamodb-meter.ts): 0 means every item was sized as the docs size it. */
   nonAsciiRequests: number;
