@@ -15,7 +15,7 @@ import type { IncomingHttpHeaders } from 'node:http';
  *   larger of the item before and after, DeleteItem the deleted item, BatchWriteItem each put or delete
  *   as its own PutItem or DeleteItem; reads: one read unit per 4 KB strongly consistent, half that
  *   eventually consistent, GetItem per item (an absent item still costs the minimum), Query the sum of
- *   the sizes of the items it read, rounded up to 4 KB once
+ *   the sizes of the items it read, rounded up to 4 KB once, and at least one read (see SEARCHES)
  *   (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/read-write-operations.html).
  *   dynalite applies these rules when asked for `ReturnConsumedCapacity: TOTAL`, which the meter asks
  *   for on every request and strips from the answer when the client did not ask, so the code under
@@ -126,6 +126,13 @@ const TARGET_PREFIX = 'DynamoDB_20120810.';
 const READ_OPERATIONS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan']);
 const WRITE_OPERATIONS = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
 const CONDITIONAL_WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem']);
+/**
+ * A Query or Scan that reads nothing still costs a read: "For Query/Scan operations, you'll still be
+ * charged additional read throughput based on read consistency and the number of partitions searched
+ * to serve the request, even if no data exists" (read-write-operations.html); dynalite charges 0 for
+ * no items, the meter charges one partition's read: 1 unit strongly consistent, half eventually.
+ */
+const SEARCHES = new Set(['Query', 'Scan']);
 /** The shadow table a failed conditional write is replayed in: same keys, never seen by the code under test. */
 export const SHADOW_TABLE_PREFIX = 'meter-shadow.';
 /** An attribute no item has: `attribute_not_exists` of it is always true. */
@@ -161,11 +168,16 @@ export class MeteredDynalite {
     const output = answer.statusCode === 200 ? parseObject(answer.body) : undefined;
     if (output) {
       const isRead = READ_OPERATIONS.has(operation);
+      const minimum = SEARCHES.has(operation) ? (request.ConsistentRead === true ? 1 : 0.5) : 0;
+      let corrected = false;
       for (const consumed of consumedCapacities(output.ConsumedCapacity)) {
-        this.meter.record(consumed.table, operation, isRead ? { readUnits: consumed.units } : { writeUnits: consumed.units });
+        const units = Math.max(consumed.units, minimum);
+        corrected ||= units !== consumed.units;
+        this.meter.record(consumed.table, operation, isRead ? { readUnits: units } : { writeUnits: units });
       }
-      if (clientAsked) return answer;
-      delete output.ConsumedCapacity;
+      if (clientAsked && !corrected) return answer;
+      if (clientAsked) output.ConsumedCapacity = { ...(output.ConsumedCapacity as JsonObject), CapacityUnits: minimum };
+      else delete output.ConsumedCapacity;
       return withBody(answer, JSON.stringify(output));
     }
     if (CONDITIONAL_WRITES.has(operation) && isConditionFailure(answer.body)) {

@@ -212,6 +212,27 @@ describe('the DynamoDB meter, against dynalite through the SDK', () => {
     expect(used().byOperation.Query).toMatchObject({ requests: 1, readUnits: 2 });
   });
 
+  it.each([
+    ['strongly consistent', true, 1],
+    ['eventually consistent', false, 0.5],
+  ])('charges a %s Query that finds nothing one read of its partition, and says so to a client that asked', async (_, consistent, units) => {
+    // Act
+    const output = await client.send(
+      new QueryCommand({
+        TableName: TABLE,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: 'nobody' } },
+        ConsistentRead: consistent,
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+
+    // Assess
+    expect(output.Count).toBe(0);
+    expect(output.ConsumedCapacity).toEqual({ TableName: TABLE, CapacityUnits: units });
+    expect(used().byOperation.Query).toMatchObject({ requests: 1, readUnits: units });
+  });
+
   it('answers ConsumedCapacity only to a client that asked for it', async () => {
     // Act
     const silent = await client.send(new GetItemCommand({ TableName: TABLE, Key: keyOf('absent'), ConsistentRead: true }));
