@@ -24,7 +24,7 @@ export interface AgentHourUsage {
   traces: number;
   /** Checkpoint store (DynamoDB on-demand) write request units. */
   dynamoDbWriteUnits: number;
-  /** Checkpoint store read request units (strongly consistent reads). */
+  /** Checkpoint store read request units. */
   dynamoDbReadUnits: number;
 }
 
@@ -75,23 +75,26 @@ export function idleFloorPerAgentHour(memoryGb: number, holdSeconds = 60, transi
 }
 
 /**
- * What the checkpoint store costs per poll, in DynamoDB request units, counted from the store's code
- * (lambdas/poll-session/dynamodb-checkpoint-store.ts, poll-once.ts). The HEAD item stays under 1 KB, so
- * each update of it is one write unit; an event item costs ceil(item size / 1 KB) write units to put
- * and the same to delete (https://aws.amazon.com/dynamodb/pricing/on-demand/: "A standard write
- * request unit can write an item up to 1 KB"; deletes are writes).
+ * DynamoDB request units of one kind (write or read) the checkpoint store spends, per driver of its
+ * work: measured on the twin's DynamoDB endpoint (bench/store-units.ts), never counted from the store's
+ * code, so they follow the store as it changes. A write unit writes up to 1 KB, a strongly consistent
+ * read unit reads up to 4 KB (https://aws.amazon.com/dynamodb/pricing/on-demand/).
  */
+export interface StoreUnits {
+  /** Every invocation, answered or timed out (measured on idle polls). */
+  perPoll: number;
+  /** What a poll answered 200 adds, whatever its batch size. */
+  perEventPoll: number;
+  /** Each CXone event. */
+  perEvent: number;
+  /** Each lifecycle event (PollingStarted, PollingEnded, Heartbeat). */
+  perLifecycleEvent: number;
+}
+
+/** The checkpoint store's write and read request units. */
 export interface StoreRequestUnits {
-  /** Every invocation: the poll lease taken (UpdateItem, ALL_NEW) and given back (UpdateItem). */
-  writeUnitsPerPoll: number;
-  /** A poll answered 200 adds: commit lock, commit, and marking the batch published (3 UpdateItem on HEAD). */
-  writeUnitsPerEventPoll: number;
-  /** Each event: its item put (BatchWriteItem) before publishing and deleted once it is on the bus. */
-  writeUnitsPerEvent: number;
-  /** Each published batch of lifecycle events reserves its numbers (UpdateItem, ADD). */
-  writeUnitsPerLifecycleEvent: number;
-  /** Strongly consistent reads on the common path: none (the lease returns HEAD); resumes and backlogs only. */
-  readUnitsPerPoll: number;
+  write: StoreUnits;
+  read: StoreUnits;
 }
 
 /** Counts measured on the twin, and the model's own constants, that set an agent-hour's usage. */
@@ -135,6 +138,8 @@ export function agentHourUsage(counts: MeasuredCounts, eventsPerHour: number): A
   // A busy agent is rarely silent for a heartbeat interval; an idle one sends one per interval.
   const lifecycleEvents = 2 * counts.loginsPerHour + (eventsPerHour === 0 ? 3600 / counts.heartbeatSeconds : 0);
   const { store } = counts;
+  const units = (perDriver: StoreUnits) =>
+    polls * perDriver.perPoll + eventPolls * perDriver.perEventPoll + eventsPerHour * perDriver.perEvent + lifecycleEvents * perDriver.perLifecycleEvent;
   return {
     polls,
     transitionsPerPoll: counts.transitionsPerPoll + HAND_OVER_TRANSITIONS / counts.handOverAfterPolls,
@@ -147,12 +152,8 @@ export function agentHourUsage(counts: MeasuredCounts, eventsPerHour: number): A
     secretsManagerCalls: counts.secretsManagerCallsPerHour,
     logBytesPerPoll: counts.logBytesPerPoll,
     traces: counts.loginsPerHour + polls / counts.handOverAfterPolls,
-    dynamoDbWriteUnits:
-      polls * store.writeUnitsPerPoll +
-      eventPolls * store.writeUnitsPerEventPoll +
-      eventsPerHour * store.writeUnitsPerEvent +
-      lifecycleEvents * store.writeUnitsPerLifecycleEvent,
-    dynamoDbReadUnits: polls * store.readUnitsPerPoll,
+    dynamoDbWriteUnits: units(store.write),
+    dynamoDbReadUnits: units(store.read),
   };
 }
 

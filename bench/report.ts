@@ -10,12 +10,13 @@ import {
   idleFloorPerAgentHour,
   type MeasuredCounts,
   naiveUsage,
-  type StoreRequestUnits,
+  type StoreUnits,
   withTransitionsPerPoll,
 } from './cost-model.js';
 import type { MachineInfo } from './machine.js';
 import { PRICES } from './prices.js';
 import type { PhaseResult } from './session-load.js';
+import { type MeasuredStoreUnits, measureStoreUnits, storeWindow } from './store-units.js';
 
 /** The busy agent of the issue: 300 events an hour. */
 export const BUSY_EVENTS_PER_HOUR = 300;
@@ -29,17 +30,9 @@ export const SHARED_TOKEN_READS_PER_HOUR = 1.5;
 export const TENANT_TOKEN_REQUESTS_PER_HOUR = 1.5;
 /** One login (one execution, one X-Ray trace) per 8-hour shift. */
 export const LOGINS_PER_HOUR = 1 / 8;
-/**
- * The checkpoint store's request units per poll, counted from its code (see StoreRequestUnits);
- * `writeUnitsPerEvent` is replaced by the run's measured item sizes.
- */
-export const STORE_REQUEST_UNITS: StoreRequestUnits = {
-  writeUnitsPerPoll: 2,
-  writeUnitsPerEventPoll: 3,
-  writeUnitsPerEvent: 2,
-  writeUnitsPerLifecycleEvent: 1,
-  readUnitsPerPoll: 0,
-};
+/** Where the checkpoint store's units come from, as the report line and the JSON say it. */
+export const STORE_UNITS_SOURCE =
+  "measured on the twin's DynamoDB endpoint: every request the store sent, metered with dynalite's capacity accounting, checked against AWS's documented rules (test/twin/dynamodb-meter.test.ts), and a failed conditional write charged as the docs say";
 
 /** One session count: the state machine and the bare loop, measured in the same process. */
 export interface SizeResult {
@@ -62,6 +55,10 @@ export interface BenchInput {
    * the same run: an idle and a busy phase.
    */
   previousLoop?: { idle: PhaseResult; busy: PhaseResult };
+  /** A busy bare-loop run with large batches, for the store's units per answered poll apart from those per event. */
+  storeSplit?: PhaseResult;
+  /** An idle bare-loop run with a Heartbeat after every poll, for the store's units per lifecycle event. */
+  storeLifecycle?: PhaseResult;
   handOverAfterPolls: number;
   heartbeatSeconds: number;
   memoryGb: number;
@@ -114,6 +111,11 @@ export interface CostFigures {
   idleDistanceFromFloor: number;
 }
 
+/** The store's measured units and the windows they were measured over. */
+export interface StoreUnitsFigures extends MeasuredStoreUnits {
+  source: string;
+}
+
 export interface BenchResults {
   generatedAt: string;
   mode: 'quick' | 'full';
@@ -134,7 +136,7 @@ export interface BenchResults {
     cpuMsPerPoll: number | null;
     bareCpuMsPerPoll: number | null;
   };
-  cost: CostFigures & { formula: string; prices: typeof PRICES; assumptions: string[] };
+  cost: CostFigures & { formula: string; prices: typeof PRICES; assumptions: string[]; store: StoreUnitsFigures };
   targets: Target[];
   raw: { idle: BenchInput['idle']; sizes: SizeResult[]; calibration: ScenarioCalibration };
 }
@@ -175,8 +177,37 @@ export function sizeFigures(size: SizeResult, memoryGb: number): SizeFigures {
   };
 }
 
+/**
+ * The checkpoint store's request units, from the meter's readings over every measured window: the idle
+ * windows (polls that timed out) and the busy ones, the state machine's and the bare loop's alike (the
+ * same handler and store), the previous loop's, the store-split run's and the Heartbeat run's included.
+ */
+export function storeUnits(input: BenchInput): MeasuredStoreUnits {
+  const idle = [storeWindow('idle, state machine', input.idle.orchestrated), storeWindow('idle, bare loop', input.idle.bare)];
+  const busy = input.sizes.flatMap((size) => [
+    storeWindow(`busy ${size.sessions}, state machine`, size.orchestrated),
+    storeWindow(`busy ${size.sessions}, bare loop`, size.bare),
+  ]);
+  if (input.previousLoop) {
+    idle.push(storeWindow('idle, previous loop', input.previousLoop.idle));
+    busy.push(storeWindow(`busy ${input.previousLoop.busy.sessions}, previous loop`, input.previousLoop.busy));
+  }
+  if (input.storeSplit) busy.push(storeWindow(`busy ${input.storeSplit.sessions} at ${input.storeSplit.timeScale}x, bare loop`, input.storeSplit));
+  const phases = [input.idle.orchestrated, input.idle.bare, ...input.sizes.flatMap((size) => [size.orchestrated, size.bare])];
+  if (input.previousLoop) phases.push(input.previousLoop.idle, input.previousLoop.busy);
+  if (input.storeSplit) phases.push(input.storeSplit);
+  // Its polls are idle ones too, but its Heartbeats make it one of the windows the fit splits.
+  if (input.storeLifecycle) busy.push(storeWindow('idle with a Heartbeat every poll, bare loop', input.storeLifecycle));
+  if (input.storeLifecycle) phases.push(input.storeLifecycle);
+  return measureStoreUnits(
+    idle,
+    busy,
+    phases.reduce((total, phase) => total + phase.store.nonAsciiRequests, 0),
+  );
+}
+
 /** The counts the cost model needs, from the idle run and the largest busy run. */
-export function measuredCounts(input: BenchInput): MeasuredCounts {
+export function measuredCounts(input: BenchInput, store: MeasuredStoreUnits = storeUnits(input)): MeasuredCounts {
   const idle = input.idle.orchestrated;
   const largest = [...input.sizes].sort((a, b) => b.sessions - a.sessions)[0];
   if (!largest) throw new Error('no busy run to take counts from');
@@ -195,7 +226,7 @@ export function measuredCounts(input: BenchInput): MeasuredCounts {
     logBytesPerPoll: LOG_BYTES_PER_POLL,
     loginsPerHour: LOGINS_PER_HOUR,
     heartbeatSeconds: input.heartbeatSeconds,
-    store: { ...STORE_REQUEST_UNITS, writeUnitsPerEvent: 2 * busy.storeWriteUnitsPerEventItem },
+    store: { write: store.write.units, read: store.read.units },
   };
 }
 
@@ -286,7 +317,8 @@ export function evaluateTargets(sizes: SizeFigures[], cost: CostFigures): Target
 /** Assembles everything the JSON file holds. */
 export function buildResults(input: BenchInput): BenchResults {
   const sizes = input.sizes.map((size) => sizeFigures(size, input.memoryGb));
-  const counts = measuredCounts(input);
+  const store = storeUnits(input);
+  const counts = measuredCounts(input, store);
   const cost = costFigures(counts, previousTransitionsPerPoll(input));
   const idle = input.idle.orchestrated;
   return {
@@ -318,6 +350,7 @@ export function buildResults(input: BenchInput): BenchResults {
       ...cost,
       formula: COST_FORMULA,
       prices: PRICES,
+      store: { source: STORE_UNITS_SOURCE, ...store },
       assumptions: [
         `Idle agent: polls per hour = 3600 / (${PRODUCTION_HOLD_SECONDS} s hold + measured per-poll overhead of a 304 on the twin).`,
         `Busy agent: polls per hour = ${BUSY_EVENTS_PER_HOUR} events × measured polls-with-events per event + measured 304 polls per agent-hour (at most the idle rate).`,
@@ -330,12 +363,29 @@ export function buildResults(input: BenchInput): BenchResults {
         'Not per agent: per-tenant fixed costs (two secrets $0.80/month, custom metrics and alarms, the token refresher every 5 minutes).',
         'Naive design: Task, Pass and two Choices per poll (4 transitions), x86 Lambda; the same polls, memory, events and the rest.',
         `Previous loop: the poll Task followed by a Choice (synthesized with loopShape 'choice' and measured in this run); the same polls, memory, events, store and the rest at its measured transitions per poll.`,
-        `DynamoDB (checkpoint store, on-demand): ${STORE_REQUEST_UNITS.writeUnitsPerPoll} write units per invocation (poll lease taken and given back), ${STORE_REQUEST_UNITS.writeUnitsPerEventPoll} more per poll answered 200 (commit lock, commit, published mark), each event's item put and deleted at its measured size (1 KB per write unit), ${STORE_REQUEST_UNITS.writeUnitsPerLifecycleEvent} per lifecycle event (its number), no reads on the common path; counted from the store's code.`,
+        `DynamoDB (checkpoint store, on-demand): ${storeUnitsLine(store)}; ${STORE_UNITS_SOURCE}.`,
       ],
     },
     targets: evaluateTargets(sizes, cost),
     raw: { idle: input.idle, sizes: input.sizes, calibration: input.calibration },
   };
+}
+
+/** The store's measured units per driver, in words. */
+export function storeUnitsLine(store: MeasuredStoreUnits): string {
+  const perDriver = (units: StoreUnits) =>
+    `${round(units.perPoll, 3)} per poll, ${round(units.perEventPoll, 3)} more per poll answered 200, ${round(units.perEvent, 3)} per event, ${round(units.perLifecycleEvent, 3)} per lifecycle event`;
+  const apart = (kind: string, notSeparated: string[]) =>
+    notSeparated.length > 0 ? ` (${kind}: ${notSeparated.join(', ')} not separable in these windows, left at 0)` : '';
+  const idlePolls = store.idleWindows.reduce((total, window) => total + window.polls, 0);
+  const busyPolls = store.busyWindows.reduce((total, window) => total + window.polls, 0);
+  return (
+    `write units ${perDriver(store.write.units)}; read units ${perDriver(store.read.units)}` +
+    apart('write', store.write.notSeparated) +
+    apart('read', store.read.notSeparated) +
+    `; over ${idlePolls} idle polls in ${store.idleWindows.length} windows and ${busyPolls} busy polls in ${store.busyWindows.length} windows` +
+    (store.nonAsciiRequests > 0 ? `; ${store.nonAsciiRequests} requests had non-ASCII text, which dynalite sizes short` : '')
+  );
 }
 
 const ms = (value: number | null | undefined) => (value === null || value === undefined ? '-' : String(value));
@@ -378,7 +428,9 @@ export function renderMarkdown(results: BenchResults): string {
     row('the rest (Secrets Manager, CloudWatch Logs, X-Ray)', 'rest'),
     `| **total** | **${dollars(idle.design.total)}** | **${dollars(busy.design.total)}** | ${cell(idle.previous, 'total')} | ${cell(busy.previous, 'total')} | ${dollars(idle.naive.total)} | ${dollars(busy.naive.total)} |`,
     `| polls, transitions | ${usageCell(idle.usage, idle.usage.transitionsPerPoll)} | ${usageCell(busy.usage, busy.usage.transitionsPerPoll)} | ${idlePrevious ? usageCell(idlePrevious, idlePrevious.transitionsPerPoll) : '-'} | ${busyPrevious ? usageCell(busyPrevious, busyPrevious.transitionsPerPoll) : '-'} | ${usageCell(idle.usage, naivePerPoll)} | ${usageCell(busy.usage, naivePerPoll)} |`,
-    `| write / read request units | ${round(idle.usage.dynamoDbWriteUnits, 1)} / ${round(idle.usage.dynamoDbReadUnits, 1)} | ${round(busy.usage.dynamoDbWriteUnits, 1)} / ${round(busy.usage.dynamoDbReadUnits, 1)} | same | same | same | same |`,
+    `| write / read request units (measured) | ${round(idle.usage.dynamoDbWriteUnits, 1)} / ${round(idle.usage.dynamoDbReadUnits, 1)} | ${round(busy.usage.dynamoDbWriteUnits, 1)} / ${round(busy.usage.dynamoDbReadUnits, 1)} | same | same | same | same |`,
+    '',
+    `Checkpoint store (DynamoDB): ${storeUnitsLine(results.cost.store)}; ${results.cost.store.source}.`,
     '',
     `Idle floor (128 MB arm64 held for the hour + 1 transition per 60-second poll): ${dollars(idleFloor)}; idle cost is ${(results.cost.idleDistanceFromFloor * 100).toFixed(2)} % above it.` +
       (previousPerPoll

@@ -28,6 +28,8 @@ interface Plan {
   /** Seconds between the pollers catching up and the window, however long the start-up took. */
   settleSeconds: number;
   idle: { sessions: number; pollTimeoutSeconds: number; windowSeconds: number };
+  /** A busy bare-loop run at a far higher event rate, whose large batches tell the store's units per answered poll from those per event. */
+  storeSplit: { sessions: number; windowSeconds: number };
   calibrationSeconds: number;
 }
 
@@ -39,6 +41,7 @@ const PLANS: Record<'quick' | 'full', Plan> = {
     warmupSeconds: () => 2,
     settleSeconds: 1,
     idle: { sessions: 10, pollTimeoutSeconds: 2, windowSeconds: 4 },
+    storeSplit: { sessions: 10, windowSeconds: 6 },
     calibrationSeconds: 2,
   },
   full: {
@@ -49,12 +52,15 @@ const PLANS: Record<'quick' | 'full', Plan> = {
     warmupSeconds: (sessions) => (sessions < SMALL_RUN_SESSIONS ? 10 : 45),
     settleSeconds: 10,
     idle: { sessions: 100, pollTimeoutSeconds: 2, windowSeconds: 20 },
+    storeSplit: { sessions: 10, windowSeconds: 20 },
     calibrationSeconds: 3,
   },
 };
 /** Under this many sessions the agents play 10x faster, for enough latency samples. */
 const SMALL_RUN_SESSIONS = 100;
 const SMALL_RUN_SPEED_UP = 10;
+/** The store-split run plays the shifts this much faster than the busy agent: several events per answered poll. */
+const STORE_SPLIT_SPEED_UP = 100;
 /** No worker may run longer than this; it is killed and the benchmark fails. */
 const WORKER_TIMEOUT_MS = 10 * 60_000;
 
@@ -147,6 +153,34 @@ const orchestratedOf = (phases: PhaseResult[]) => {
   return phase;
 };
 
+// The checkpoint store's units per answered poll and per event cannot be told apart where every
+// window batches alike (about 1.5 events per answered poll): this run's batches are several times larger.
+const storeSplitTimeScale = Math.round(busyTimeScale * STORE_SPLIT_SPEED_UP * 100) / 100;
+say(`store split: ${plan.storeSplit.sessions} sessions, bare loop, time scale ${storeSplitTimeScale}, ${plan.storeSplit.windowSeconds} s`);
+const storeSplit = await runWorker({
+  sessions: plan.storeSplit.sessions,
+  timeScale: storeSplitTimeScale,
+  pollTimeoutSeconds: 60,
+  windowSeconds: plan.storeSplit.windowSeconds,
+  warmupSeconds: plan.warmupSeconds(plan.storeSplit.sessions),
+  settleSeconds: plan.settleSeconds,
+  activity: 'busy',
+  modes: ['bare'],
+});
+
+// Lifecycle events fall outside every other window (logins before, logouts after, a Heartbeat every
+// 300 s): an idle bare-loop run whose poller sends a Heartbeat after every poll carries them.
+say(`store lifecycle: ${plan.idle.sessions} idle sessions, bare loop, a Heartbeat every poll`);
+const storeLifecycle = await runWorker({
+  sessions: plan.idle.sessions,
+  timeScale: busyTimeScale,
+  pollTimeoutSeconds: plan.idle.pollTimeoutSeconds,
+  windowSeconds: plan.idle.windowSeconds,
+  activity: 'idle',
+  modes: ['bare'],
+  heartbeatSeconds: 1,
+});
+
 const [idleOrchestrated, idleBare] = phasesOf(idle.phases);
 const input: BenchInput = {
   mode: plan.mode,
@@ -156,6 +190,8 @@ const input: BenchInput = {
   idle: { orchestrated: idleOrchestrated, bare: idleBare, maxRssMb: idle.maxRssMb },
   sizes: sizeResults,
   previousLoop: { idle: orchestratedOf(previousIdle.phases), busy: orchestratedOf(previousBusy.phases) },
+  storeSplit: storeSplit.phases.find((phase) => phase.mode === 'bare'),
+  storeLifecycle: storeLifecycle.phases.find((phase) => phase.mode === 'bare'),
   // Taken from the synthesized stack, as deployed: 128 MB, a hand-over every 2,000 polls by default.
   handOverAfterPolls: idle.poller.handOverAfterPolls,
   heartbeatSeconds: idle.poller.heartbeatSeconds,

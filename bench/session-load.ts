@@ -8,6 +8,7 @@ import { createCxoneClient } from '../lambdas/cxone/client-factory.js';
 import { PollerEnvironmentSchema } from '../lambdas/poll-session/environment.js';
 import { createPollHandler } from '../lambdas/poll-session/poll-handler.js';
 import { executionNameFor } from '../lambdas/sessions/execution-name.js';
+import { type MeterReading, type TableUsage, usageBetween } from '../local/aws/dynamodb-meter.js';
 import { type CxoneSimulator, startCxoneSimulator } from '../local/cxone-simulator/index.js';
 import { type LocalTwin, startLocalTwin } from '../local/twin/local-twin.js';
 import { percentiles } from '../local/twin/percentiles.js';
@@ -35,6 +36,11 @@ export interface LoadProfile {
   modes: LoadMode[];
   /** The loop the synthesized definition runs: `self` (deployed) or `choice` (the previous Task + Choice loop). @default 'self' */
   loopShape?: LoopShape;
+  /**
+   * Bare loop only: the poller's HEARTBEAT_SECONDS instead of the stack's, so that an idle window carries
+   * lifecycle events (a Heartbeat per poll at 1 s) and the store's units per lifecycle event can be measured.
+   */
+  heartbeatSeconds?: number;
   seed?: number;
   /** Write a V8 CPU profile of each mode's window (not start-up) into this directory. */
   cpuProfileDir?: string;
@@ -87,10 +93,10 @@ export interface PhaseResult {
   maxEventBytes: number;
   chunksPerEvent: number;
   /**
-   * DynamoDB write units of one event's item in the checkpoint store: ceil((detail bytes + key and
-   * attribute overhead) / 1 KB), averaged over the window's events (an estimate from the detail size).
+   * The checkpoint store's DynamoDB request units in the window, as the twin's DynamoDB endpoint
+   * metered what the code under test sent (local/aws/dynamodb-meter.ts).
    */
-  storeWriteUnitsPerEventItem: number;
+  store: TableUsage;
   /** RSS before the phase's sessions started, its peak during the window, and the peak growth per session. */
   memory: { baselineRssMb: number; peakRssMb: number; heapUsedMb: number; peakGrowthPerSessionKb: number };
   /** Sessions whose poller was still running after the logout drain (0 when all ended cleanly). */
@@ -100,10 +106,6 @@ export interface PhaseResult {
 const START_CONCURRENCY = 50;
 const JOIN_ATTEMPTS = 3;
 const EVENTBRIDGE_CHUNK_BYTES = 64 * 1024;
-/** https://aws.amazon.com/dynamodb/pricing/on-demand/: a standard write request unit writes an item up to 1 KB. */
-const DYNAMODB_WRITE_UNIT_BYTES = 1024;
-/** An event item's keys and attributes besides the event (pk, sk, writer token, part numbers): an estimate. */
-const STORE_ITEM_OVERHEAD_BYTES = 200;
 const READY_TIMEOUT_MS = 120_000;
 const FLUSH_TIMEOUT_MS = 20_000;
 const DRAIN_TIMEOUT_MS = 30_000;
@@ -186,6 +188,7 @@ interface Counters {
   emitted: number;
   onBus: number;
   lifecycle: number;
+  store: MeterReading;
 }
 
 async function runPhase(
@@ -229,7 +232,8 @@ async function runPhase(
           return;
         }
         // One handler per session: its own clients and caches, as one Lambda execution environment.
-        const handler = createPollHandler(PollerEnvironmentSchema.parse(poller.environment));
+        const heartbeat = profile.heartbeatSeconds === undefined ? {} : { HEARTBEAT_SECONDS: profile.heartbeatSeconds };
+        const handler = createPollHandler(PollerEnvironmentSchema.parse({ ...poller.environment, ...heartbeat }));
         bareRunning += 1;
         bareLoops.push(
           runBareLoop({ agentId, sessionId, executionName, handler, timeoutSeconds: poller.timeoutSeconds, stats: bareStats, signal: stopBare.signal }).finally(
@@ -299,10 +303,6 @@ async function runPhase(
   const samples = matchLatencies(simulator.emittedEvents(), accepted.records, before.at, after.at);
   const windowRecords = accepted.records.slice(before.onBus, after.onBus);
   const maxEventBytes = windowRecords.reduce((max, record) => Math.max(max, Buffer.byteLength(JSON.stringify(record.detail))), 0);
-  const storeWriteUnits = windowRecords.reduce(
-    (sum, record) => sum + Math.ceil((Buffer.byteLength(JSON.stringify(record.detail)) + STORE_ITEM_OVERHEAD_BYTES) / DYNAMODB_WRITE_UNIT_BYTES),
-    0,
-  );
   const chunks = windowRecords.reduce(
     (sum, record) => sum + Math.max(1, Math.ceil(Buffer.byteLength(JSON.stringify(record.detail)) / EVENTBRIDGE_CHUNK_BYTES)),
     0,
@@ -320,7 +320,7 @@ async function runPhase(
   const cpuMs = (after.cpu.user - before.cpu.user + after.cpu.system - before.cpu.system) / 1000;
   const windowMs = after.at - before.at;
 
-  const delta = (key: keyof Omit<Counters, 'cpu' | 'byOutcome' | 'errors'>) => after[key] - before[key];
+  const delta = (key: keyof Omit<Counters, 'cpu' | 'byOutcome' | 'errors' | 'store'>) => after[key] - before[key];
   return {
     mode,
     activity: profile.activity,
@@ -361,7 +361,7 @@ async function runPhase(
     },
     maxEventBytes,
     chunksPerEvent: windowRecords.length > 0 ? round(chunks / windowRecords.length, 3) : 1,
-    storeWriteUnitsPerEventItem: windowRecords.length > 0 ? round(storeWriteUnits / windowRecords.length, 3) : 1,
+    store: usageBetween(before.store, after.store, twin.sessionTableName),
     memory: {
       baselineRssMb: mb(baselineRss),
       peakRssMb: mb(peakRss),
@@ -458,6 +458,7 @@ function readCounters(mode: LoadMode, simulator: CxoneSimulator, twin: LocalTwin
     emitted: stats.eventsEmitted,
     onBus: accepted.records.length,
     lifecycle: accepted.lifecycle,
+    store: twin.dynamodb.meter.reading(),
   };
 }
 

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { type DynaliteAnswer, type DynaliteDispatch, DynamoDbMeter, MeteredDynalite, SHADOW_TABLE_PREFIX } from './dynamodb-meter.js';
 import type { AwsApiError } from './local-aws-server.js';
 
 /** A table to create, as the synthesized template declares it. */
@@ -18,6 +20,8 @@ export interface LocalDynamoDb {
   endpoint: string;
   /** A client bound to this endpoint (tests read and write items with it). */
   client: DynamoDBClient;
+  /** Request units each table consumed so far (see DynamoDbMeter). */
+  meter: DynamoDbMeter;
   close(): Promise<void>;
 }
 
@@ -34,17 +38,25 @@ export interface DynamoDbFaults {
  * With `faults`, a call whose operation an outage window refuses is answered with the service's error
  * before dynalite sees it (nothing is read or written), in DynamoDB's JSON error shape
  * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.Errors.html).
+ * Every request dynalite serves is metered (`meter`): the units each table would be billed on demand.
  */
 export async function startLocalDynamoDb(tables: LocalTableDefinition[], faults?: DynamoDbFaults): Promise<LocalDynamoDb> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  if (faults) refuseDuringOutages(server, faults);
+  const meter = new DynamoDbMeter();
+  const metered = new MeteredDynalite(
+    meter,
+    dispatchTo(server),
+    tables.map((table) => ({ name: table.name, keyAttributes: table.keySchema.map((key) => key.AttributeName) })),
+  );
+  interpose(server, metered, faults);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  for (const table of tables) {
+  // Each table and its shadow, where the meter replays failed conditional writes.
+  for (const table of tables.flatMap((definition) => [definition, { ...definition, name: `${SHADOW_TABLE_PREFIX}${definition.name}` }])) {
     await client.send(
       new CreateTableCommand({
         TableName: table.name,
@@ -58,6 +70,7 @@ export async function startLocalDynamoDb(tables: LocalTableDefinition[], faults?
   return {
     endpoint,
     client,
+    meter,
     async close() {
       client.destroy();
       // Requests in flight finish first: dynalite closes its store once the server has closed, and
@@ -71,25 +84,62 @@ export async function startLocalDynamoDb(tables: LocalTableDefinition[], faults?
   };
 }
 
-/** Puts the outage check in front of dynalite's own request handling. */
-function refuseDuringOutages(server: Server, faults: DynamoDbFaults): void {
-  const serve = server.listeners('request') as ((request: IncomingMessage, response: ServerResponse) => void)[];
-  server.removeAllListeners('request');
+/**
+ * Puts the outage check and the meter in front of dynalite's own request handling. A refused call is
+ * answered before dynalite sees it (nothing is read, written or metered).
+ */
+function interpose(server: Server, metered: MeteredDynalite, faults: DynamoDbFaults | undefined): void {
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    const target = request.headers['x-amz-target'];
-    const refusal = typeof target === 'string' ? faults.refusal(target) : undefined;
-    if (!refusal) {
-      for (const listener of serve) listener.call(server, request, response);
-      return;
-    }
-    // The body is not read: drain it so the connection stays usable, then answer.
-    request.resume();
-    const payload = JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${refusal.type}`, message: refusal.message });
-    response.writeHead(refusal.statusCode, {
-      'content-type': 'application/x-amz-json-1.0',
-      'content-length': Buffer.byteLength(payload),
-      'x-amzn-requestid': randomUUID(),
+    void (async () => {
+      const target = request.headers['x-amz-target'];
+      const refusal = typeof target === 'string' ? faults?.refusal(target) : undefined;
+      if (refusal) {
+        // The body is not read: drain it so the connection stays usable, then answer.
+        request.resume();
+        const payload = JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${refusal.type}`, message: refusal.message });
+        response.writeHead(refusal.statusCode, {
+          'content-type': 'application/x-amz-json-1.0',
+          'content-length': Buffer.byteLength(payload),
+          'x-amzn-requestid': randomUUID(),
+        });
+        response.end(payload);
+        return;
+      }
+      const chunks: Buffer[] = [];
+      for await (const chunk of request) chunks.push(chunk as Buffer);
+      const answer = await metered.send(request.headers, Buffer.concat(chunks).toString('utf8'), { method: request.method, url: request.url });
+      response.writeHead(answer.statusCode, answer.headers);
+      response.end(answer.body);
+    })().catch((error: unknown) => {
+      response.destroy(error instanceof Error ? error : new Error(String(error)));
     });
-    response.end(payload);
   });
+}
+
+/**
+ * dynalite's own handler, taken off the server, called in-process with a request that carries the
+ * given headers and body and a response that hands back what dynalite answers.
+ */
+function dispatchTo(server: Server): DynaliteDispatch {
+  const serve = server.listeners('request') as ((request: unknown, response: unknown) => void)[];
+  server.removeAllListeners('request');
+  return (headers, body, http = {}) =>
+    new Promise<DynaliteAnswer>((resolve) => {
+      const request = Object.assign(Readable.from(body === '' ? [] : [Buffer.from(body, 'utf8')]), {
+        headers,
+        method: http.method ?? 'POST',
+        url: http.url ?? '/',
+      });
+      const answerHeaders: Record<string, string | number> = {};
+      const response = {
+        statusCode: 200,
+        setHeader(name: string, value: string | number) {
+          answerHeaders[name.toLowerCase()] = value;
+        },
+        end(payload?: string) {
+          resolve({ statusCode: response.statusCode, headers: answerHeaders, body: payload ?? '' });
+        },
+      };
+      for (const listener of serve) listener.call(server, request, response);
+    });
 }

@@ -24,7 +24,10 @@ const counts: MeasuredCounts = {
   logBytesPerPoll: 1_000,
   loginsPerHour: 0,
   heartbeatSeconds: 300,
-  store: { writeUnitsPerPoll: 2, writeUnitsPerEventPoll: 3, writeUnitsPerEvent: 2, writeUnitsPerLifecycleEvent: 1, readUnitsPerPoll: 0 },
+  store: {
+    write: { perPoll: 2, perEventPoll: 3, perEvent: 2, perLifecycleEvent: 1 },
+    read: { perPoll: 0.5, perEventPoll: 0, perEvent: 0.25, perLifecycleEvent: 0 },
+  },
 };
 
 /** Usage with only the field under test set. */
@@ -113,7 +116,9 @@ describe('agentHourUsage', () => {
     // Assess: idle 60 polls × 2 + 12 heartbeats × 1; busy 160 polls × 2 + 150 answered polls × 3 + 300 events × 2
     expect(idle.dynamoDbWriteUnits).toBe(60 * 2 + 12);
     expect(busy.dynamoDbWriteUnits).toBe(160 * 2 + 150 * 3 + 300 * 2);
-    expect(busy.dynamoDbReadUnits).toBe(0);
+    // reads the same way: idle 60 polls × 0.5; busy 160 polls × 0.5 + 300 events × 0.25
+    expect(idle.dynamoDbReadUnits).toBe(30);
+    expect(busy.dynamoDbReadUnits).toBe(80 + 75);
   });
 
   it('adds a per-poll overhead to the hold', () => {
