@@ -35,6 +35,16 @@ export interface BridgeFunctionProps {
   readonly invokedBy: BridgeFunctionCaller;
   /** @default 128 */
   readonly memorySize?: number;
+  /**
+   * Which of Lambda's platform records (system logs) reach the log group. At INFO, Lambda's default,
+   * each invocation writes a "start" and a "report" record; WARN keeps both out. The function's own
+   * lines are filtered by the application log level, left at Lambda's default INFO: the EMF lines
+   * carry no "level", so Lambda counts them as INFO, and a stricter level would drop the metrics.
+   * https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html
+   * https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_lambda.SystemLogLevel.html
+   * @default INFO (Lambda's)
+   */
+  readonly systemLogLevel?: lambda.SystemLogLevel;
 }
 
 /**
@@ -60,6 +70,7 @@ export class BridgeFunction extends Construct {
       role,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
+      systemLogLevelV2: props.systemLogLevel,
       description: props.description,
       environment: {
         ...Object.fromEntries(Object.entries(props.environment).map(([name, value]) => [name, String(value)])),
