@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { FUNCTION_LOG_LEVEL } from '../../contract/logging.js';
 
 /**
  * Who invokes a bridge function, which decides why it needs no Lambda dead-letter queue: the state
@@ -75,7 +76,7 @@ export class BridgeFunction extends Construct {
       environment: {
         ...Object.fromEntries(Object.entries(props.environment).map(([name, value]) => [name, String(value)])),
         POWERTOOLS_SERVICE_NAME: props.serviceName,
-        POWERTOOLS_LOG_LEVEL: 'INFO',
+        POWERTOOLS_LOG_LEVEL: FUNCTION_LOG_LEVEL,
       },
       bundling: {
         format: nodejs.OutputFormat.ESM,
