@@ -211,11 +211,13 @@ export function logBytesPerPoll(input: BenchInput): LogBytesPerPoll {
   const idle = input.idle.orchestrated;
   const busy = [...input.sizes].sort((a, b) => b.sessions - a.sessions)[0]?.orchestrated;
   const perPoll = (phase: PhaseResult | undefined, outcome: string) =>
-    round(per(phase?.logBytesByOutcome[outcome] ?? 0, phase?.pollsByOutcome[outcome] ?? 0) ?? 0, 1);
+    roundOrNull(per(phase?.logBytesByOutcome[outcome] ?? 0, phase?.pollsByOutcome[outcome] ?? 0), 1);
+  const idleNoEvents = perPoll(idle, 'NO_EVENTS') ?? 0;
   return {
-    idle: perPoll(idle, 'NO_EVENTS'),
-    busyNoEvents: perPoll(busy, 'NO_EVENTS'),
-    busyEvents: perPoll(busy, 'EVENTS'),
+    idle: idleNoEvents,
+    // A short busy window may see no poll time out; a 304 is then taken to log what an idle one does.
+    busyNoEvents: perPoll(busy, 'NO_EVENTS') ?? idleNoEvents,
+    busyEvents: perPoll(busy, 'EVENTS') ?? 0,
     platform: platformLogBytesPerInvocation(input.pollerSystemLogLevel),
   };
 }

@@ -42,6 +42,15 @@ describe('log bytes per poll from the runs', () => {
     expect(logBytesPerPoll(input('WARN'))).toEqual({ idle: 520, busyNoEvents: 530, busyEvents: 1_500, platform: 0 });
   });
 
+  it('takes a busy 304 to log what an idle one does when the busy window saw none', () => {
+    // Prepare
+    const quick = input('WARN');
+    quick.sizes = [{ sessions: 100, orchestrated: phase({ EVENTS: 10 }, { EVENTS: 15_000 }) } as never];
+
+    // Act, Assess
+    expect(logBytesPerPoll(quick)).toMatchObject({ idle: 520, busyNoEvents: 520, busyEvents: 1_500 });
+  });
+
   it("adds Lambda's platform records when the synthesized poller's system log level lets them through", () => {
     expect(logBytesPerPoll(input('INFO')).platform).toBe(platformLogBytesPerInvocation('INFO'));
   });
