@@ -41,6 +41,8 @@ export interface BridgeFunctionProps {
    * each invocation writes a "start" and a "report" record; WARN keeps both out. The function's own
    * lines are filtered by the application log level, left at Lambda's default INFO: the EMF lines
    * carry no "level", so Lambda counts them as INFO, and a stricter level would drop the metrics.
+   * Powertools' Logger keeps its own level (POWERTOOLS_LOG_LEVEL); only an application log level
+   * would override it, through AWS_LAMBDA_LOG_LEVEL, which Lambda sets for that one.
    * https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html
    * https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_lambda.SystemLogLevel.html
    * @default INFO (Lambda's)
