@@ -1,5 +1,5 @@
 import { type PollExecutionInput, type PollState, type PollStateInput, PollStatus } from '../contract/poll-state.js';
-import type { LambdaHandler } from '../local/twin/local-lambda.js';
+import { currentEnvironment, type ExecutionEnvironment, installEnvironmentGuards, type LambdaHandler } from '../local/twin/local-lambda.js';
 
 /** What the bare loops did, counted like the twin's LocalLambdaStats. */
 export interface BareLoopStats {
@@ -39,6 +39,10 @@ const PUBLISH_RETRY_DELAY_MS = 5_000;
  */
 export async function runBareLoop(options: BareLoopOptions): Promise<PollState | undefined> {
   const { stats } = options;
+  // The loop's calls run in an execution environment of their own, as the twin's invocations do, so
+  // that what the handler writes to its log is kept apart from the benchmark's own output.
+  installEnvironmentGuards();
+  const environment: ExecutionEnvironment = { functionName: 'bare-loop', stopped: false, calls: 0, logBytes: 0 };
   let state: PollStateInput | PollExecutionInput = { agentId: options.agentId, sessionId: options.sessionId };
   let executionName = options.executionName;
   let errorsInARow = 0;
@@ -49,7 +53,8 @@ export async function runBareLoop(options: BareLoopOptions): Promise<PollState |
     stats.invocations += 1;
     let next: PollState;
     try {
-      next = (await options.handler({ state, executionName }, context)) as PollState;
+      environment.calls = 0;
+      next = (await currentEnvironment.run(environment, () => options.handler({ state, executionName }, context))) as PollState;
     } catch (error) {
       const name = error instanceof Error ? error.name : 'Error';
       stats.errors.set(name, (stats.errors.get(name) ?? 0) + 1);

@@ -18,7 +18,7 @@ export interface AgentHourUsage {
   chunksPerEvent: number;
   /** GetSecretValue calls (the poller re-reads the shared token about every 40 minutes). */
   secretsManagerCalls: number;
-  /** CloudWatch Logs bytes per poll (the EMF metrics line and Lambda's platform records). */
+  /** CloudWatch Logs bytes per poll, averaged over the hour's polls (the handler's lines and Lambda's platform records). */
   logBytesPerPoll: number;
   /** X-Ray traces: one per execution (one per login, one per hand-over generation). */
   traces: number;
@@ -97,6 +97,21 @@ export interface StoreRequestUnits {
   read: StoreUnits;
 }
 
+/**
+ * CloudWatch Logs bytes of one poller invocation: what the handler wrote to its log (Powertools'
+ * lines and EMF metrics), measured on the twin per outcome, and Lambda's own platform records.
+ */
+export interface LogBytesPerPoll {
+  /** An idle agent's poll (304, heartbeats included). */
+  idle: number;
+  /** A busy agent's poll that timed out (304). */
+  busyNoEvents: number;
+  /** A poll answered 200: its events published. */
+  busyEvents: number;
+  /** Lambda's platform records per invocation at the poller's system log level (0 at WARN). */
+  platform: number;
+}
+
 /** Counts measured on the twin, and the model's own constants, that set an agent-hour's usage. */
 export interface MeasuredCounts {
   memoryGb: number;
@@ -115,7 +130,7 @@ export interface MeasuredCounts {
   chunksPerEvent: number;
   /** Shared-token reads per execution environment per hour (see lambdas/cxone/auth.ts). */
   secretsManagerCallsPerHour: number;
-  logBytesPerPoll: number;
+  logBytesPerPoll: LogBytesPerPoll;
   /** Logins per agent-hour (one execution, so one trace, and a PollingStarted and a PollingEnded each). */
   loginsPerHour: number;
   /** An idle session publishes a Heartbeat after this many seconds without events. */
@@ -137,9 +152,10 @@ export function agentHourUsage(counts: MeasuredCounts, eventsPerHour: number): A
   const polls = eventsPerHour === 0 ? idlePolls : eventPolls + Math.min(idlePolls, counts.busyNoEventPollsPerHour);
   // A busy agent is rarely silent for a heartbeat interval; an idle one sends one per interval.
   const lifecycleEvents = 2 * counts.loginsPerHour + (eventsPerHour === 0 ? 3600 / counts.heartbeatSeconds : 0);
-  const { store } = counts;
+  const { store, logBytesPerPoll: log } = counts;
   const units = (perDriver: StoreUnits) =>
     polls * perDriver.perPoll + eventPolls * perDriver.perEventPoll + eventsPerHour * perDriver.perEvent + lifecycleEvents * perDriver.perLifecycleEvent;
+  const handlerLogBytes = eventsPerHour === 0 ? polls * log.idle : eventPolls * log.busyEvents + (polls - eventPolls) * log.busyNoEvents;
   return {
     polls,
     transitionsPerPoll: counts.transitionsPerPoll + HAND_OVER_TRANSITIONS / counts.handOverAfterPolls,
@@ -150,7 +166,7 @@ export function agentHourUsage(counts: MeasuredCounts, eventsPerHour: number): A
     lifecycleEvents,
     chunksPerEvent: counts.chunksPerEvent,
     secretsManagerCalls: counts.secretsManagerCallsPerHour,
-    logBytesPerPoll: counts.logBytesPerPoll,
+    logBytesPerPoll: log.platform + (polls > 0 ? handlerLogBytes / polls : 0),
     traces: counts.loginsPerHour + polls / counts.handOverAfterPolls,
     dynamoDbWriteUnits: units(store.write),
     dynamoDbReadUnits: units(store.read),

@@ -3,6 +3,7 @@
  * progress and results to the parent over IPC. One profile per process, so peak memory (maxRSS)
  * belongs to one session count, and the twin's process-wide AWS endpoint settings stay its own.
  */
+import { silenceFunctionLogs } from '../local/twin/local-lambda.js';
 import { type LoadProfile, type PhaseResult, type PollerSettings, runLoadProfile } from './session-load.js';
 
 /** Messages to the parent. */
@@ -19,6 +20,8 @@ const send = (message: WorkerMessage) =>
   });
 
 const profile = JSON.parse(process.argv[2] ?? '{}') as LoadProfile;
+// The handlers log at their deployed level with EMF on (see run.ts): counted per invocation, never printed.
+silenceFunctionLogs();
 let exitCode = 0;
 try {
   const { phases, poller } = await runLoadProfile({ ...profile, progress: (line) => void send({ kind: 'progress', line }) });

@@ -8,11 +8,13 @@ import {
   distanceFromFloor,
   HAND_OVER_TRANSITIONS,
   idleFloorPerAgentHour,
+  type LogBytesPerPoll,
   type MeasuredCounts,
   naiveUsage,
   type StoreUnits,
   withTransitionsPerPoll,
 } from './cost-model.js';
+import { platformLogBytesPerInvocation } from './log-bytes.js';
 import type { MachineInfo } from './machine.js';
 import { PRICES } from './prices.js';
 import type { PhaseResult } from './session-load.js';
@@ -22,8 +24,6 @@ import { type MeasuredStoreUnits, measureStoreUnits, storeWindow } from './store
 export const BUSY_EVENTS_PER_HOUR = 300;
 /** Production hold per poll (pollTimeoutSeconds default). */
 export const PRODUCTION_HOLD_SECONDS = 60;
-/** EMF metrics line of one invocation (439 bytes measured) plus Lambda's JSON platform start and report records (estimated). */
-export const LOG_BYTES_PER_POLL = 1_100;
 /** Shared-token reads per execution environment per hour: one per token generation, about every 40 minutes. */
 export const SHARED_TOKEN_READS_PER_HOUR = 1.5;
 /** The token refresher's grants per tenant and hour (README: about 1.5 an hour per tenant). */
@@ -61,6 +61,8 @@ export interface BenchInput {
   storeLifecycle?: PhaseResult;
   handOverAfterPolls: number;
   heartbeatSeconds: number;
+  /** The synthesized poller's Lambda system log level: whether its platform records reach the log group. */
+  pollerSystemLogLevel: string;
   memoryGb: number;
   durationSeconds: number;
 }
@@ -223,10 +225,31 @@ export function measuredCounts(input: BenchInput, store: MeasuredStoreUnits = st
     busyNoEventPollsPerHour: (busy.pollsByOutcome.NO_EVENTS ?? 0) / hours(busy),
     chunksPerEvent: busy.chunksPerEvent,
     secretsManagerCallsPerHour: SHARED_TOKEN_READS_PER_HOUR,
-    logBytesPerPoll: LOG_BYTES_PER_POLL,
+    logBytesPerPoll: logBytesPerPoll(input),
     loginsPerHour: LOGINS_PER_HOUR,
     heartbeatSeconds: input.heartbeatSeconds,
     store: { write: store.write.units, read: store.read.units },
+  };
+}
+
+/**
+ * CloudWatch Logs bytes per poller invocation: what the handler wrote in the windows (the twin counts
+ * its stdout and stderr per invocation, Powertools at its deployed level, EMF on), per 304 of the idle
+ * run and per 304 and 200 of the largest busy run, and Lambda's platform records at the synthesized
+ * system log level.
+ */
+export function logBytesPerPoll(input: BenchInput): LogBytesPerPoll {
+  const idle = input.idle.orchestrated;
+  const busy = [...input.sizes].sort((a, b) => b.sessions - a.sessions)[0]?.orchestrated;
+  const perPoll = (phase: PhaseResult | undefined, outcome: string) =>
+    roundOrNull(per(phase?.logBytesByOutcome[outcome] ?? 0, phase?.pollsByOutcome[outcome] ?? 0), 1);
+  const idleNoEvents = perPoll(idle, 'NO_EVENTS') ?? 0;
+  return {
+    idle: idleNoEvents,
+    // A short busy window may see no poll time out; a 304 is then taken to log what an idle one does.
+    busyNoEvents: perPoll(busy, 'NO_EVENTS') ?? idleNoEvents,
+    busyEvents: perPoll(busy, 'EVENTS') ?? 0,
+    platform: platformLogBytesPerInvocation(input.pollerSystemLogLevel),
   };
 }
 
@@ -357,7 +380,7 @@ export function buildResults(input: BenchInput): BenchResults {
         'Lambda duration = the whole hour (lambdaSeconds 3600): each poll ends only to start the next, so one invocation is always held; the twin measures the held share per size.',
         `Transitions per poll = measured steady-state value + 2 / handOverAfterPolls (${input.handOverAfterPolls}) for the hand-over to the next generation.`,
         `Secrets Manager: ${SHARED_TOKEN_READS_PER_HOUR} GetSecretValue per agent-hour (each session's execution environment re-reads the shared token once per token generation, about every 40 minutes); CXone token requests are free and tenant-wide (about 1.5 an hour per tenant).`,
-        `CloudWatch Logs: ${LOG_BYTES_PER_POLL} bytes per invocation (the 439-byte EMF metrics line and Lambda's JSON platform start/report records); the state machine logs ERROR only.`,
+        `CloudWatch Logs, measured: what the poller handler wrote per invocation in the windows (Powertools at its deployed level, EMF metrics on): ${counts.logBytesPerPoll.idle} bytes per idle 304, ${counts.logBytesPerPoll.busyNoEvents} per busy 304, ${counts.logBytesPerPoll.busyEvents} per poll answered 200; plus ${counts.logBytesPerPoll.platform} bytes of Lambda's platform records at the poller's system log level ${input.pollerSystemLogLevel} (sized from the Lambda docs' record fields; WARN sends none); the state machine logs ERROR only.`,
         `Lifecycle events: a PollingStarted and a PollingEnded per login, and for an idle agent one Heartbeat per ${input.heartbeatSeconds} s without events (none for the busy agent).`,
         `X-Ray: one trace per execution (${LOGINS_PER_HOUR} logins per agent-hour plus one per hand-over); SQS: the dead-letter queue sees requests only on failures (0 here).`,
         'Not per agent: per-tenant fixed costs (two secrets $0.80/month, custom metrics and alarms, the token refresher every 5 minutes).',
@@ -428,6 +451,7 @@ export function renderMarkdown(results: BenchResults): string {
     row('the rest (Secrets Manager, CloudWatch Logs, X-Ray)', 'rest'),
     `| **total** | **${dollars(idle.design.total)}** | **${dollars(busy.design.total)}** | ${cell(idle.previous, 'total')} | ${cell(busy.previous, 'total')} | ${dollars(idle.naive.total)} | ${dollars(busy.naive.total)} |`,
     `| polls, transitions | ${usageCell(idle.usage, idle.usage.transitionsPerPoll)} | ${usageCell(busy.usage, busy.usage.transitionsPerPoll)} | ${idlePrevious ? usageCell(idlePrevious, idlePrevious.transitionsPerPoll) : '-'} | ${busyPrevious ? usageCell(busyPrevious, busyPrevious.transitionsPerPoll) : '-'} | ${usageCell(idle.usage, naivePerPoll)} | ${usageCell(busy.usage, naivePerPoll)} |`,
+    `| CloudWatch Logs bytes per poll, measured (platform records ${results.cost.counts.logBytesPerPoll.platform}) | ${round(idle.usage.logBytesPerPoll, 1)} | ${round(busy.usage.logBytesPerPoll, 1)} | same | same | same | same |`,
     `| write / read request units (measured) | ${round(idle.usage.dynamoDbWriteUnits, 1)} / ${round(idle.usage.dynamoDbReadUnits, 1)} | ${round(busy.usage.dynamoDbWriteUnits, 1)} / ${round(busy.usage.dynamoDbReadUnits, 1)} | same | same | same | same |`,
     '',
     `Checkpoint store (DynamoDB): ${storeUnitsLine(results.cost.store)}; ${results.cost.store.source}.`,

@@ -10,6 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { errorLine, USAGE_EXIT_CODE, UsageError } from '../cli/usage.js';
+import { FUNCTION_LOG_LEVEL } from '../contract/logging.js';
 import { calibrateScenario } from './calibrate.js';
 import { renderChart } from './chart.js';
 import { machineInfo } from './machine.js';
@@ -195,6 +196,7 @@ const input: BenchInput = {
   // Taken from the synthesized stack, as deployed: 128 MB, a hand-over every 2,000 polls by default.
   handOverAfterPolls: idle.poller.handOverAfterPolls,
   heartbeatSeconds: idle.poller.heartbeatSeconds,
+  pollerSystemLogLevel: idle.poller.systemLogLevel,
   memoryGb: idle.poller.memoryMb / 1024,
   durationSeconds: (performance.now() - started) / 1000,
 };
@@ -216,8 +218,9 @@ function runWorker(profile: LoadProfile): Promise<{ phases: PhaseResult[]; polle
   const cpuProfileDir = values.cpuProfileDir ? resolve(values.cpuProfileDir) : undefined;
   const child = fork(join(here, 'profile-worker.ts'), [JSON.stringify({ ...profile, cpuProfileDir })], {
     execArgv: process.execArgv,
-    // The poller's INFO logs and EMF lines would drown the progress; the twin counts what matters.
-    env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN', POWERTOOLS_METRICS_DISABLED: 'true' },
+    // The handlers log as deployed (Powertools at its level, EMF metrics on), so that the twin counts
+    // the bytes each invocation writes to CloudWatch Logs; the worker keeps them off the terminal.
+    env: { ...process.env, POWERTOOLS_LOG_LEVEL: FUNCTION_LOG_LEVEL, POWERTOOLS_METRICS_DISABLED: 'false' },
   });
   return new Promise((resolve, reject) => {
     let result: { phases: PhaseResult[]; poller: PollerSettings; maxRssMb: number } | undefined;

@@ -74,6 +74,8 @@ export interface PhaseResult {
   lifecycleEventsOnBus: number;
   polls: number;
   pollsByOutcome: Record<string, number>;
+  /** Bytes the poller's invocations wrote to their log (stdout, stderr) in the window, by the same outcome; orchestrated only. */
+  logBytesByOutcome: Record<string, number>;
   pollErrors: Record<string, number>;
   /** Billed state transitions (StateEntered) in the window, 0 for the bare loop. */
   stateTransitions: number;
@@ -153,6 +155,8 @@ export interface PollerSettings {
   handOverAfterPolls: number;
   /** An idle session publishes a Heartbeat lifecycle event after this long without events. */
   heartbeatSeconds: number;
+  /** Lambda's system log level: whether its per-invocation platform records reach the log group. */
+  systemLogLevel: string;
 }
 
 export interface LoadProfileResult {
@@ -169,6 +173,7 @@ function pollerSettings(twin: LocalTwin): PollerSettings {
     timeoutSeconds: poller.timeoutSeconds,
     handOverAfterPolls: environment.HAND_OVER_AFTER_POLLS,
     heartbeatSeconds: environment.HEARTBEAT_SECONDS,
+    systemLogLevel: poller.systemLogLevel,
   };
 }
 
@@ -178,6 +183,7 @@ interface Counters {
   polls: number;
   byOutcome: Map<string, number>;
   errors: Map<string, number>;
+  logBytes: Map<string, number>;
   billedMs: number;
   coldStarts: number;
   transitions: number;
@@ -320,7 +326,7 @@ async function runPhase(
   const cpuMs = (after.cpu.user - before.cpu.user + after.cpu.system - before.cpu.system) / 1000;
   const windowMs = after.at - before.at;
 
-  const delta = (key: keyof Omit<Counters, 'cpu' | 'byOutcome' | 'errors' | 'store'>) => after[key] - before[key];
+  const delta = (key: keyof Omit<Counters, 'cpu' | 'byOutcome' | 'errors' | 'store' | 'logBytes'>) => after[key] - before[key];
   return {
     mode,
     activity: profile.activity,
@@ -341,6 +347,7 @@ async function runPhase(
     lifecycleEventsOnBus: delta('lifecycle'),
     polls: delta('polls'),
     pollsByOutcome: mapDelta(before.byOutcome, after.byOutcome),
+    logBytesByOutcome: mapDelta(before.logBytes, after.logBytes),
     pollErrors: mapDelta(before.errors, after.errors),
     stateTransitions: delta('transitions'),
     // The twin's invocations of this phase are all this phase's polls: phases run one after the other.
@@ -448,6 +455,7 @@ function readCounters(mode: LoadMode, simulator: CxoneSimulator, twin: LocalTwin
     polls: lambda.invocations,
     byOutcome: new Map(lambda.results),
     errors: new Map(lambda.errors),
+    logBytes: new Map(mode === 'orchestrated' ? twin.lambdaStats.logBytes : []),
     billedMs: lambda.billedMs,
     coldStarts: mode === 'orchestrated' ? twin.lambdaStats.coldStarts : 0,
     transitions,

@@ -5,6 +5,15 @@ import { HTTPS_OR_LOOPBACK, isHttpsOrLoopback } from '../contract/secure-url.js'
 import { TenantSchema } from '../contract/tenant.js';
 import { RoutesSchema } from './routes-config.js';
 
+/**
+ * Lambda's system log levels, most detail first: at INFO (Lambda's default) every invocation writes
+ * a "start" and a "report" record, WARN drops both.
+ * https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html
+ * https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_lambda.SystemLogLevel.html
+ */
+export const SYSTEM_LOG_LEVELS = ['DEBUG', 'INFO', 'WARN'] as const;
+export type SystemLogLevelName = (typeof SYSTEM_LOG_LEVELS)[number];
+
 /** A list of numeric ids: a JSON array in cdk.json, or "1,2,3" on the command line. */
 const idList = z
   .union([
@@ -68,6 +77,13 @@ export const BridgeConfigSchema = z
      * `choice`, the previous Task + Choice loop, kept for `npm run bench` to measure both. @default self
      */
     loopShape: z.enum([LoopShape.Self, LoopShape.Choice]).default(LoopShape.Self),
+    /**
+     * Which of Lambda's own platform records reach the poller's log group (JSON log format only).
+     * WARN keeps the per-invocation `platform.start` and `platform.report` records (INFO level) out:
+     * the poller runs about 210 times a busy agent-hour. INFO brings the REPORT lines back, DEBUG adds
+     * the rest. The function's own log level is separate (POWERTOOLS_LOG_LEVEL). @default WARN
+     */
+    pollerSystemLogLevel: z.enum(SYSTEM_LOG_LEVELS, { error: `pollerSystemLogLevel must be one of ${SYSTEM_LOG_LEVELS.join(', ')}` }).default('WARN'),
     /** Poller memory; the poll is I/O bound. @default 128 */
     pollerMemoryMb: z.coerce.number().int().min(128).max(10240).default(128),
     /** Start pollers for logged-in agents automatically. @default true */

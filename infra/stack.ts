@@ -1,4 +1,5 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { StackOutput } from '../contract/stack-outputs.js';
@@ -71,6 +72,7 @@ export class CxoneEventBridgeStack extends Stack {
       pollTimeoutSeconds: config.pollTimeoutSeconds,
       logRetention,
       memorySize: config.pollerMemoryMb,
+      systemLogLevel: lambda.SystemLogLevel[config.pollerSystemLogLevel],
       largeEvents: this.largeEvents,
       handOverAfterPolls: config.handOverAfterPolls,
       sessionStore: this.sessionStore,

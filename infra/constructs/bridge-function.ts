@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { FUNCTION_LOG_LEVEL } from '../../contract/logging.js';
 
 /**
  * Who invokes a bridge function, which decides why it needs no Lambda dead-letter queue: the state
@@ -35,6 +36,18 @@ export interface BridgeFunctionProps {
   readonly invokedBy: BridgeFunctionCaller;
   /** @default 128 */
   readonly memorySize?: number;
+  /**
+   * Which of Lambda's platform records (system logs) reach the log group. At INFO, Lambda's default,
+   * each invocation writes a "start" and a "report" record; WARN keeps both out. The function's own
+   * lines are filtered by the application log level, left at Lambda's default INFO: the EMF lines
+   * carry no "level", so Lambda counts them as INFO, and a stricter level would drop the metrics.
+   * Powertools' Logger keeps its own level (POWERTOOLS_LOG_LEVEL); only an application log level
+   * would override it, through AWS_LAMBDA_LOG_LEVEL, which Lambda sets for that one.
+   * https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html
+   * https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_lambda.SystemLogLevel.html
+   * @default INFO (Lambda's)
+   */
+  readonly systemLogLevel?: lambda.SystemLogLevel;
 }
 
 /**
@@ -60,11 +73,12 @@ export class BridgeFunction extends Construct {
       role,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
+      systemLogLevelV2: props.systemLogLevel,
       description: props.description,
       environment: {
         ...Object.fromEntries(Object.entries(props.environment).map(([name, value]) => [name, String(value)])),
         POWERTOOLS_SERVICE_NAME: props.serviceName,
-        POWERTOOLS_LOG_LEVEL: 'INFO',
+        POWERTOOLS_LOG_LEVEL: FUNCTION_LOG_LEVEL,
       },
       bundling: {
         format: nodejs.OutputFormat.ESM,

@@ -31,6 +31,8 @@ export interface SessionPollerProps {
   readonly serviceName: string;
   /** @default 128 */
   readonly memorySize?: number;
+  /** Lambda's platform records in the log group: WARN keeps the per-invocation start and report records out. @default INFO (Lambda's) */
+  readonly systemLogLevel?: lambda.SystemLogLevel;
 }
 
 /** Seconds kept back after a full-length hold for publishing the batch and returning. */
@@ -70,6 +72,7 @@ export class SessionPoller extends Construct {
       logRetention: props.logRetention,
       serviceName: props.serviceName,
       memorySize: props.memorySize,
+      systemLogLevel: props.systemLogLevel,
       invokedBy: 'stateMachine',
     }).function;
     props.eventBus.grantPutEventsTo(this.function);

@@ -37,6 +37,8 @@ export interface ExecutionEnvironment {
   stopped: boolean;
   /** Outbound HTTP calls made by the current invocation. */
   calls: number;
+  /** Bytes the current invocation's code wrote to stdout and stderr: what Lambda sends to its log group. */
+  logBytes: number;
   /** Stop the environment at this outbound call (the injected "ran partially" crash). */
   crashAtCall?: number;
   onCrash?: () => void;
@@ -64,6 +66,34 @@ function mayCall(): boolean {
 }
 
 let guardsInstalled = false;
+let functionLogsSilenced = false;
+
+/**
+ * Keeps what the functions write to stdout and stderr off this process's terminal; it is still
+ * counted. `npm run bench` runs the handlers at their deployed log level with EMF on, to measure it.
+ */
+export function silenceFunctionLogs(): void {
+  functionLogsSilenced = true;
+}
+
+/**
+ * Counts each write made from inside an execution environment on that environment: on Lambda the
+ * runtime sends the function's stdout and stderr to its log group, a log event per line (Powertools'
+ * Logger and Metrics write there through their own Console). Bytes as written, newline included.
+ */
+function countFunctionLogs(stream: NodeJS.WriteStream): void {
+  const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
+  stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    const environment = currentEnvironment.getStore();
+    if (!environment) return write(chunk, ...rest);
+    environment.logBytes +=
+      typeof chunk === 'string' ? Buffer.byteLength(chunk, typeof rest[0] === 'string' ? (rest[0] as BufferEncoding) : 'utf8') : chunk.byteLength;
+    if (!functionLogsSilenced) return write(chunk, ...rest);
+    const callback = rest.find((argument) => typeof argument === 'function') as (() => void) | undefined;
+    if (callback) process.nextTick(callback);
+    return true;
+  }) as typeof stream.write;
+}
 
 /**
  * Lambda freezes a timed-out environment and then destroys it: its code makes no further calls. The
@@ -78,6 +108,8 @@ export function installEnvironmentGuards(): void {
   subscribe('http.client.request.created', (message) => {
     if (!mayCall()) (message as { request: ClientRequest }).request.destroy(new EnvironmentStoppedError('the execution environment was stopped'));
   });
+  countFunctionLogs(process.stdout);
+  countFunctionLogs(process.stderr);
   const fetchOf = globalThis.fetch;
   globalThis.fetch = (input, init) => (mayCall() ? fetchOf(input, init) : Promise.reject(new EnvironmentStoppedError('the execution environment was stopped')));
 }
@@ -157,6 +189,8 @@ export interface LocalLambdaStats {
   errors: Map<string, number>;
   /** Successful results by their `status` field (the poller's PollStatus). */
   results: Map<string, number>;
+  /** Bytes the invocations wrote to their log (stdout and stderr), by result `status` or error name as above. */
+  logBytes: Map<string, number>;
   /** Told of each invocation (the twin's CloudWatch metrics); `start` may refuse one by throwing, as a throttle does. */
   observer?: { start(): void; end(durationMs: number, failed: boolean): void };
 }
@@ -183,7 +217,7 @@ export function localLambdaTask(
     stats.observer?.start();
     let instance = idle.pop();
     if (!instance) {
-      const environment: ExecutionEnvironment = { functionName: fn.logicalId, stopped: false, calls: 0 };
+      const environment: ExecutionEnvironment = { functionName: fn.logicalId, stopped: false, calls: 0, logBytes: 0 };
       // The handler's module-level work (clients, caches) belongs to its environment too.
       instance = { environment, handler: currentEnvironment.run(environment, createHandler) };
       stats.coldStarts += 1;
@@ -192,6 +226,7 @@ export function localLambdaTask(
     const fault = faults?.take(input);
     const requestId = randomUUID();
     environment.calls = 0;
+    environment.logBytes = 0;
     const started = performance.now();
     const deadline = started + fn.timeoutSeconds * 1000;
     const context = { getRemainingTimeInMillis: () => Math.max(0, Math.floor(deadline - performance.now())) };
@@ -217,6 +252,7 @@ export function localLambdaTask(
     let failed = false;
     // Set when Step Functions was answered before the run ended: the environment is freed after it.
     let detached: Promise<void> | undefined;
+    let outcome: string | undefined;
     try {
       const running = currentEnvironment.run(environment, () => handler(JSON.parse(JSON.stringify(input ?? null)), context));
       const run = Promise.race([running, ended]);
@@ -249,12 +285,16 @@ export function localLambdaTask(
       }
       const payload = JSON.stringify(result ?? null);
       const status = (result as { status?: unknown } | null)?.status;
-      if (typeof status === 'string') stats.results.set(status, (stats.results.get(status) ?? 0) + 1);
+      if (typeof status === 'string') {
+        stats.results.set(status, (stats.results.get(status) ?? 0) + 1);
+        outcome = status;
+      }
       return JSON.parse(payload);
     } catch (error) {
       failed = true;
       const name = error instanceof Error ? error.name : 'Error';
       stats.errors.set(name, (stats.errors.get(name) ?? 0) + 1);
+      outcome = name;
       throw error;
     } finally {
       const release = () => {
@@ -262,6 +302,7 @@ export function localLambdaTask(
         environment.crashAtCall = undefined;
         environment.onCrash = undefined;
         stats.billedMs += Math.ceil(performance.now() - started);
+        if (outcome !== undefined) stats.logBytes.set(outcome, (stats.logBytes.get(outcome) ?? 0) + environment.logBytes);
         stats.observer?.end(performance.now() - started, failed);
         // A stopped environment is discarded, as Lambda does after a timeout.
         if (!environment.stopped) idle.push(instance);

@@ -166,8 +166,9 @@ export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTw
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
-    // EMF metrics would print a JSON line per poll; the twin reports its own figures.
-    POWERTOOLS_METRICS_DISABLED: 'true',
+    // EMF metrics would print a JSON line per poll; the twin reports its own figures. `npm run bench`
+    // keeps them on, to count the bytes the functions write, and keeps them off the terminal.
+    POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
   });
 
   let closed = false;
@@ -189,7 +190,7 @@ export async function startLocalTwin(options: LocalTwinOptions): Promise<LocalTw
   for (const fn of stack.functions) {
     const entry = HANDLERS.find((candidate) => fn.path.includes(candidate.pathPart));
     if (!entry) continue;
-    const stats: LocalLambdaStats = { invocations: 0, coldStarts: 0, billedMs: 0, errors: new Map(), results: new Map() };
+    const stats: LocalLambdaStats = { invocations: 0, coldStarts: 0, billedMs: 0, errors: new Map(), results: new Map(), logBytes: new Map() };
     functionStats.set(fn.logicalId, stats);
     // Invocation faults apply to the state machine's function(s), not to the scheduled ones.
     invokers.set(

@@ -25,6 +25,12 @@ export interface SynthesizedFunction {
   timeoutSeconds: number;
   memorySize: number;
   environment: Record<string, string>;
+  /**
+   * Which of Lambda's platform records reach the log group: INFO (Lambda's default) writes a start
+   * and a report record per invocation, WARN none.
+   * https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html
+   */
+  systemLogLevel: string;
 }
 
 export interface SynthesizedRule {
@@ -117,6 +123,7 @@ export function readTemplate(template: Template, options: ReadTemplateOptions = 
       path: String(resource.Metadata?.['aws:cdk:path'] ?? logicalId),
       timeoutSeconds: Number(props.Timeout ?? 3),
       memorySize: Number(props.MemorySize ?? 128),
+      systemLogLevel: String((props.LoggingConfig as { SystemLogLevel?: unknown } | undefined)?.SystemLogLevel ?? 'INFO'),
       environment: Object.fromEntries(Object.entries(variables).map(([key, value]) => [key, String(resolve(value))])),
     };
   });

@@ -21,7 +21,7 @@ const counts: MeasuredCounts = {
   busyNoEventPollsPerHour: 10,
   chunksPerEvent: 1,
   secretsManagerCallsPerHour: 1.5,
-  logBytesPerPoll: 1_000,
+  logBytesPerPoll: { idle: 600, busyNoEvents: 700, busyEvents: 1_500, platform: 0 },
   loginsPerHour: 0,
   heartbeatSeconds: 300,
   store: {
@@ -119,6 +119,33 @@ describe('agentHourUsage', () => {
     // reads the same way: idle 60 polls × 0.5; busy 160 polls × 0.5 + 300 events × 0.25
     expect(idle.dynamoDbReadUnits).toBe(30);
     expect(busy.dynamoDbReadUnits).toBe(80 + 75);
+  });
+
+  it("logs an idle agent's 304s, and a busy agent's 200s and 304s each at its own measured size", () => {
+    // Act
+    const idle = agentHourUsage(counts, 0);
+    const busy = agentHourUsage(counts, 300);
+
+    // Assess: busy 150 answered polls × 1,500 bytes + 10 polls that timed out × 700 bytes, over 160 polls
+    expect(idle.logBytesPerPoll).toBe(600);
+    expect(busy.logBytesPerPoll).toBeCloseTo((150 * 1_500 + 10 * 700) / 160, 9);
+  });
+
+  it("adds Lambda's platform records to every poll when the system log level lets them through", () => {
+    // Prepare
+    const withReports: MeasuredCounts = { ...counts, logBytesPerPoll: { ...counts.logBytesPerPoll, platform: 384 } };
+
+    // Act
+    const idle = agentHourUsage(withReports, 0);
+    const busy = agentHourUsage(withReports, 300);
+
+    // Assess
+    expect(idle.logBytesPerPoll).toBe(600 + 384);
+    expect(busy.logBytesPerPoll).toBeCloseTo((150 * 1_500 + 10 * 700) / 160 + 384, 9);
+    expect(costPerAgentHour(busy).rest - costPerAgentHour(agentHourUsage(counts, 300)).rest).toBeCloseTo(
+      ((160 * 384) / 1e9) * PRICES.cloudWatch.perLogGbIngested,
+      15,
+    );
   });
 
   it('adds a per-poll overhead to the hold', () => {

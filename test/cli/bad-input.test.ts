@@ -250,6 +250,7 @@ describe.concurrent('each command, run for real', () => {
     [{ pollTimeoutSeconds: '61' }, /\(at pollTimeoutSeconds\)$/m],
     [{ pollTimeoutSeconds: 'abc' }, /\(at pollTimeoutSeconds\)$/m],
     [{ handOverAfterPolls: '5000' }, /<=3000 \(at handOverAfterPolls\)$/m],
+    [{ pollerSystemLogLevel: 'ERROR' }, /pollerSystemLogLevel must be one of DEBUG, INFO, WARN \(at pollerSystemLogLevel\)$/m],
     [{ tenat: 'acme' }, /^unknown context key "tenat"; did you mean "tenant"\?$/m],
   ])('the CDK app answers context %j with one line and exit 1', async (context, message) => {
     const result = await run(['infra/app.ts'], { CDK_CONTEXT_JSON: JSON.stringify(context), CDK_OUTDIR: join(dir, 'cdk.out') });

@@ -53,6 +53,24 @@ describe('poller function', () => {
     expect(environment.TOKEN_SECRET_ID).toMatch(/^arn:aws:secretsmanager:/);
   });
 
+  it("keeps Lambda's per-invocation start and report records out of its log group (system log level WARN), and its own INFO lines and EMF metrics in", () => {
+    const functions = template.findResources('AWS::Lambda::Function') as Record<string, { Properties: { LoggingConfig?: Record<string, unknown> } }>;
+    expect(functions[poller?.logicalId ?? '']?.Properties.LoggingConfig).toEqual({ LogFormat: 'JSON', LogGroup: expect.anything(), SystemLogLevel: 'WARN' });
+    // The application log level stays Lambda's INFO: EMF lines have no "level", so Lambda counts them as INFO.
+    expect(poller?.environment.POWERTOOLS_LOG_LEVEL).toBe('INFO');
+    const others = Object.entries(functions).filter(([logicalId]) => logicalId !== poller?.logicalId);
+    expect(others.length).toBeGreaterThan(0);
+    for (const [, fn] of others) expect(fn.Properties.LoggingConfig?.SystemLogLevel).toBeUndefined();
+  });
+
+  it('brings the platform records back with pollerSystemLogLevel INFO', () => {
+    const withReports = synthesizeForTest({ pollerSystemLogLevel: 'INFO' }).template;
+    withReports.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^Polls CXone'),
+      LoggingConfig: Match.objectLike({ LogFormat: 'JSON', SystemLogLevel: 'INFO' }),
+    });
+  });
+
   it('may put events only on our bus, read only our two secrets, put only claim checks and parked items, use only its checkpoint items and write only its own log group', () => {
     const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^SessionPollerRole') }] } });
     const statements = Object.values(policies).flatMap(
@@ -581,6 +599,7 @@ describe('configuration', () => {
     [{ pollTimeoutSeconds: 61 }, 'pollTimeoutSeconds'],
     [{ tenant: 'Not A Tenant' }, 'tenant'],
     [{ eventSource: 'aws.cxone' }, 'eventSource'],
+    [{ pollerSystemLogLevel: 'ERROR' }, 'pollerSystemLogLevel must be one of DEBUG, INFO, WARN'],
   ])('rejects %j naming the field', (override, field) => {
     expect(() => parseBridgeConfig({ ...TEST_CONFIG, ...override })).toThrow(new RegExp(field));
   });

@@ -1,9 +1,10 @@
+import { Console } from 'node:console';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type LocalExecution, LocalStepFunctions } from '../../local/stepfunctions/local-step-functions.js';
-import { LambdaFaults, type LambdaHandler, type LocalLambdaStats, localLambdaTask } from '../../local/twin/local-lambda.js';
+import { LambdaFaults, type LambdaHandler, type LocalLambdaStats, localLambdaTask, silenceFunctionLogs } from '../../local/twin/local-lambda.js';
 import type { SynthesizedFunction } from '../../local/twin/synthesized-stack.js';
 
 const ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:lambda-fidelity';
@@ -44,7 +45,7 @@ const fetchCall = async (path: string) => {
   await (await fetch(`${base}${path}`)).text();
 };
 
-const stats = (): LocalLambdaStats => ({ invocations: 0, coldStarts: 0, billedMs: 0, errors: new Map(), results: new Map() });
+const stats = (): LocalLambdaStats => ({ invocations: 0, coldStarts: 0, billedMs: 0, errors: new Map(), results: new Map(), logBytes: new Map() });
 const fn = (timeoutSeconds: number): SynthesizedFunction => ({
   logicalId: 'Work',
   arn: FUNCTION_ARN,
@@ -52,6 +53,7 @@ const fn = (timeoutSeconds: number): SynthesizedFunction => ({
   timeoutSeconds,
   memorySize: 128,
   environment: {},
+  systemLogLevel: 'INFO',
 });
 
 /** Runs one Task (with this Retry and a Catch into $.error) over the handler, through the local Lambda. */
@@ -170,5 +172,40 @@ describe('injected Lambda failure modes: ran completely, or partially', () => {
     const execution = await runTask(async () => ({ ok: true }), { faults });
     expect(JSON.parse(execution.output ?? '{}')).toEqual({ ok: true });
     expect(faults.pending()).toBe(1);
+  });
+});
+
+describe('the twin counts what a function writes to its log, as Lambda sends its stdout and stderr to the log group', () => {
+  it('counts the bytes of each invocation by its result, and nothing written outside an invocation', async () => {
+    // Prepare: a Console on process.stdout, as Powertools' Logger and Metrics write
+    silenceFunctionLogs();
+    const out = new Console({ stdout: process.stdout, stderr: process.stderr });
+    const line = JSON.stringify({ level: 'INFO', message: 'poll done', agent: 'Zoë' });
+    const lambdaStats = stats();
+    const invoke = localLambdaTask(
+      fn(5),
+      () => async (event) => {
+        const { status, lines } = event as { status: string; lines: number };
+        for (let index = 0; index < lines; index++) out.log(line);
+        if (status === 'FAILED') {
+          out.error(line);
+          throw new Error('boom');
+        }
+        return { status };
+      },
+      lambdaStats,
+    );
+
+    // Act
+    await invoke({ status: 'NO_EVENTS', lines: 1 });
+    await invoke({ status: 'NO_EVENTS', lines: 1 });
+    await invoke({ status: 'EVENTS', lines: 3 });
+    await expect(invoke({ status: 'FAILED', lines: 0 })).rejects.toThrow();
+    process.stdout.write('the twin itself\n');
+
+    // Assess: UTF-8 bytes, newline included
+    const bytes = Buffer.byteLength(`${line}\n`);
+    expect(bytes).toBe(line.length + 2);
+    expect(Object.fromEntries(lambdaStats.logBytes)).toEqual({ NO_EVENTS: 2 * bytes, EVENTS: 3 * bytes, Error: bytes });
   });
 });
