@@ -113,6 +113,8 @@ export async function pollOnce(input: PollState | LegacyPollState, deps: PollDep
   } finally {
     await run.yieldIfClaimed();
   }
+  // Waiting for another execution's lease is not polling yet: no PollingStarted, no heartbeat.
+  if (outcome.waitedForLease) return outcome;
   const now = (deps.now ?? Date.now)();
   const lifecycle = lifecycleEvents(toLoopState(input), outcome.state, outcome.received, {
     heartbeatIntervalMs: deps.heartbeatIntervalMs ?? 5 * 60_000,

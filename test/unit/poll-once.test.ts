@@ -352,7 +352,7 @@ describe('pollOnce', () => {
         if (polls.length === 1) {
           // Act: the restart's first invocation claims the lease and waits, without polling.
           const waited = await pollOnce(initial(), deps(cxone, recordingBus().putEvents, { executionName: restart, remainingTimeMs: () => 25_000 }));
-          expect(waited).toMatchObject({ waitedForLease: true, state: { status: PollStatus.NoEvents } });
+          expect(waited).toMatchObject({ waitedForLease: true, state: { status: PollStatus.NoEvents, announced: false } });
           expect((await realStore.load(key))?.lease).toMatchObject({ owner: executionName, claimant: restart });
         }
         holding -= 1;
