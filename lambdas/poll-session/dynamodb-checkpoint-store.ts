@@ -246,27 +246,16 @@ export class DynamoDbCheckpointStore implements CheckpointStore {
     inline?: { keep: SequencedEvent[] },
   ): Promise<SessionLease | undefined> {
     if (inline) await this.writeEvents(sessionKey, inline.keep, INLINE_SPILL_TOKEN);
-    let lease: SessionLease | undefined;
-    try {
-      const output = await this.call('advance the checkpoint', () =>
-        this.client.send(
-          new UpdateItemCommand({
-            TableName: this.tableName,
-            Key: key(sessionKey, HEAD_SORT_KEY),
-            UpdateExpression: `SET #publishedThrough = :through${inline ? ' REMOVE #inline, #inlineFirst' : ''}`,
-            // Equal passes: a batch whose first event EventBridge refused still leaves HEAD.
-            ConditionExpression: '#publishedThrough <= :through',
-            ExpressionAttributeNames: names('publishedThrough', ...(inline ? ['inline', 'inlineFirst'] : [])),
-            ExpressionAttributeValues: { ':through': num(through) },
-            // The item as written, at no extra cost: the poller learns of a claim on the lease without a read.
-            ReturnValues: 'ALL_NEW',
-          }),
-        ),
-      );
-      lease = output.Attributes ? fromHeadItem(output.Attributes).lease : undefined;
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+    const written = await this.updateIfAllowed(sessionKey, {
+      UpdateExpression: `SET #publishedThrough = :through${inline ? ' REMOVE #inline, #inlineFirst' : ''}`,
+      // Equal passes: a batch whose first event EventBridge refused still leaves HEAD.
+      ConditionExpression: '#publishedThrough <= :through',
+      ExpressionAttributeNames: names('publishedThrough', ...(inline ? ['inline', 'inlineFirst'] : [])),
+      ExpressionAttributeValues: { ':through': num(through) },
+      // The item as written, at no extra cost: the poller learns of a claim on the lease without a read.
+      ReturnValues: 'ALL_NEW',
+    });
+    const lease = written?.cursor ? fromHeadItem(written).lease : undefined;
     // Best effort: what stays behind lies at or below publishedThrough, where nobody reads.
     const deletes = published.flatMap((event) =>
       Array.from({ length: partCount(event) }, (_, part): WriteRequest => ({ DeleteRequest: { Key: key(sessionKey, eventSortKey(event.sequence, part)) } })),
@@ -312,20 +301,19 @@ export class DynamoDbCheckpointStore implements CheckpointStore {
     }
   }
 
-  private async conditionalUpdate(
-    sessionKey: string,
-    update: Pick<
-      ConstructorParameters<typeof UpdateItemCommand>[0],
-      'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
-    >,
-  ): Promise<boolean> {
+  private async conditionalUpdate(sessionKey: string, update: HeadUpdate): Promise<boolean> {
+    return (await this.updateIfAllowed(sessionKey, update)) !== undefined;
+  }
+
+  /** Updates HEAD; the item as `ReturnValues` asks (empty without it), or undefined when the condition failed. */
+  private async updateIfAllowed(sessionKey: string, update: HeadUpdate): Promise<Record<string, AttributeValue> | undefined> {
     try {
-      await this.call('advance the checkpoint', () =>
+      const output = await this.call('advance the checkpoint', () =>
         this.client.send(new UpdateItemCommand({ TableName: this.tableName, Key: key(sessionKey, HEAD_SORT_KEY), ...update })),
       );
-      return true;
+      return output.Attributes ?? {};
     } catch (error) {
-      if (isConditionFailure(error)) return false;
+      if (isConditionFailure(error)) return undefined;
       throw error;
     }
   }
@@ -340,6 +328,12 @@ export class DynamoDbCheckpointStore implements CheckpointStore {
     }
   }
 }
+
+/** What an update of HEAD sets: its expressions, and optionally the item to return. */
+type HeadUpdate = Pick<
+  ConstructorParameters<typeof UpdateItemCommand>[0],
+  'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues' | 'ReturnValues'
+>;
 
 function isConditionFailure(error: unknown): boolean {
   return error instanceof ConditionalCheckFailedException || (error instanceof Error && error.name === 'ConditionalCheckFailedException');
