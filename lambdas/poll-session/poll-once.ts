@@ -271,7 +271,7 @@ class PollRun {
     const timing = { invocationMaxMs: this.deps.invocationMaxMs };
     // Waiting stops while the invocation still has time to poll and publish (checked twice: by the
     // remaining time, and by a count of rechecks in case that time is not moving).
-    const waitBudgetMs = this.deps.remainingTimeMs() - this.deps.publishReserveMs - HOLD_MARGIN_MS * 2;
+    const waitBudgetMs = this.deps.remainingTimeMs() - this.timeToPollMs();
     let waits = Math.max(0, Math.floor(waitBudgetMs / LEASE_RECHECK_MS));
     let checkpoint = loaded;
     for (let refused = 0; refused < LEASE_ATTEMPTS; ) {
@@ -303,7 +303,7 @@ class PollRun {
         case 'superseded':
           throw new CheckpointStoreUnavailableError(`execution ${step.by} polls this session now`);
         case 'wait':
-          if (waits <= 0 || this.deps.remainingTimeMs() < this.deps.publishReserveMs + HOLD_MARGIN_MS * 2 + LEASE_RECHECK_MS) return 'waiting';
+          if (waits <= 0 || this.deps.remainingTimeMs() < this.timeToPollMs() + LEASE_RECHECK_MS) return 'waiting';
           waits -= 1;
           await this.sleep(Math.min(LEASE_RECHECK_MS, Math.max(0, step.until - this.now())));
           break;
@@ -405,7 +405,7 @@ class PollRun {
     const checkpoint = this.checkpoint as SessionCheckpoint;
     while (checkpoint.publishedThrough < checkpoint.sequence) {
       // Keep time for the poll: stored events go out within the part of the budget the poll does not need.
-      if (this.deps.remainingTimeMs() < this.deps.publishReserveMs + HOLD_MARGIN_MS * 2) return false;
+      if (this.deps.remainingTimeMs() < this.timeToPollMs()) return false;
       const events = await this.deps.store.backlog(
         this.sessionKey,
         checkpoint.publishedThrough,
@@ -534,6 +534,11 @@ class PollRun {
     Object.assign(checkpoint, next, inlineAfter(checkpoint, events, placed));
     this.state = { ...this.state, sequence: next.sequence };
     return 'committed';
+  }
+
+  /** Time an invocation keeps for its poll and publishing: what waiting and the backlog may not use. */
+  private timeToPollMs(): number {
+    return this.deps.publishReserveMs + HOLD_MARGIN_MS * 2;
   }
 
   private lockUntil(): number {
