@@ -148,6 +148,18 @@ async function resumed(checkpoint: Partial<SessionCheckpoint> = {}, events: Para
   return { executionName, key };
 }
 
+/** The real store, except that a commit the predicate picks fails as an unavailable store fails it. */
+function storeRefusingCommitsWhen(refuses: (...args: Parameters<CheckpointStore['commit']>) => boolean): CheckpointStore {
+  return Object.create(realStore, {
+    commit: {
+      value: async (...args: Parameters<CheckpointStore['commit']>) => {
+        if (refuses(...args)) throw new CheckpointStoreUnavailableError('could not advance the checkpoint: ServiceUnavailable');
+        return realStore.commit(...args);
+      },
+    },
+  });
+}
+
 const initial = (overrides: Partial<PollState> = {}): PollState => PollStateSchema.parse({ v: 2, agentId: '2103457', sessionId: 'cursor-1', ...overrides });
 const detailOf = (entry: EnvelopeEntry) => JSON.parse(entry.Detail) as { metadata: Record<string, unknown>; data: unknown };
 const stored = (sequence: number, data: unknown) => ({ sequence, platformSessionId: '6', receivedAt: '2025-03-12T14:05:10.000Z', data });
@@ -412,15 +424,7 @@ describe('pollOnce', () => {
     // Prepare: a store that fails the commit once.
     const { executionName, key } = await resumed();
     let failCommit = true;
-    const flaky: CheckpointStore = Object.create(realStore, {
-      commit: {
-        value: async (...args: Parameters<CheckpointStore['commit']>) => {
-          if (failCommit && args[4] > 0 && args[3].length > 0)
-            throw new CheckpointStoreUnavailableError('could not advance the checkpoint: ServiceUnavailable');
-          return realStore.commit(...args);
-        },
-      },
-    });
+    const flaky = storeRefusingCommitsWhen((...args) => failCommit && args[4] > 0 && args[3].length > 0);
     const bus = recordingBus();
     const cxone = scriptedCxone({ kind: 'events', response: { sessionId: 'cursor-2', events: [start, available] } }, { kind: 'no-events' });
     const d = deps(cxone, bus.putEvents, { executionName, store: flaky });
@@ -440,14 +444,7 @@ describe('pollOnce', () => {
     // Prepare: a store whose commit fails once, a bus that refuses once, a dead-letter store that refuses.
     const { executionName, key } = await resumed();
     let down = true;
-    const flaky: CheckpointStore = Object.create(realStore, {
-      commit: {
-        value: async (...args: Parameters<CheckpointStore['commit']>) => {
-          if (down) throw new CheckpointStoreUnavailableError('could not advance the checkpoint: ServiceUnavailable');
-          return realStore.commit(...args);
-        },
-      },
-    });
+    const flaky = storeRefusingCommitsWhen(() => down);
     const bus = recordingBus(() => down);
     const cxone = scriptedCxone({ kind: 'events', response: { sessionId: 'cursor-2', events: [start, available] } }, { kind: 'no-events' });
     const d = deps(cxone, bus.putEvents, { executionName, store: flaky, park: recordingParking(true).park });
@@ -468,14 +465,7 @@ describe('pollOnce', () => {
     const waiting = { sequence: 1, platformSessionId: null, receivedAt: '2025-03-12T14:05:00.000Z', data: start };
     const { executionName, key } = await resumed({ sequence: 1, publishedThrough: 0 }, [waiting]);
     let down = true;
-    const flaky: CheckpointStore = Object.create(realStore, {
-      commit: {
-        value: async (...args: Parameters<CheckpointStore['commit']>) => {
-          if (down) throw new CheckpointStoreUnavailableError('could not advance the checkpoint: ServiceUnavailable');
-          return realStore.commit(...args);
-        },
-      },
-    });
+    const flaky = storeRefusingCommitsWhen(() => down);
     const bus = recordingBus(() => down);
     const parking = recordingParking();
     const cxone = scriptedCxone({ kind: 'events', response: { sessionId: 'cursor-2', events: [available] } }, { kind: 'no-events' });
