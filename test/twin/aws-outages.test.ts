@@ -59,6 +59,12 @@ async function busySessions(): Promise<string[]> {
   return agentIds;
 }
 
+/** The status of each agent's latest execution. */
+const latestStatuses = (agentIds: string[]) => agentIds.map((agentId) => executionsOf(twin, agentId).at(-1)?.status);
+
+/** Waits until every AWS outage the test injected is over. */
+const outageWindowsClosed = (timeoutMs: number) => waitFor(() => !twin.faults.aws.pending(), timeoutMs, 'the outage windows closed');
+
 /** Logs the agents out and waits until every execution of theirs has ended. */
 async function endSessions(agentIds: string[]): Promise<void> {
   await waitFor(() => agentIds.every(delivered), 120_000, 'every event delivered');
@@ -102,10 +108,10 @@ describe('EventBridge and the parking store down together for an hour of simulat
     await twin.advance(1800);
     for (const agentId of agentIds) simulator.enqueueEvents(agentId, busyEvents(agentId, 'later', 5));
     await twin.advance(1800);
-    const runningAtTheEnd = agentIds.map((agentId) => executionsOf(twin, agentId).at(-1)?.status);
+    const runningAtTheEnd = latestStatuses(agentIds);
     const onBusDuringOutage = agentIds.flatMap(cxoneDetails).length;
     const handedOverDuringOutage = agentIds.every(delivered);
-    await waitFor(() => !twin.faults.aws.pending(), 30_000, 'the outage windows closed');
+    await outageWindowsClosed(30_000);
     for (const agentId of agentIds) simulator.enqueueEvents(agentId, busyEvents(agentId, 'after', 5));
     await endSessions(agentIds);
 
@@ -126,8 +132,8 @@ describe('the checkpoint store (DynamoDB) down for ten minutes of simulated time
     await twin.advance(300);
     for (const agentId of agentIds) simulator.enqueueEvents(agentId, busyEvents(agentId, 'later', 5));
     await twin.advance(300);
-    const runningAtTheEnd = agentIds.map((agentId) => executionsOf(twin, agentId).at(-1)?.status);
-    await waitFor(() => !twin.faults.aws.pending(), 30_000, 'the outage window closed');
+    const runningAtTheEnd = latestStatuses(agentIds);
+    await outageWindowsClosed(30_000);
     await endSessions(agentIds);
 
     // Assess: each session took the CHECKPOINT_UNAVAILABLE path (its batch published directly, the
@@ -155,8 +161,8 @@ describe('the checkpoint store (DynamoDB) down for ten minutes of simulated time
     for (const agentId of agentIds) simulator.enqueueEvents(agentId, busyEvents(agentId, 'during', 5));
     await waitFor(() => parkedFor(agentIds).length >= agentIds.length * 5, 60_000, 'the refused batches parked');
     const parked = parkedFor(agentIds);
-    const runningAtTheEnd = agentIds.map((agentId) => executionsOf(twin, agentId).at(-1)?.status);
-    await waitFor(() => !twin.faults.aws.pending(), 30_000, 'the outage windows closed');
+    const runningAtTheEnd = latestStatuses(agentIds);
+    await outageWindowsClosed(30_000);
     await waitFor(() => parkedFor(agentIds).length === 0, 60_000, 'the scheduled redrive re-published the parked events');
     await endSessions(agentIds);
 
@@ -182,8 +188,8 @@ describe('the checkpoint store down while events already wait in it', () => {
     twin.faults.awsDown('dynamodb', { forSeconds: 600 });
     for (const agentId of agentIds) simulator.enqueueEvents(agentId, busyEvents(agentId, 'during', 5));
     await waitFor(() => parkedFor(agentIds).length >= agentIds.length * 5, 60_000, 'the refused batches parked');
-    const runningAtTheEnd = agentIds.map((agentId) => executionsOf(twin, agentId).at(-1)?.status);
-    await waitFor(() => !twin.faults.aws.pending(), 60_000, 'the outage windows closed');
+    const runningAtTheEnd = latestStatuses(agentIds);
+    await outageWindowsClosed(60_000);
     await waitFor(() => parkedFor(agentIds).length === 0, 60_000, 'the scheduled redrive re-published the parked events');
     for (const agentId of agentIds) simulator.enqueueEvents(agentId, busyEvents(agentId, 'after', 5));
     await endSessions(agentIds);
@@ -204,8 +210,8 @@ describe('the checkpoint store down while events already wait in it', () => {
     await twin.advance(300);
     for (const agentId of agentIds) simulator.enqueueEvents(agentId, busyEvents(agentId, 'later', 5));
     await twin.advance(300);
-    const runningAtTheEnd = agentIds.map((agentId) => executionsOf(twin, agentId).at(-1)?.status);
-    await waitFor(() => !twin.faults.aws.pending(), 60_000, 'the outage windows closed');
+    const runningAtTheEnd = latestStatuses(agentIds);
+    await outageWindowsClosed(60_000);
     await endSessions(agentIds);
 
     // Assess: the batch rode in the state (no resync snapshot: the loop went on with the new cursor).
