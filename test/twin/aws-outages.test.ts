@@ -3,7 +3,7 @@ import { ParkReason } from '../../contract/dead-letter.js';
 import { type CxoneSimulator, startCxoneSimulator } from '../../local/cxone-simulator/index.js';
 import { type LocalTwin, startLocalTwin } from '../../local/twin/local-twin.js';
 import { busyEvents, detailOf, executionsOf, type OutageRun, recordBus } from './outage-run.js';
-import { accountFor, cxoneEvents, parkedItems, waitFor } from './zero-loss.js';
+import { accountFor, cxoneEvents, distinctSequences, oneEventIdPerSequence, parkedItems, waitFor } from './zero-loss.js';
 
 /**
  * AWS's side down for longer than every retry budget, in the middle of busy sessions, on the twin's
@@ -78,12 +78,9 @@ function expectWholeAndInOrder(agentIds: string[], runningAtTheEnd: (string | un
   for (const agentId of agentIds) {
     expect(executionsOf(twin, agentId).map((execution) => execution.status)).toEqual(executionsOf(twin, agentId).map(() => 'SUCCEEDED'));
     const details = cxoneDetails(agentId);
-    const distinct = [...new Set(details.map((detail) => detail.metadata.sequence))].sort((a, b) => a - b);
+    const distinct = distinctSequences(details);
     expect(distinct).toEqual(distinct.map((_, index) => index + 1));
-    // A repeated sequence is always the same event: one eventId per sequence.
-    const idsBySequence = new Map<number, Set<string>>();
-    for (const { metadata } of details) idsBySequence.set(metadata.sequence, (idsBySequence.get(metadata.sequence) ?? new Set()).add(metadata.eventId));
-    expect([...idsBySequence.values()].every((ids) => ids.size === 1)).toBe(true);
+    expect(oneEventIdPerSequence(details)).toBe(true);
   }
   const figures = accountFor(simulator, twin, cxoneEvents(received.map(({ event }) => event)), agentIds);
   expect(figures).toMatchObject({ lost: 0, parked: 0, duplicatesWithoutEarlierId: 0 });

@@ -5,7 +5,7 @@ import { executionNameFor } from '../../lambdas/sessions/execution-name.js';
 import { type CxoneSimulator, startCxoneSimulator } from '../../local/cxone-simulator/index.js';
 import { type LocalTwin, startLocalTwin } from '../../local/twin/local-twin.js';
 import { busyEvents, detailOf, executionsOf, type OutageRun, recordBus } from './outage-run.js';
-import { accountFor, cxoneEvents, waitFor } from './zero-loss.js';
+import { accountFor, cxoneEvents, distinctSequences, oneEventIdPerSequence, waitFor } from './zero-loss.js';
 
 /**
  * Pollers that ended abnormally in the middle of busy sessions (stopped by hand, failed as on a
@@ -89,11 +89,9 @@ describe('restarted pollers lose nothing', () => {
       const details = cxoneEvents(received.map(({ event }) => event))
         .map(detailOf)
         .filter((detail) => detail.metadata.agentId === agentId);
-      const distinct = [...new Set(details.map((detail) => detail.metadata.sequence))].sort((a, b) => a - b);
+      const distinct = distinctSequences(details);
       expect(distinct).toEqual(distinct.map((_, index) => index + 1));
-      const idsBySequence = new Map<number, Set<string>>();
-      for (const { metadata } of details) idsBySequence.set(metadata.sequence, (idsBySequence.get(metadata.sequence) ?? new Set()).add(metadata.eventId));
-      expect([...idsBySequence.values()].every((ids) => ids.size === 1)).toBe(true);
+      expect(oneEventIdPerSequence(details)).toBe(true);
     }
     const figures = accountFor(simulator, twin, cxoneEvents(received.map(({ event }) => event)), agentIds);
     expect(figures).toMatchObject({ lost: 0, parked: 0, duplicatesWithoutEarlierId: 0 });

@@ -98,3 +98,20 @@ export async function waitFor(condition: () => boolean, timeoutMs = 30_000, what
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+/** What every published event's metadata carries for ordering and de-duplication. */
+interface Numbered {
+  metadata: { sequence: number; eventId: string };
+}
+
+/** The distinct sequence numbers published, in order (gap-free means 1, 2, 3 …). */
+export function distinctSequences(details: Numbered[]): number[] {
+  return [...new Set(details.map((detail) => detail.metadata.sequence))].sort((a, b) => a - b);
+}
+
+/** A repeated sequence is always the same event: one eventId per sequence. */
+export function oneEventIdPerSequence(details: Numbered[]): boolean {
+  const idsBySequence = new Map<number, Set<string>>();
+  for (const { metadata } of details) idsBySequence.set(metadata.sequence, (idsBySequence.get(metadata.sequence) ?? new Set()).add(metadata.eventId));
+  return [...idsBySequence.values()].every((ids) => ids.size === 1);
+}
