@@ -58,7 +58,6 @@ export class SessionPoller extends Construct {
       EVENT_SOURCE: props.eventSource,
       POLL_TIMEOUT_SECONDS: props.pollTimeoutSeconds,
       PUBLISH_RESERVE_MS: PUBLISH_RESERVE_SECONDS * 1000,
-      FUNCTION_TIMEOUT_SECONDS: this.timeout.toSeconds(),
       LARGE_EVENT_BUCKET: props.largeEvents.bucket.bucketName,
       SESSION_TABLE_NAME: props.sessionStore.table.tableName,
       HAND_OVER_AFTER_POLLS: props.handOverAfterPolls,

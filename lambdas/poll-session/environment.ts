@@ -8,8 +8,6 @@ export const PollerEnvironmentSchema = CxoneEnvironmentSchema.extend({
   EVENT_SOURCE: z.string().min(1),
   POLL_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(60),
   PUBLISH_RESERVE_MS: z.coerce.number().int().positive().default(20_000),
-  /** The function's own timeout: the longest any invocation runs, which the session lease's fences wait out. */
-  FUNCTION_TIMEOUT_SECONDS: z.coerce.number().int().positive(),
   /** S3 bucket of claim checks (events too large for EventBridge) and parked items (kept whole, never expiring). */
   LARGE_EVENT_BUCKET: z.string().min(3),
   /** DynamoDB table of the per-session checkpoints (cursor, sequence, events not yet on the bus). */

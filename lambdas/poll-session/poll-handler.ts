@@ -51,6 +51,9 @@ export function createPollHandler(env: PollerEnvironment): PollHandler {
     if (!input.success) throw new ConfigurationError(`invalid poll input: ${z.prettifyError(input.error)}`);
     const { state: received, executionName, retryCount, loop } = input.data;
     deadline.bind(context);
+    // The function's own timeout, as the fault mode reads it too: what is left when the handler
+    // starts (the Init phase does not count against it), to the whole second.
+    const invocationMaxMs = Math.ceil(context.getRemainingTimeInMillis() / 1000) * 1000;
     // `signal` says this entry comes after a back-off wait; it is spent here and never returned.
     const state = withoutSignal(received);
     logger.appendKeys({ agentId: state.agentId, execution: executionName });
@@ -86,7 +89,7 @@ export function createPollHandler(env: PollerEnvironment): PollHandler {
         eventSource: env.EVENT_SOURCE,
         pollTimeoutSeconds: env.POLL_TIMEOUT_SECONDS,
         publishReserveMs: env.PUBLISH_RESERVE_MS,
-        invocationMaxMs: env.FUNCTION_TIMEOUT_SECONDS * 1000,
+        invocationMaxMs,
         handOverAfterPolls: env.HAND_OVER_AFTER_POLLS,
         heartbeatIntervalMs: env.HEARTBEAT_SECONDS * 1000,
         executionName,

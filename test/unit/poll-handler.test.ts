@@ -58,7 +58,6 @@ const handler = () =>
     EVENT_SOURCE: 'cxone.agent-events',
     POLL_TIMEOUT_SECONDS: 1,
     PUBLISH_RESERVE_MS: 5_000,
-    FUNCTION_TIMEOUT_SECONDS: 30,
     LARGE_EVENT_BUCKET: 'cxone-eventbridge-acme-large-events',
     SESSION_TABLE_NAME: TABLE,
     HAND_OVER_AFTER_POLLS: 2_000,
